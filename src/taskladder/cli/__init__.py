@@ -1,0 +1,35 @@
+"""Command-line entry point: a thin layer over the library API.
+
+Command modules register themselves on ``app`` when imported; ``main`` turns user errors
+(``TaskladderError``) into one line and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from ..errors import TaskladderError
+from .app import app
+
+# One module per command group; each registers its commands on `app` at import.
+from . import (  # noqa: E402,F401
+    cmd_eval,
+    cmd_init,
+    cmd_report,
+    cmd_runs,
+    cmd_cache,
+    cmd_rank,
+    cmd_guard,
+    cmd_validate,
+)
+
+
+def main() -> None:
+    try:
+        app(standalone_mode=True)
+    except TaskladderError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        print("interrupted: finished calls are saved; rerun the same command to resume", file=sys.stderr)
+        sys.exit(130)

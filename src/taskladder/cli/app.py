@@ -1,0 +1,33 @@
+"""The Typer application object shared by every command module.
+
+Each command lives in its own module under ``taskladder.cli`` and imports heavy libraries
+inside the command function, so ``taskladder --help`` starts fast.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import typer
+
+app = typer.Typer(
+    name="taskladder",
+    help="Evaluate every reasonable option on your own task, and climb a ladder of techniques, cheapest first.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def print_json(obj: Any) -> None:
+    """Machine-readable output goes to stdout alone; progress and logs go to stderr."""
+    sys.stdout.write(json.dumps(obj, indent=2, default=str, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
+def fail(message: str, code: int = 2) -> None:
+    """One line on stderr, no traceback, a non-zero exit code."""
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)

@@ -1,0 +1,64 @@
+"""`taskladder eval`: evaluate models and baselines on a task split."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from .app import app, print_json
+
+
+@app.command("eval")
+def eval_command(
+    task_file: Path = typer.Argument(..., help="Task YAML."),
+    model: List[str] = typer.Option([], "--model", "-m", help="Model name (models.yaml, LiteLLM string or baseline/...); repeatable. 'baseline/all' runs every offline baseline."),
+    models_file: Optional[Path] = typer.Option(None, "--models", help="models.yaml with named model configs."),
+    pipeline_file: Optional[Path] = typer.Option(None, "--pipeline", help="A pipeline spec (YAML/JSON) to rerun."),
+    split: str = typer.Option("dev", "--split", help="dev or test (train for diagnostics)."),
+    limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Only the first N examples of the split."),
+    shots: int = typer.Option(0, "--shots", min=0, help="k-shot demos drawn from train (stratified for labels)."),
+    demo_strategy: Optional[str] = typer.Option(None, "--demos", help="Demo selection: random, stratified, bm25, embedding, mmr."),
+    concurrency: Optional[int] = typer.Option(None, "--concurrency", min=1, help="Concurrent calls per model."),
+    metric: Optional[str] = typer.Option(None, "--metric", help="Override the task's metric."),
+    data_dir: Optional[Path] = typer.Option(None, "--data", help="Folder the task's data paths resolve from."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+) -> None:
+    """Evaluate one or more models on a task split, with intervals, cost and latency."""
+    from ..baselines import BASELINE_NAMES
+    from ..errors import ConfigError
+    from ..models.config import load_models
+    from ..pipeline import DemoSpec, PipelineSpec, load_pipeline
+    from ..runner import evaluate
+    from ..store import Store
+    from .common import load_task_arg, print_leaderboard, run_json
+
+    task = load_task_arg(task_file, data_dir)
+    models = load_models(models_file)
+    specs: list[PipelineSpec] = []
+    if pipeline_file:
+        specs.append(load_pipeline(pipeline_file))
+    names = [n for m in model for n in (BASELINE_NAMES if m == "baseline/all" else [m])]
+    for name in names:
+        demos = None
+        if shots and not name.startswith("baseline/"):
+            has_label = any(o.type == "label" for o in task.spec.outputs.values())
+            demos = DemoSpec(strategy=demo_strategy or ("stratified" if has_label else "random"), k=shots)
+        specs.append(PipelineSpec(model=name, demos=demos))
+    if not specs:
+        raise ConfigError("say what to evaluate: --model NAME (repeatable) or --pipeline SPEC.yaml")
+
+    store = Store()
+    results = []
+    for spec in specs:
+        result = evaluate(task, spec, split=split, limit=limit, models=models, store=store,
+                          concurrency=concurrency, progress=not quiet and not as_json, metric=metric)
+        results.append(run_json(result.run, task.name) | {"label": spec.label()})
+    if as_json:
+        print_json(results[0] if len(results) == 1 else {"runs": results})
+    else:
+        print_leaderboard(results, f"{task.name} · {split} · {results[0]['metric']}")
+        spent = sum(r["cost_usd_spent"] or 0 for r in results)
+        typer.echo(f"spent this run: ${spent:.4f} · runs stored in {store.path}")

@@ -1,0 +1,52 @@
+"""`taskladder report`: a self-contained HTML report of stored runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from .app import app
+
+
+@app.command("report")
+def report_command(
+    run_ids: List[str] = typer.Argument(None, help="Run ids (default: the latest finished run of each model for --task, or of the latest task)."),
+    output: Path = typer.Option(Path("report.html"), "-o", "--output", help="HTML file to write."),
+    task: Optional[str] = typer.Option(None, "--task", help="Report this task's latest runs."),
+    title: Optional[str] = typer.Option(None, "--title"),
+) -> None:
+    """Write an HTML report that opens offline: leaderboard, cost plot, per-label table, worst errors."""
+    from ..errors import TaskladderError
+    from ..report import write_report
+    from ..store import Store
+    from ..task.spec import TaskSpec
+    from .cmd_runs import get_run_or_fail
+
+    store = Store()
+    if run_ids:
+        runs = [get_run_or_fail(store, r) for r in run_ids]
+    else:
+        runs = latest_runs(store, task)
+        if not runs:
+            raise TaskladderError(f"no finished runs in {store.path}; run `taskladder eval` first")
+    pairs = [(r, store.get_records(r.run_id)) for r in runs]
+    spec = TaskSpec.model_validate(runs[0].task_spec) if runs[0].task_spec else None
+    path = write_report(pairs, output, title=title, task_spec=spec)
+    typer.echo(f"wrote {path} ({len(runs)} runs)")
+
+
+def latest_runs(store, task: str | None):
+    """The newest finished run per (model, pipeline, split) of one task."""
+    runs = [r for r in store.list_runs(task, limit=500) if r.status == "finished"]
+    if not runs:
+        return []
+    task = task or runs[0].task
+    seen, out = set(), []
+    for r in runs:
+        key = (r.model, r.pipeline.get("rung"), str(r.pipeline.get("demos")), r.split)
+        if r.task == task and key not in seen and r.split == runs[0].split:
+            seen.add(key)
+            out.append(r)
+    return out

@@ -1,0 +1,54 @@
+"""Pieces shared by command modules: loading inputs and printing summaries."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+SUMMARY_KEYS = (
+    "n", "score", "ci_low", "ci_high", "parse_failures", "errors", "cost_usd", "cost_usd_spent",
+    "cost_per_1k_calls", "latency_p50_ms", "latency_p95_ms", "calls", "cached_calls", "projected_monthly_usd",
+)
+
+
+def run_json(run, task_name: str) -> dict[str, Any]:
+    """The machine-readable view of one finished run (the ``--json`` contract)."""
+    s = run.summary
+    out: dict[str, Any] = {"run_id": run.run_id, "task": task_name, "model": run.model, "split": run.split,
+                           "metric": s.get("metric", run.metric)}
+    out.update({k: s.get(k) for k in SUMMARY_KEYS})
+    out["pipeline"] = run.pipeline
+    return out
+
+
+def money(x: float | None, digits: int = 4) -> str:
+    return "unknown" if x is None else f"${x:,.{digits}f}"
+
+
+def pct(x: float | None) -> str:
+    return "–" if x is None else f"{x * 100:.1f}"
+
+
+def print_leaderboard(rows: list[dict[str, Any]], title: str) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left", pad_edge=False)
+    table.add_column("model", no_wrap=True)
+    for col in ("score", "95% CI", "n", "$/1k calls", "$/month", "p50 ms", "fail/err", "cached"):
+        table.add_column(col, justify="right", no_wrap=True)
+    table.add_column("run", no_wrap=True)
+    for r in sorted(rows, key=lambda r: -(r["score"] or 0)):
+        table.add_row(
+            str(r.get("label") or r["model"]), pct(r["score"]), f"{pct(r['ci_low'])}–{pct(r['ci_high'])}", str(r["n"]),
+            money(r["cost_per_1k_calls"], 3), money(r["projected_monthly_usd"], 2), f"{r['latency_p50_ms']:.0f}",
+            f"{r['parse_failures']}/{r['errors']}", f"{r['cached_calls']}/{r['calls'] + r['cached_calls']}",
+            r["run_id"][-6:],
+        )
+    Console(width=max(Console().width, 120)).print(table)
+
+
+def load_task_arg(path: Path, data_dir: Path | None = None):
+    from ..task import load_task
+
+    return load_task(path, data_dir=data_dir)

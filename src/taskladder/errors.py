@@ -1,0 +1,35 @@
+"""User-facing errors.
+
+Anything the user can fix (bad YAML, a missing column, an unknown model) raises
+``TaskladderError``. The CLI turns it into one line on stderr and exit code 2; library
+callers catch it like any exception. Internal bugs stay ordinary exceptions.
+"""
+
+from __future__ import annotations
+
+
+class TaskladderError(Exception):
+    """An error the user can fix; its message says what to fix."""
+
+    exit_code = 2
+
+
+class DataError(TaskladderError):
+    """A problem in a data file, located by file, row and field."""
+
+    def __init__(self, file: str, message: str, row: int | None = None, field: str | None = None):
+        where = str(file)
+        if row is not None:
+            where += f", row {row}"
+        if field is not None:
+            where += f", field '{field}'"
+        super().__init__(f"{where}: {message}")
+        self.file, self.row, self.field = file, row, field
+
+
+class ConfigError(TaskladderError):
+    """A problem in a task, models or pipeline YAML."""
+
+
+class ModelAccessError(TaskladderError):
+    """A model cannot be called: missing API key, unreachable server, unknown name."""

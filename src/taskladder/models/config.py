@@ -1,0 +1,121 @@
+"""``models.yaml``: named model configurations.
+
+```yaml
+models:
+  - name: mini
+    model: openai/gpt-4o-mini        # any LiteLLM model string
+    api_key_env: OPENAI_API_KEY      # the *name* of the variable; keys are never stored
+    price: {input_per_mtok: 0.15, output_per_mtok: 0.6}   # optional; default LiteLLM's map
+    concurrency: 16
+    rpm: 500
+    tpm: 200000
+  - name: local
+    model: openai/qwen2.5
+    api_base: http://127.0.0.1:8000/v1
+```
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field, ValidationError, field_validator
+
+from ..errors import ConfigError, ModelAccessError
+
+
+class Price(BaseModel):
+    input_per_mtok: float
+    output_per_mtok: float
+
+    def cost(self, input_tokens: int, output_tokens: int) -> float:
+        return (input_tokens * self.input_per_mtok + output_tokens * self.output_per_mtok) / 1e6
+
+
+class ModelConfig(BaseModel):
+    name: str
+    model: str
+    api_base: str | None = None
+    api_key_env: str | None = None
+    price: Price | None = None
+    concurrency: int = Field(default=8, ge=1)
+    rpm: int | None = Field(default=None, ge=1)
+    tpm: int | None = Field(default=None, ge=1)
+    timeout_s: float = Field(default=60.0, gt=0)
+    max_retries: int = Field(default=6, ge=0)
+    params: dict[str, Any] = Field(default_factory=dict)  # e.g. temperature, max_tokens
+    context_window: int | None = None
+    # Scripted models only: rules the scripted model answers by (see models/scripted.py).
+    script: dict[str, Any] | None = None
+
+    model_config = {"extra": "forbid"}
+
+    @field_validator("model")
+    @classmethod
+    def _has_provider(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("model must be a LiteLLM model string such as openai/gpt-4o-mini")
+        return value
+
+    @property
+    def is_scripted(self) -> bool:
+        return self.model.startswith("scripted")
+
+    def api_key(self) -> str | None:
+        """Read the key from the environment at call time; it is never stored anywhere."""
+        if self.api_key_env:
+            key = os.environ.get(self.api_key_env)
+            if not key:
+                raise ModelAccessError(
+                    f"model '{self.name}': environment variable {self.api_key_env} is not set; "
+                    f"export it or change api_key_env in models.yaml"
+                )
+            return key
+        return None
+
+    def identity(self) -> dict[str, Any]:
+        """What makes two configs answer the same way: part of every cache key."""
+        ident: dict[str, Any] = {"model": self.model}
+        if self.api_base:
+            ident["api_base"] = self.api_base.rstrip("/")
+        if self.script:
+            ident["script"] = self.script
+        return ident
+
+
+class ModelsFile(BaseModel):
+    models: list[ModelConfig]
+
+
+def load_models(path: str | Path | None) -> dict[str, ModelConfig]:
+    if path is None:
+        return {}
+    from ..task.load import format_validation_error, load_yaml
+
+    path = Path(path)
+    raw = load_yaml(path)
+    try:
+        parsed = ModelsFile.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(format_validation_error(path, exc)) from None
+    out: dict[str, ModelConfig] = {}
+    for cfg in parsed.models:
+        if cfg.name in out:
+            raise ConfigError(f"{path}: model name '{cfg.name}' is listed twice; names must be unique")
+        out[cfg.name] = cfg
+    return out
+
+
+def resolve_model(name: str, models: dict[str, ModelConfig]) -> ModelConfig:
+    """A name from models.yaml, or a bare LiteLLM string (``openai/gpt-4o-mini``)."""
+    if name in models:
+        return models[name]
+    if "/" in name and not name.startswith("baseline/"):
+        return ModelConfig(name=name, model=name)
+    known = ", ".join(sorted(models)) or "(no models.yaml given)"
+    raise ModelAccessError(
+        f"unknown model '{name}'; use a name from models.yaml ({known}), a LiteLLM string "
+        f"like openai/gpt-4o-mini, or a baseline/... name"
+    )

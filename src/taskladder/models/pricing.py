@@ -1,0 +1,39 @@
+"""Prices: the model's configured price, else LiteLLM's cost map, else *unknown*.
+
+An unknown price is ``None`` all the way to the report, never $0.
+"""
+
+from __future__ import annotations
+
+import os
+
+from .config import ModelConfig, Price
+
+
+def lookup_price(cfg: ModelConfig) -> Price | None:
+    if cfg.price is not None:
+        return cfg.price
+    if cfg.is_scripted:
+        return Price(input_per_mtok=0.0, output_per_mtok=0.0)
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    import litellm
+
+    for key in _candidate_keys(cfg.model):
+        info = litellm.model_cost.get(key)
+        if info and info.get("input_cost_per_token") is not None:
+            return Price(
+                input_per_mtok=float(info["input_cost_per_token"]) * 1e6,
+                output_per_mtok=float(info.get("output_cost_per_token") or 0.0) * 1e6,
+            )
+    return None
+
+
+def _candidate_keys(model: str) -> list[str]:
+    keys = [model]
+    if "/" in model:
+        keys.append(model.split("/", 1)[1])
+    return keys
+
+
+def call_cost(price: Price | None, input_tokens: int, output_tokens: int) -> float | None:
+    return None if price is None else price.cost(input_tokens, output_tokens)

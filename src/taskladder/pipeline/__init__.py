@@ -1,0 +1,5 @@
+"""Pipelines: the hashable spec of how an example is answered, and its LLM executor."""
+
+from .spec import DemoSpec, PipelineSpec, load_pipeline
+
+__all__ = ["DemoSpec", "PipelineSpec", "load_pipeline"]

@@ -1,0 +1,81 @@
+"""A pipeline spec: plain, hashable data that says exactly how an example is answered.
+
+Same spec + same cache = same result: ``taskladder eval TASK --pipeline SPEC.yaml`` reruns
+a spec with identical cache keys, so a rerun makes no new calls.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field, ValidationError
+
+from ..errors import ConfigError
+
+
+class DemoSpec(BaseModel):
+    strategy: str = "stratified"  # random | stratified | bm25 | embedding | mmr
+    k: int = Field(default=0, ge=0)
+    seed: int = 0
+    max_shots: bool = False  # pack as many as fit the context window (k is then an upper bound)
+
+    model_config = {"extra": "forbid"}
+
+
+class PipelineSpec(BaseModel):
+    model: str  # a models.yaml name, a LiteLLM string, or baseline/...
+    rung: str | None = None
+    instructions: str | None = None  # None: the task's instructions
+    demos: DemoSpec | None = None
+    retrieval: dict[str, Any] | None = None
+    reasoning: bool = False
+    params: dict[str, Any] = Field(default_factory=dict)
+
+    model_config = {"extra": "forbid"}
+
+    @property
+    def is_baseline(self) -> bool:
+        return self.model.startswith("baseline/")
+
+    def canonical(self) -> dict[str, Any]:
+        return self.model_dump(exclude_none=True, exclude={"rung"})
+
+    def digest(self) -> str:
+        return hashlib.sha256(json.dumps(self.canonical(), sort_keys=True).encode()).hexdigest()[:16]
+
+    def label(self) -> str:
+        if self.rung:
+            return f"{self.model} · {self.rung}"
+        if self.demos and self.demos.k:
+            return f"{self.model} · {self.demos.k}-shot"
+        return self.model
+
+    def save(self, path: str | Path) -> Path:
+        import yaml
+
+        path = Path(path)
+        path.write_text(yaml.safe_dump(self.model_dump(exclude_none=True), sort_keys=False), encoding="utf-8")
+        return path
+
+
+def load_pipeline(path: str | Path) -> PipelineSpec:
+    from ..task.load import format_validation_error, load_yaml
+
+    path = Path(path)
+    raw = load_yaml(path) if path.suffix.lower() in (".yaml", ".yml") else _load_json(path)
+    try:
+        return PipelineSpec.model_validate(raw.get("pipeline", raw))
+    except ValidationError as exc:
+        raise ConfigError(format_validation_error(path, exc)) from None
+
+
+def _load_json(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        raise ConfigError(f"{path}: file not found")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{path}: invalid JSON at line {exc.lineno}: {exc.msg}") from None

@@ -1,0 +1,155 @@
+"""Everything between a pipeline and a provider, for one model.
+
+``ModelCaller.call`` looks the request up in the cache, and otherwise waits for a
+concurrency slot and the rate limiter, calls the provider with a per-call timeout,
+retries retryable failures with backoff, prices the call, and persists it *before*
+returning, so a crash after this point never pays for it again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import random
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel
+
+from ..models.config import ModelConfig
+from ..models.errors import ProviderError, classify
+from ..models.pricing import call_cost, lookup_price
+from ..store import Store
+from .ratelimit import RateLimiter
+from .retry import RetryPolicy
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PARAMS = {"temperature": 0}
+
+
+class CallOutcome(BaseModel):
+    texts: list[str] = []
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float | None = 0.0
+    latency_ms: float = 0.0
+    cached: bool = False
+    error: str | None = None
+
+    @property
+    def text(self) -> str:
+        return self.texts[0] if self.texts else ""
+
+
+@dataclass
+class RunStats:
+    """Live counters for the progress bar and the summary."""
+
+    calls: int = 0
+    cached_calls: int = 0
+    errors: int = 0
+    retries: int = 0
+    spent_usd: float = 0.0
+    unknown_cost_calls: int = 0
+    by_status: dict[str, int] = field(default_factory=dict)
+
+
+def call_key(identity: dict[str, Any], messages: list[dict[str, str]], params: dict[str, Any],
+             sample_index: int) -> str:
+    canonical = json.dumps(
+        {"model": identity, "messages": messages, "params": params, "sample": sample_index},
+        sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class ModelCaller:
+    def __init__(self, cfg: ModelConfig, store: Store, stats: RunStats | None = None, client: Any = None,
+                 retry: RetryPolicy | None = None, seed: int = 0, concurrency: int | None = None):
+        self.cfg = cfg
+        self.store = store
+        self.stats = stats or RunStats()
+        self._client = client
+        self.retry = retry or RetryPolicy(max_retries=cfg.max_retries)
+        self._rng = random.Random(seed)
+        self._concurrency = concurrency or cfg.concurrency
+        self._sem: asyncio.Semaphore | None = None
+        self.limiter = RateLimiter(cfg.rpm, cfg.tpm)
+        self.price = lookup_price(cfg)
+        self.identity = cfg.identity()
+
+    @property
+    def client(self):
+        if self._client is None:
+            from ..models.llm import make_client
+
+            self._client = make_client(self.cfg)
+        return self._client
+
+    def params(self, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Evaluation defaults (temperature 0) < model config < rung overrides."""
+        merged = {**DEFAULT_PARAMS, **self.cfg.params, **(overrides or {})}
+        return {k: v for k, v in merged.items() if v is not None}
+
+    def key(self, messages: list[dict[str, str]], params: dict[str, Any], sample_index: int = 0) -> str:
+        return call_key(self.identity, messages, params, sample_index)
+
+    async def call(self, messages: list[dict[str, str]], params: dict[str, Any] | None = None,
+                   sample_index: int = 0) -> CallOutcome:
+        params = self.params(params)
+        key = self.key(messages, params, sample_index)
+        hit = self.store.get_call(key)
+        if hit is not None:
+            self.stats.cached_calls += 1
+            return CallOutcome(texts=hit["extra"].get("texts") or [hit["text"]],
+                               input_tokens=hit["input_tokens"], output_tokens=hit["output_tokens"],
+                               cost_usd=hit["cost_usd"], latency_ms=hit["latency_ms"], cached=True)
+        if self._sem is None:
+            self._sem = asyncio.Semaphore(self._concurrency)
+        async with self._sem:
+            try:
+                result = await self._call_with_retries(messages, params)
+            except ProviderError as exc:
+                self.stats.errors += 1
+                return CallOutcome(error=str(exc))
+        cost = call_cost(self.price, result.input_tokens, result.output_tokens)
+        self.store.put_call(
+            key, self.cfg.model, {"model": self.identity, "messages": messages, "params": params,
+                                  "sample": sample_index},
+            result.texts[0] if result.texts else "", result.input_tokens, result.output_tokens, cost,
+            result.latency_ms, extra={"texts": result.texts} if len(result.texts) > 1 else None,
+        )
+        self.stats.calls += 1
+        if cost is None:
+            self.stats.unknown_cost_calls += 1
+        else:
+            self.stats.spent_usd += cost
+        return CallOutcome(texts=result.texts, input_tokens=result.input_tokens,
+                           output_tokens=result.output_tokens, cost_usd=cost, latency_ms=result.latency_ms)
+
+    async def _call_with_retries(self, messages, params):
+        estimate = sum(len(str(m.get("content", ""))) for m in messages) // 4 + int(params.get("max_tokens") or 256)
+        attempt = 0
+        while True:
+            await self.limiter.acquire(estimate)
+            try:
+                # A safety net above the client's own timeout: a hung socket never hangs the run.
+                return await asyncio.wait_for(self.client.complete(messages, params), self.cfg.timeout_s + 5)
+            except Exception as exc:  # classified below; nothing raw reaches the caller
+                err = classify(exc)
+                if isinstance(exc, asyncio.TimeoutError):
+                    err = ProviderError(f"timeout after {self.cfg.timeout_s:.0f} s", retryable=True)
+                status = str(err.status or type(exc).__name__)
+                self.stats.by_status[status] = self.stats.by_status.get(status, 0) + 1
+                attempt += 1
+                if not err.retryable or attempt > self.retry.max_retries:
+                    if err.retryable:
+                        raise ProviderError(f"{err} (gave up after {attempt} attempts)", retryable=False) from None
+                    raise err from None
+                delay = self.retry.delay(attempt, err.retry_after, self._rng)
+                self.stats.retries += 1
+                log.debug("retry %d for %s in %.2fs: %s", attempt, self.cfg.name, delay, err)
+                await asyncio.sleep(delay)

@@ -1,0 +1,158 @@
+"""Evaluate one pipeline (an LLM pipeline or an offline baseline) on one split of a task.
+
+The run is keyed by (task content, split, limit, pipeline, model identity). Rerunning the
+same command after a crash finds the unfinished run and carries on: examples that already
+have records are skipped, and calls made before the crash come back from the cache.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import ConfigError
+from ..models.base import Prediction
+from ..models.config import ModelConfig, resolve_model
+from ..pipeline.spec import PipelineSpec
+from ..store import Record, RunInfo, Store
+from ..task import Example, Task
+from .calls import ModelCaller, RunStats
+from .progress import progress_bar
+from .summary import summarise
+
+FLUSH_EVERY = 50
+
+
+@dataclass
+class EvalResult:
+    run: RunInfo
+    records: list[Record]
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        return self.run.summary
+
+
+def evaluate(
+    task: Task,
+    pipeline: PipelineSpec | str,
+    *,
+    split: str = "dev",
+    limit: int | None = None,
+    models: dict[str, ModelConfig] | None = None,
+    store: Store | None = None,
+    concurrency: int | None = None,
+    progress: bool = True,
+    client: Any = None,
+    metric: str | None = None,
+) -> EvalResult:
+    """Run ``pipeline`` over ``task``'s ``split`` and return its run and records."""
+    spec = PipelineSpec(model=pipeline) if isinstance(pipeline, str) else pipeline
+    store = store or Store()
+    examples = task.split(split)[: limit if limit else None]
+    if not examples:
+        raise ConfigError(f"task '{task.name}': the {split} split is empty; add data or change the split")
+    from ..metrics import get_metric
+
+    scorer = get_metric(metric or task.spec.default_metric(), task.spec)
+    cfg = None if spec.is_baseline else resolve_model(spec.model, models or {})
+    run_key = _run_key(task, spec, cfg, split, limit, scorer.name)
+    run = store.find_unfinished_run(run_key) or RunInfo(
+        run_id=_new_run_id(run_key), task=task.name, task_fingerprint=task.fingerprint(),
+        model=spec.model, split=split, metric=scorer.name, created_at=time.time(),
+        task_spec=task.spec.model_dump(mode="json", by_alias=True),
+        pipeline={**spec.model_dump(exclude_none=True), "kind": "baseline" if spec.is_baseline else "llm"},
+    )
+    store.save_run(run, run_key)
+    done = store.record_ids(run.run_id)
+    todo = [e for e in examples if e.id not in done]
+
+    stats = RunStats()
+    try:
+        if spec.is_baseline:
+            _run_baseline(task, spec, todo, run, store, scorer)
+        else:
+            asyncio.run(_run_llm(task, spec, cfg, todo, run, store, scorer, stats, concurrency, progress, client))
+    except BaseException:
+        run.status = "interrupted"
+        store.save_run(run, run_key)
+        raise
+
+    wanted = {e.id for e in examples}
+    records = [r for r in store.get_records(run.run_id) if r.example_id in wanted]
+    run.summary = summarise(records, scorer, task.spec.volume.calls_per_day)
+    run.summary.update({"retries": stats.retries, "resumed_records": len(done)})
+    run.status = "finished"
+    store.save_run(run, run_key)
+    return EvalResult(run=run, records=records)
+
+
+def _run_baseline(task: Task, spec: PipelineSpec, todo: list[Example], run: RunInfo, store: Store, scorer) -> None:
+    if not todo:
+        return
+    from ..baselines import make_baseline
+
+    predictor = make_baseline(spec.model)
+    predictor.fit(task)
+    predictions = predictor.predict(todo)
+    store.put_records(_record(run, e, p, scorer) for e, p in zip(todo, predictions))
+
+
+async def _run_llm(task, spec, cfg, todo, run, store, scorer, stats, concurrency, progress, client) -> None:
+    from ..pipeline.llm import LLMPipeline
+
+    pipeline = LLMPipeline(spec, task)
+    pipeline.prepare()
+    caller = ModelCaller(cfg, store, stats, client=client, concurrency=concurrency)
+    pending: list[Record] = []
+    # Examples are launched with a bound a little above the call concurrency so the
+    # semaphore in ModelCaller stays saturated without creating thousands of tasks at once.
+    gate = asyncio.Semaphore(max(caller._concurrency * 2, 8))
+
+    async def one(example: Example) -> None:
+        async with gate:
+            prediction = await pipeline.apredict(example, caller)
+        pending.append(_record(run, example, prediction, scorer))
+        bar.advance()
+        if len(pending) >= FLUSH_EVERY:
+            store.put_records(pending[:])
+            pending.clear()
+
+    with progress_bar(f"{task.name} · {spec.label()}", len(todo), stats, enabled=progress) as bar:
+        try:
+            await asyncio.gather(*(one(e) for e in todo))
+        finally:
+            store.put_records(pending)
+
+
+def _record(run: RunInfo, example: Example, p: Prediction, scorer) -> Record:
+    score = scorer.score(p.output, example.outputs) if p.output is not None else 0.0
+    return Record(
+        run_id=run.run_id, example_id=example.id, split=run.split, inputs=example.inputs,
+        expected=example.outputs, prediction=p.output, raw_text=p.raw_text, parse_status=p.parse_status,
+        parse_error=p.parse_error, score=float(score), input_tokens=p.usage.input_tokens,
+        output_tokens=p.usage.output_tokens, cost_usd=p.cost_usd, spent_usd=p.spent_usd,
+        latency_ms=p.latency_ms, calls=p.calls, cached_calls=p.cached_calls, error=p.error,
+        confidence=p.confidence, trace=p.trace,
+    )
+
+
+def _run_key(task: Task, spec: PipelineSpec, cfg: ModelConfig | None, split: str, limit: int | None,
+             metric: str) -> str:
+    ident = cfg.identity() if cfg else {}
+    payload = json.dumps(
+        {"task": task.fingerprint(), "pipeline": spec.canonical(), "model": ident, "split": split,
+         "limit": limit, "metric": metric},
+        sort_keys=True,
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _new_run_id(run_key: str) -> str:
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
+    salt = hashlib.sha256(f"{run_key}{time.time_ns()}".encode()).hexdigest()[:6]
+    return f"{stamp}-{salt}"

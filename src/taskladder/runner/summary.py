@@ -1,0 +1,50 @@
+"""A run's summary, derived from its records alone."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from ..store.records import Record
+
+
+def summarise(records: list[Record], metric, calls_per_day: float, *, seed: int = 0) -> dict[str, Any]:
+    from ..metrics import bootstrap_ci
+
+    n = len(records)
+    predicted = [r.prediction for r in records]
+    expected = [r.expected for r in records]
+    score = float(metric.aggregate(predicted, expected)) if n else float("nan")
+    ci_low, ci_high = bootstrap_ci(metric, predicted, expected, seed=seed) if n else (float("nan"),) * 2
+    costs = [r.cost_usd for r in records]
+    unknown = any(c is None for c in costs)
+    cost = None if unknown else float(sum(costs))
+    per_call = None if cost is None or n == 0 else cost / n
+    latencies = np.array([r.latency_ms for r in records], dtype=float) if n else np.array([0.0])
+    spent = sum(r.spent_usd for r in records)
+    return {
+        "n": n,
+        "metric": metric.name,
+        "score": _num(score),
+        "ci_low": _num(ci_low),
+        "ci_high": _num(ci_high),
+        "parse_failures": sum(r.parse_status == "failed" for r in records),
+        "errors": sum(r.parse_status == "error" for r in records),
+        "cost_usd": cost,
+        "cost_usd_spent": spent,
+        "cost_per_1k_calls": None if per_call is None else per_call * 1000,
+        "latency_p50_ms": float(np.percentile(latencies, 50)),
+        "latency_p95_ms": float(np.percentile(latencies, 95)),
+        "calls": sum(r.calls for r in records),
+        "cached_calls": sum(r.cached_calls for r in records),
+        "input_tokens": sum(r.input_tokens for r in records),
+        "output_tokens": sum(r.output_tokens for r in records),
+        "calls_per_day": calls_per_day,
+        "projected_monthly_usd": None if per_call is None else per_call * calls_per_day * 30,
+    }
+
+
+def _num(x: float) -> float | None:
+    return None if x is None or (isinstance(x, float) and math.isnan(x)) else float(x)

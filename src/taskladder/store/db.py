@@ -1,0 +1,197 @@
+"""SQLite store (WAL): the call cache, runs and per-example records.
+
+One file under ``TASKLADDER_HOME``. Calls are committed one by one the moment they finish,
+so a crash or ``kill -9`` loses at most the call in flight; records are written in small
+batches because they can always be rebuilt from the cached calls.
+
+Secrets never reach this file: requests are stored without API keys or headers.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from ..config import home_dir
+from .records import Record, RunInfo
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS calls (
+    key TEXT PRIMARY KEY,
+    model TEXT NOT NULL,
+    request TEXT NOT NULL,
+    text TEXT NOT NULL,
+    input_tokens INTEGER NOT NULL,
+    output_tokens INTEGER NOT NULL,
+    cost_usd REAL,
+    latency_ms REAL NOT NULL,
+    extra TEXT,
+    created_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS runs (
+    run_id TEXT PRIMARY KEY,
+    run_key TEXT NOT NULL,
+    task TEXT NOT NULL,
+    model TEXT NOT NULL,
+    split TEXT NOT NULL,
+    status TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    info TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS runs_by_key ON runs(run_key, status);
+CREATE TABLE IF NOT EXISTS records (
+    run_id TEXT NOT NULL,
+    example_id TEXT NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (run_id, example_id)
+);
+"""
+
+
+class CachedCall(dict):
+    """A cached provider call: text, usage, cost and latency as first recorded."""
+
+
+class Store:
+    def __init__(self, path: str | Path | None = None):
+        self.path = Path(path) if path else home_dir() / "taskladder.sqlite"
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # One connection shared by the event loop thread; a lock guards rare use from others.
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL survives a process kill
+        self._db.execute("PRAGMA busy_timeout=10000")
+        self._db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    # ---- call cache -------------------------------------------------------------------
+    def get_call(self, key: str) -> CachedCall | None:
+        found = self.get_calls([key])
+        return found.get(key)
+
+    def get_calls(self, keys: Iterable[str]) -> dict[str, CachedCall]:
+        """Bulk lookup: a replay of thousands of calls costs a few queries, not thousands."""
+        keys = list(dict.fromkeys(keys))
+        out: dict[str, CachedCall] = {}
+        with self._lock:
+            for i in range(0, len(keys), 500):
+                chunk = keys[i : i + 500]
+                marks = ",".join("?" * len(chunk))
+                rows = self._db.execute(
+                    f"SELECT key, text, input_tokens, output_tokens, cost_usd, latency_ms, extra "
+                    f"FROM calls WHERE key IN ({marks})",
+                    chunk,
+                ).fetchall()
+                for k, text, tin, tout, cost, lat, extra in rows:
+                    out[k] = CachedCall(
+                        text=text, input_tokens=tin, output_tokens=tout, cost_usd=cost,
+                        latency_ms=lat, extra=json.loads(extra) if extra else {},
+                    )
+        return out
+
+    def put_call(
+        self, key: str, model: str, request: dict[str, Any], text: str, input_tokens: int,
+        output_tokens: int, cost_usd: float | None, latency_ms: float, extra: dict | None = None,
+    ) -> None:
+        with self._lock:
+            self._db.execute(
+                "INSERT OR REPLACE INTO calls VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (key, model, json.dumps(request, sort_keys=True), text, input_tokens, output_tokens,
+                 cost_usd, latency_ms, json.dumps(extra) if extra else None, time.time()),
+            )
+
+    def cache_stats(self) -> dict[str, Any]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT model, COUNT(*), SUM(input_tokens), SUM(output_tokens), SUM(cost_usd), "
+                "SUM(cost_usd IS NULL) FROM calls GROUP BY model ORDER BY model"
+            ).fetchall()
+        models = [
+            {"model": m, "calls": n, "input_tokens": tin or 0, "output_tokens": tout or 0,
+             "cost_usd": cost or 0.0, "unknown_cost_calls": unknown or 0}
+            for m, n, tin, tout, cost, unknown in rows
+        ]
+        size = self.path.stat().st_size if self.path.exists() else 0
+        return {"path": str(self.path), "bytes": size, "calls": sum(m["calls"] for m in models), "models": models}
+
+    def clear_cache(self, model: str | None = None) -> int:
+        with self._lock:
+            if model:
+                cur = self._db.execute("DELETE FROM calls WHERE model = ?", (model,))
+            else:
+                cur = self._db.execute("DELETE FROM calls")
+            return cur.rowcount
+
+    # ---- runs and records --------------------------------------------------------------
+    def save_run(self, info: RunInfo, run_key: str) -> None:
+        with self._lock:
+            self._db.execute(
+                "INSERT OR REPLACE INTO runs VALUES (?,?,?,?,?,?,?,?)",
+                (info.run_id, run_key, info.task, info.model, info.split, info.status,
+                 info.created_at, info.model_dump_json()),
+            )
+
+    def find_unfinished_run(self, run_key: str) -> RunInfo | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT info FROM runs WHERE run_key = ? AND status != 'finished' "
+                "ORDER BY created_at DESC LIMIT 1",
+                (run_key,),
+            ).fetchone()
+        return RunInfo.model_validate_json(row[0]) if row else None
+
+    def get_run(self, run_id: str) -> RunInfo | None:
+        with self._lock:
+            row = self._db.execute("SELECT info FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+            if row is None and run_id:  # a unique prefix or suffix is enough, like git
+                rows = self._db.execute(
+                    "SELECT info FROM runs WHERE run_id LIKE ? OR run_id LIKE ? LIMIT 2",
+                    (run_id + "%", "%" + run_id),
+                ).fetchall()
+                row = rows[0] if len(rows) == 1 else None
+        return RunInfo.model_validate_json(row[0]) if row else None
+
+    def list_runs(self, task: str | None = None, limit: int = 50) -> list[RunInfo]:
+        with self._lock:
+            if task:
+                rows = self._db.execute(
+                    "SELECT info FROM runs WHERE task = ? ORDER BY created_at DESC LIMIT ?", (task, limit)
+                ).fetchall()
+            else:
+                rows = self._db.execute(
+                    "SELECT info FROM runs ORDER BY created_at DESC LIMIT ?", (limit,)
+                ).fetchall()
+        return [RunInfo.model_validate_json(r[0]) for r in rows]
+
+    def put_records(self, records: Iterable[Record]) -> None:
+        rows = [(r.run_id, r.example_id, r.model_dump_json()) for r in records]
+        if not rows:
+            return
+        with self._lock:
+            self._db.execute("BEGIN")
+            self._db.executemany("INSERT OR REPLACE INTO records VALUES (?,?,?)", rows)
+            self._db.execute("COMMIT")
+
+    def get_records(self, run_id: str) -> list[Record]:
+        return list(self.iter_records(run_id))
+
+    def iter_records(self, run_id: str) -> Iterator[Record]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT data FROM records WHERE run_id = ? ORDER BY rowid", (run_id,)
+            ).fetchall()
+        for (data,) in rows:
+            yield Record.model_validate_json(data)
+
+    def record_ids(self, run_id: str) -> set[str]:
+        with self._lock:
+            rows = self._db.execute("SELECT example_id FROM records WHERE run_id = ?", (run_id,)).fetchall()
+        return {r[0] for r in rows}

@@ -1,0 +1,212 @@
+"""Load a task: parse the YAML, read and validate its data, split it reproducibly."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from ..errors import ConfigError, DataError
+from .example import Example
+from .sources import locate
+from .spec import TaskSpec
+from .tables import read_table
+
+
+@dataclass
+class Task:
+    spec: TaskSpec
+    train: list[Example]
+    dev: list[Example]
+    test: list[Example]
+    base_dir: Path = field(default_factory=Path.cwd)
+    source: Path | None = None
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    def split(self, name: str) -> list[Example]:
+        if name not in ("train", "dev", "test"):
+            raise ConfigError(f"unknown split '{name}'; use train, dev or test")
+        return getattr(self, name)
+
+    def labels(self, field_name: str) -> list[str]:
+        out = self.spec.outputs[field_name]
+        if out.labels:
+            return list(out.labels)
+        seen = Counter(str(e.outputs[field_name]) for e in self.train + self.dev + self.test)
+        return sorted(seen)
+
+    def fingerprint(self) -> str:
+        """Content hash of the spec and data: runs of the same task share it."""
+        h = hashlib.sha256(self.spec.model_dump_json().encode())
+        for part in (self.train, self.dev, self.test):
+            for e in part:
+                h.update(e.model_dump_json().encode())
+        return h.hexdigest()[:16]
+
+
+def load_yaml(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        raise ConfigError(f"{path}: file not found")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise ConfigError(f"{path}: invalid YAML{where}: {getattr(exc, 'problem', exc)}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text; re-save it as UTF-8") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping of keys at the top level")
+    return data
+
+
+def format_validation_error(path: Path | str, exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    loc = ".".join(str(p) for p in first["loc"]) or "(top level)"
+    more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
+    return f"{path}: field '{loc}': {first['msg']}{more}"
+
+
+def load_task(path: str | Path, data_dir: str | Path | None = None) -> Task:
+    """Load a task YAML. ``data_dir`` overrides the folder data paths resolve from."""
+    path = Path(path)
+    raw = load_yaml(path)
+    try:
+        spec = TaskSpec.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(format_validation_error(path, exc)) from None
+    return task_from_spec(spec, path.parent, source=path, data_dir=Path(data_dir) if data_dir else None)
+
+
+def task_from_spec(spec: TaskSpec, base: Path, source: Path | None = None, data_dir: Path | None = None) -> Task:
+    d = spec.data
+    if d.file:
+        file = locate(d.file, base, data_dir)
+        rows = _examples(spec, file, read_table(file))
+        train, dev, test = split_examples(rows, d.split.dev, d.split.test, d.split.seed)
+    else:
+        parts = {}
+        for name in ("train", "dev", "test"):
+            p = getattr(d, name)
+            if p:
+                file = locate(p, base, data_dir)
+                parts[name] = _examples(spec, file, read_table(file))
+            else:
+                parts[name] = []
+        train, dev, test = parts["train"], parts["dev"], parts["test"]
+        if not d.dev and d.split.dev > 0:
+            # No dev file: carve a seeded dev split out of train, so tuning never touches test.
+            train, dev, _ = split_examples(train, d.split.dev, 0.0, d.split.seed)
+        _check_unique_across(spec, [train, dev, test])
+    task = Task(spec=spec, train=train, dev=dev, test=test, base_dir=base, source=source)
+    _check_labels(task)
+    return task
+
+
+def _examples(spec: TaskSpec, file: Path, rows: list[dict[str, Any]]) -> list[Example]:
+    if not rows:
+        raise DataError(str(file), "no data rows; add at least one example")
+    columns = set(rows[0])
+    id_col = spec.data.id_column or ("id" if "id" in columns else None)
+    needed = list(spec.inputs) + list(spec.outputs) + ([id_col] if id_col else [])
+    for col in needed:
+        if col not in columns:
+            raise DataError(
+                str(file), f"missing column; the file has {sorted(columns)}", row=1, field=col
+            )
+    first_row = 2 if file.suffix.lower() in (".csv", ".tsv") else 1
+    seen: dict[str, int] = {}
+    examples = []
+    for i, row in enumerate(rows):
+        line = i + first_row
+        for name, out in spec.outputs.items():
+            value = row.get(name)
+            if value is None or (isinstance(value, str) and not value.strip()):
+                raise DataError(str(file), "empty expected output; fill it in or drop the row", row=line, field=name)
+            if out.type == "number":
+                try:
+                    float(value)
+                except (TypeError, ValueError):
+                    raise DataError(str(file), f"'{value}' is not a number", row=line, field=name) from None
+        ex_id = str(row[id_col]) if id_col else _content_id(row, spec)
+        if ex_id in seen:
+            what = f"duplicate id '{ex_id}'" if id_col else "duplicate row (same inputs and outputs)"
+            raise DataError(str(file), f"{what}, first seen at row {seen[ex_id]}; ids must be unique", row=line, field=id_col)
+        seen[ex_id] = line
+        inputs = {k: _clean(row.get(k)) for k in spec.inputs}
+        outputs = {k: _coerce(row.get(k), spec.outputs[k].type) for k in spec.outputs}
+        extra = {k: v for k, v in row.items() if k not in inputs and k not in outputs and k != id_col}
+        examples.append(Example(id=ex_id, inputs=inputs, outputs=outputs, extra=extra))
+    return examples
+
+
+def _content_id(row: dict[str, Any], spec: TaskSpec) -> str:
+    key = repr([(k, row.get(k)) for k in list(spec.inputs) + list(spec.outputs)])
+    return hashlib.sha256(key.encode()).hexdigest()[:12]
+
+
+def _clean(value: Any) -> Any:
+    return "" if value is None else value
+
+
+def _coerce(value: Any, kind: str) -> Any:
+    if kind == "number":
+        f = float(value)
+        return int(f) if f.is_integer() else f
+    if kind == "json" and isinstance(value, str):
+        import json
+
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError:
+            return value
+    return value if kind == "json" else str(value)
+
+
+def _check_unique_across(spec: TaskSpec, parts: list[list[Example]]) -> None:
+    if not spec.data.id_column:
+        return
+    seen: set[str] = set()
+    for part in parts:
+        for e in part:
+            if e.id in seen:
+                raise DataError("data", f"id '{e.id}' appears in more than one split", field=spec.data.id_column)
+            seen.add(e.id)
+
+
+def _check_labels(task: Task) -> None:
+    for name, out in task.spec.outputs.items():
+        if out.type != "label" or not out.labels:
+            continue
+        allowed = set(out.labels)
+        for part in ("train", "dev", "test"):
+            for e in task.split(part):
+                if str(e.outputs[name]) not in allowed:
+                    raise DataError(
+                        "data", f"label '{e.outputs[name]}' of example '{e.id}' is not in the task's listed labels",
+                        field=name,
+                    )
+
+
+def split_examples(
+    examples: list[Example], dev: float, test: float, seed: int
+) -> tuple[list[Example], list[Example], list[Example]]:
+    """Seeded shuffle then cut: the same file and seed always give the same split."""
+    order = list(examples)
+    random.Random(seed).shuffle(order)
+    n = len(order)
+    n_test = round(n * test)
+    n_dev = round(n * dev)
+    test_part = order[:n_test]
+    dev_part = order[n_test : n_test + n_dev]
+    train_part = order[n_test + n_dev :]
+    return train_part, dev_part, test_part
