@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
@@ -47,6 +47,8 @@ class ModelConfig(BaseModel):
     max_retries: int = Field(default=6, ge=0)
     params: dict[str, Any] = Field(default_factory=dict)  # e.g. temperature, max_tokens
     context_window: int | None = None
+    # auto: the openai SDK for openai/... models, LiteLLM for every other provider.
+    transport: Literal["auto", "litellm", "openai"] = "auto"
     # Scripted models only: rules the scripted model answers by (see models/scripted.py).
     script: dict[str, Any] | None = None
 

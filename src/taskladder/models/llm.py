@@ -102,7 +102,7 @@ class OpenAICompatibleClient:
             api_key=key, base_url=cfg.api_base or None, max_retries=0, timeout=cfg.timeout_s,
             http_client=openai.DefaultAsyncHttpxClient(limits=limits),
         )
-        self._model = cfg.model.split("/", 1)[1]
+        self._model = cfg.model.split("/", 1)[-1]
 
     async def complete(self, messages: list[dict[str, str]], params: dict[str, Any]) -> CallResult:
         start = time.perf_counter()
@@ -118,6 +118,6 @@ def make_client(cfg: ModelConfig):
         from .scripted import ScriptedClient
 
         return ScriptedClient.from_config(cfg)
-    if cfg.model.startswith("openai/"):
+    if cfg.transport == "openai" or (cfg.transport == "auto" and cfg.model.startswith("openai/")):
         return OpenAICompatibleClient(cfg)
     return LiteLLMClient(cfg)

@@ -65,7 +65,8 @@ def evaluate(
         run_id=_new_run_id(run_key), task=task.name, task_fingerprint=task.fingerprint(),
         model=spec.model, split=split, metric=scorer.name, created_at=time.time(),
         task_spec=task.spec.model_dump(mode="json", by_alias=True),
-        pipeline={**spec.model_dump(exclude_none=True), "kind": "baseline" if spec.is_baseline else "llm"},
+        pipeline={**spec.model_dump(exclude_none=True), "kind": "baseline" if spec.is_baseline else "llm",
+                  "rung": spec.rung or _default_rung(spec)},
     )
     store.save_run(run, run_key)
     done = store.record_ids(run.run_id)
@@ -104,7 +105,10 @@ def _run_baseline(task: Task, spec: PipelineSpec, todo: list[Example], run: RunI
 
 async def _run_llm(task, spec, cfg, todo, run, store, scorer, stats, concurrency, progress, client) -> None:
     from ..pipeline.llm import LLMPipeline
+    from .preflight import check_access
 
+    if todo and client is None:
+        check_access(cfg)
     pipeline = LLMPipeline(spec, task)
     pipeline.prepare()
     caller = ModelCaller(cfg, store, stats, client=client, concurrency=concurrency)
@@ -150,6 +154,14 @@ def _run_key(task: Task, spec: PipelineSpec, cfg: ModelConfig | None, split: str
         sort_keys=True,
     )
     return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _default_rung(spec: PipelineSpec) -> str | None:
+    if spec.is_baseline:
+        return None
+    if spec.demos and spec.demos.k:
+        return "max-shots" if spec.demos.max_shots else ("knn-shots" if spec.demos.strategy in ("bm25", "embedding", "mmr") else "few-shot")
+    return "zero-shot"
 
 
 def _new_run_id(run_key: str) -> str:

@@ -1,0 +1,5 @@
+"""``python -m taskladder`` is the ``taskladder`` command."""
+
+from .cli import main
+
+main()

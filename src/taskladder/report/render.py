@@ -1,0 +1,84 @@
+"""Assemble the one-file HTML report from runs and their records."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from ..errors import TaskladderError
+from ..store.records import Record, RunInfo
+from ..task import TaskSpec
+from .fmt import esc
+from .rows import leaderboard
+from .sections.cost import cost_html
+from .sections.errors import errors_html
+from .sections.header import header_html
+from .sections.ladder import ladder_html
+from .sections.labels import labels_html
+from .sections.leaderboard import arena_html, leaderboard_html
+from .style import CSS
+
+log = logging.getLogger(__name__)
+
+Runs = list[tuple[RunInfo, list[Record]]]
+
+
+def render_report(
+    runs: Runs,
+    *,
+    title: str | None = None,
+    task_spec: TaskSpec | None = None,
+    arena: list[dict[str, Any]] | None = None,
+    generated: datetime | None = None,
+) -> str:
+    """The report as one HTML document: inline CSS and SVG, no scripts, no external links.
+
+    ``arena`` (``name, rating, ci_low, ci_high`` dicts) adds a pairwise-ratings table.
+    ``generated`` pins the timestamp in the header (for reproducible output).
+    """
+    if not runs:
+        raise TaskladderError("no runs to report: run `taskladder eval` first, or pass run ids")
+    rows = leaderboard(runs)
+    just_rows = [r for r, _ in rows]
+    when = generated or datetime.now(timezone.utc)
+    sections = [
+        header_html(just_rows, [info.task for info, _ in runs], title, task_spec, when),
+        leaderboard_html(just_rows),
+        arena_html(arena),
+        cost_html(just_rows),
+        ladder_html(just_rows),
+        labels_html(rows, task_spec),
+        errors_html(rows),
+    ]
+    page_title = esc(title or f"taskladder report — {task_spec.name if task_spec else runs[0][0].task}")
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{page_title}</title><style>{CSS}</style></head><body>"
+        + "".join(s for s in sections if s)
+        + "</body></html>\n"
+    )
+
+
+def write_report(
+    runs: Runs,
+    path: str | Path,
+    *,
+    title: str | None = None,
+    task_spec: TaskSpec | None = None,
+    arena: list[dict[str, Any]] | None = None,
+) -> Path:
+    """Write the report to ``path`` (parent folders created) and return the path."""
+    out = Path(path).expanduser()
+    html = render_report(runs, title=title, task_spec=task_spec, arena=arena)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(html, encoding="utf-8")
+    except OSError as exc:
+        raise TaskladderError(
+            f"{out}: cannot write the report ({exc.strerror}); pick a writable path"
+        ) from exc
+    log.info("wrote report for %d runs to %s", len(runs), out)
+    return out

@@ -1,0 +1,1 @@
+"""One module per report section; each returns an HTML fragment (or "" to skip)."""

@@ -1,0 +1,54 @@
+"""Per-label precision/recall/F1: the best run open, every other run folded."""
+
+from __future__ import annotations
+
+from ...store.records import Record
+from ...task import TaskSpec
+from ..fmt import esc
+from ..labels import LabelStats, label_fields, per_label
+from ..markup import section, table, td, th
+from ..rows import LeaderRow
+
+
+def _table(stats: list[LabelStats]) -> str:
+    head = [th("label"), th("support", num=True), th("precision", num=True),
+            th("recall", num=True), th("F1", num=True)]
+    body = [
+        ("", [td(esc(s.label)), td(str(s.support), num=True), td(f"{s.precision:.3f}", num=True),
+              td(f"{s.recall:.3f}", num=True), td(f"{s.f1:.3f}", num=True)])
+        for s in stats
+    ]
+    used = [s for s in stats if s.support > 0]
+    if used:
+        macro = [sum(getattr(s, k) for s in used) / len(used) for k in ("precision", "recall", "f1")]
+        body.append(("", [td("<i>macro average</i>"), td(str(sum(s.support for s in used)), num=True)]
+                     + [td(f"<i>{m:.3f}</i>", num=True) for m in macro]))
+    return table(head, body, cls="labels")
+
+
+def labels_html(rows: list[tuple[LeaderRow, list[Record]]], task_spec: TaskSpec | None) -> str:
+    scored = [(row, recs) for row, recs in rows if recs]
+    if not scored:
+        return ""
+    fields = label_fields(task_spec, scored[0][1])
+    if not fields:
+        return ""
+    parts = []
+    for field in fields:
+        if len(fields) > 1:
+            parts.append(f"<h3>Field <code>{esc(field)}</code></h3>")
+        for i, (row, recs) in enumerate(scored):
+            stats = per_label(recs, field)
+            if not stats:
+                continue
+            title = f"<b>{esc(row.label)}</b>" + (" (best run)" if i == 0 else "")
+            opened = " open" if i == 0 else ""
+            parts.append(f"<details{opened}><summary>{title}</summary>{_table(stats)}</details>")
+    if not parts:
+        return ""
+    note = (
+        '<p class="muted">Support = examples with that expected label. Missing answers lower '
+        "recall and count toward no label's precision; labels a model invented show with "
+        "support 0. Macro average over labels with support.</p>"
+    )
+    return section("labels", "Per-label breakdown", note + "".join(parts))

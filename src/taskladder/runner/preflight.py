@@ -1,0 +1,56 @@
+"""Before paying for a run: can this model be called at all?
+
+Missing keys and unreachable servers are the user's to fix, so they end the command
+with one line (exit 2) instead of filling every record with the same error after a
+minute of retries.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from urllib.parse import urlparse
+
+from ..errors import ModelAccessError
+from ..models.config import ModelConfig
+
+
+def check_access(cfg: ModelConfig, timeout_s: float = 2.0) -> None:
+    if cfg.is_scripted:
+        return
+    cfg.api_key()  # raises when api_key_env names an unset variable
+    if cfg.api_base:
+        _check_reachable(cfg, timeout_s)
+    elif not cfg.api_key_env:
+        _check_provider_key(cfg)
+
+
+def _check_reachable(cfg: ModelConfig, timeout_s: float) -> None:
+    url = urlparse(cfg.api_base)
+    if url.scheme not in ("http", "https") or not url.hostname:
+        raise ModelAccessError(f"model '{cfg.name}': api_base '{cfg.api_base}' is not an http(s) URL")
+    port = url.port or (443 if url.scheme == "https" else 80)
+    try:
+        with socket.create_connection((url.hostname, port), timeout=timeout_s):
+            pass
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise ModelAccessError(
+            f"model '{cfg.name}': cannot reach {cfg.api_base} ({reason}); start the server or fix api_base"
+        ) from None
+
+
+def _check_provider_key(cfg: ModelConfig) -> None:
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    import litellm
+
+    try:
+        env = litellm.validate_environment(model=cfg.model)
+    except Exception:  # an unknown provider: let the call itself say what is wrong
+        return
+    missing = env.get("missing_keys") or []
+    if not env.get("keys_in_environment", True) and missing:
+        raise ModelAccessError(
+            f"model '{cfg.name}': set {', '.join(missing)} in the environment "
+            f"(or name the variable with api_key_env in models.yaml)"
+        )

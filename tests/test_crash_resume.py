@@ -1,0 +1,56 @@
+"""Kill a run with SIGKILL mid-way; the rerun completes and repeats no finished call."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+import yaml
+from helpers import sentiment_rows, write_task
+
+from taskladder.testing import LoopbackServer, mapping_responder
+
+
+def test_kill_9_then_resume_pays_no_call_twice(tmp_path):
+    task = write_task(tmp_path / "t", sentiment_rows(120), split={"dev": 0.5, "test": 0.0, "seed": 1})
+    home = tmp_path / "home"
+    env = {**os.environ, "TASKLADDER_HOME": str(home)}
+    responder = mapping_responder({"great": "pos", "lovely": "pos", "excellent": "pos", "good": "pos",
+                                   "wonderful": "pos"}, default="neg")
+    with LoopbackServer(responder, latency_ms=150) as srv:
+        models = tmp_path / "models.yaml"
+        models.write_text(yaml.safe_dump({"models": [{
+            "name": "loop", "model": "openai/loopback", "api_base": srv.base_url, "concurrency": 4,
+            "price": {"input_per_mtok": 1.0, "output_per_mtok": 1.0}}]}))
+        cmd = [sys.executable, "-m", "taskladder", "eval", str(task), "-m", "loop", "--models", str(models),
+               "--json", "--quiet"]
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        deadline = time.time() + 60
+        while srv.request_count < 20 and time.time() < deadline:
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        assert srv.request_count >= 20, proc.stderr.read().decode()
+        sent_before = srv.request_count
+
+        db = sqlite3.connect(home / "taskladder.sqlite")
+        persisted = {json.loads(r[0])["messages"][-1]["content"] for r in db.execute("SELECT request FROM calls")}
+        runs_before = db.execute("SELECT run_id, status FROM runs").fetchall()
+        db.close()
+        assert 0 < len(persisted) < 60 and runs_before[0][1] == "running"
+
+        done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        after = [r.body["messages"][-1]["content"] for r in srv.requests[sent_before:]]
+
+    out = json.loads(done.stdout)
+    assert out["n"] == 60 and out["score"] == 1.0 and out["errors"] == 0
+    assert not persisted & set(after), "a call finished before the kill was paid for again"
+    assert len(after) == 60 - len(persisted) and len(set(after)) == len(after)
+    assert out["cached_calls"] == len(persisted) and out["calls"] == len(after)
+    assert out["run_id"] == runs_before[0][0]  # the interrupted run was resumed, not replaced
