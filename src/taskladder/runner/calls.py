@@ -77,6 +77,7 @@ class ModelCaller:
         self._rng = random.Random(seed)
         self._concurrency = concurrency or cfg.concurrency
         self._sem: asyncio.Semaphore | None = None
+        self._pending: dict[str, asyncio.Future] | None = None
         self.limiter = RateLimiter(cfg.rpm, cfg.tpm)
         self.price = lookup_price(cfg)
         self.identity = cfg.identity()
@@ -101,7 +102,7 @@ class ModelCaller:
                    sample_index: int = 0) -> CallOutcome:
         params = self.params(params)
         key = self.key(messages, params, sample_index)
-        hit = self.store.get_call(key)
+        hit = await self._lookup(key)
         if hit is not None:
             self.stats.cached_calls += 1
             return CallOutcome(texts=hit["extra"].get("texts") or [hit["text"]],
@@ -129,6 +130,33 @@ class ModelCaller:
             self.stats.spent_usd += cost
         return CallOutcome(texts=result.texts, input_tokens=result.input_tokens,
                            output_tokens=result.output_tokens, cost_usd=cost, latency_ms=result.latency_ms)
+
+    async def _lookup(self, key: str):
+        """Cache lookups made in the same event-loop turn share one query.
+
+        A replay of 10,000 cached calls then costs a few hundred queries, not 10,000.
+        """
+        loop = asyncio.get_running_loop()
+        if self._pending is None:
+            self._pending = {}
+            loop.call_soon(self._flush_lookups)
+        future = self._pending.get(key)
+        if future is None:
+            future = self._pending[key] = loop.create_future()
+        return await future
+
+    def _flush_lookups(self) -> None:
+        pending, self._pending = self._pending or {}, None
+        try:
+            found = self.store.get_calls(pending)
+        except Exception as exc:  # hand the failure to every waiter instead of hanging them
+            for future in pending.values():
+                if not future.done():
+                    future.set_exception(exc)
+            return
+        for key, future in pending.items():
+            if not future.done():
+                future.set_result(found.get(key))
 
     async def _call_with_retries(self, messages, params):
         estimate = sum(len(str(m.get("content", ""))) for m in messages) // 4 + int(params.get("max_tokens") or 256)

@@ -73,18 +73,21 @@ def evaluate(
     todo = [e for e in examples if e.id not in done]
 
     stats = RunStats()
+    fresh: list[Record] = []
     try:
         if spec.is_baseline:
-            _run_baseline(task, spec, todo, run, store, scorer)
+            fresh = _run_baseline(task, spec, todo, run, store, scorer)
         else:
-            asyncio.run(_run_llm(task, spec, cfg, todo, run, store, scorer, stats, concurrency, progress, client))
+            fresh = asyncio.run(_run_llm(task, spec, cfg, todo, run, store, scorer, stats, concurrency, progress, client))
     except BaseException:
         run.status = "interrupted"
         store.save_run(run, run_key)
         raise
 
-    wanted = {e.id for e in examples}
-    records = [r for r in store.get_records(run.run_id) if r.example_id in wanted]
+    # Records of a resumed run come back from the store; this run's are still in memory.
+    by_id = {r.example_id: r for r in (store.get_records(run.run_id) if done else [])}
+    by_id.update((r.example_id, r) for r in fresh)
+    records = [by_id[e.id] for e in examples if e.id in by_id]
     run.summary = summarise(records, scorer, task.spec.volume.calls_per_day)
     run.summary.update({"retries": stats.retries, "resumed_records": len(done)})
     run.status = "finished"
@@ -92,18 +95,21 @@ def evaluate(
     return EvalResult(run=run, records=records)
 
 
-def _run_baseline(task: Task, spec: PipelineSpec, todo: list[Example], run: RunInfo, store: Store, scorer) -> None:
+def _run_baseline(task: Task, spec: PipelineSpec, todo: list[Example], run: RunInfo, store: Store,
+                  scorer) -> list[Record]:
     if not todo:
-        return
+        return []
     from ..baselines import make_baseline
 
     predictor = make_baseline(spec.model)
     predictor.fit(task)
     predictions = predictor.predict(todo)
-    store.put_records(_record(run, e, p, scorer) for e, p in zip(todo, predictions))
+    records = [_record(run, e, p, scorer) for e, p in zip(todo, predictions)]
+    store.put_records(records)
+    return records
 
 
-async def _run_llm(task, spec, cfg, todo, run, store, scorer, stats, concurrency, progress, client) -> None:
+async def _run_llm(task, spec, cfg, todo, run, store, scorer, stats, concurrency, progress, client) -> list[Record]:
     from ..pipeline.llm import LLMPipeline
     from .preflight import check_access
 
@@ -113,14 +119,17 @@ async def _run_llm(task, spec, cfg, todo, run, store, scorer, stats, concurrency
     pipeline.prepare()
     caller = ModelCaller(cfg, store, stats, client=client, concurrency=concurrency)
     pending: list[Record] = []
+    finished: list[Record] = []
     # Examples are launched with a bound a little above the call concurrency so the
     # semaphore in ModelCaller stays saturated without creating thousands of tasks at once.
-    gate = asyncio.Semaphore(max(caller._concurrency * 2, 8))
+    gate = asyncio.Semaphore(max(caller._concurrency * 4, 64))
 
     async def one(example: Example) -> None:
         async with gate:
             prediction = await pipeline.apredict(example, caller)
-        pending.append(_record(run, example, prediction, scorer))
+        record = _record(run, example, prediction, scorer)
+        pending.append(record)
+        finished.append(record)
         bar.advance()
         if len(pending) >= FLUSH_EVERY:
             store.put_records(pending[:])
@@ -131,6 +140,7 @@ async def _run_llm(task, spec, cfg, todo, run, store, scorer, stats, concurrency
             await asyncio.gather(*(one(e) for e in todo))
         finally:
             store.put_records(pending)
+    return finished
 
 
 def _record(run: RunInfo, example: Example, p: Prediction, scorer) -> Record:

@@ -11,13 +11,21 @@ from ..store.records import Record
 
 
 def summarise(records: list[Record], metric, calls_per_day: float, *, seed: int = 0) -> dict[str, Any]:
-    from ..metrics import bootstrap_ci
+    from ..metrics import bootstrap_ci, bootstrap_mean_ci
 
     n = len(records)
-    predicted = [r.prediction for r in records]
-    expected = [r.expected for r in records]
-    score = float(metric.aggregate(predicted, expected)) if n else float("nan")
-    ci_low, ci_high = bootstrap_ci(metric, predicted, expected, seed=seed) if n else (float("nan"),) * 2
+    if n and metric.decomposable and all(r.score is not None for r in records):
+        # Mean-type metrics: the per-example scores on the records are all we need.
+        scores = np.array([r.score for r in records], dtype=float)
+        score = float(scores.mean())
+        ci_low, ci_high = bootstrap_mean_ci(scores, seed=seed)
+    elif n:
+        predicted = [r.prediction for r in records]
+        expected = [r.expected for r in records]
+        score = float(metric.aggregate(predicted, expected))
+        ci_low, ci_high = bootstrap_ci(metric, predicted, expected, seed=seed)
+    else:
+        score = ci_low = ci_high = float("nan")
     costs = [r.cost_usd for r in records]
     unknown = any(c is None for c in costs)
     cost = None if unknown else float(sum(costs))
