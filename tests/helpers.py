@@ -37,3 +37,27 @@ def sentiment_rows(n: int = 40) -> list[dict]:
         rows.append({"id": f"r{i}", "text": f"the film was {words[i % 5]} number {i}",
                      "label": "pos" if i % 2 == 0 else "neg"})
     return rows
+
+
+POSITIVE = ("great", "lovely", "excellent", "good", "wonderful")
+CALLS: list[str] = []  # every prompt the scripted responder answered, for call-count assertions
+
+
+def sentiment_responder(messages: list[dict]) -> str:
+    """A scripted model for the sentiment rows: keyword rules, JSON with reasoning on request.
+
+    It gets "good" and "lovely" wrong on purpose (says neg) unless a demo in the prompt
+    shows that word, so demos measurably help and the ladder has something to climb.
+    """
+    import json
+
+    system = messages[0]["content"] if messages and messages[0]["role"] == "system" else ""
+    question = messages[-1]["content"]
+    CALLS.append(question)
+    shown = " ".join(m["content"] for m in messages[1:-1])
+    words = [w for w in POSITIVE if w in question]
+    tricky = ("good", "lovely")
+    label = "pos" if any(w not in tricky or w in shown for w in words) else "neg"
+    if '"reasoning"' in system:
+        return json.dumps({"reasoning": f"The text mentions {words or 'nothing positive'}.", "label": label})
+    return label

@@ -21,6 +21,9 @@ class DemoSpec(BaseModel):
     k: int = Field(default=0, ge=0)
     seed: int = 0
     max_shots: bool = False  # pack as many as fit the context window (k is then an upper bound)
+    max_prompt_tokens: int | None = None  # packing budget; default: the model's context window
+    rationales: bool = False  # demos carry self-generated rationales kept only when correct
+    rationale_pool: int = Field(default=64, ge=1)  # train examples the rationales are bootstrapped on
 
     model_config = {"extra": "forbid"}
 

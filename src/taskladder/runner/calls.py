@@ -22,6 +22,7 @@ from ..models.config import ModelConfig
 from ..models.errors import ProviderError, classify
 from ..models.pricing import call_cost, lookup_price
 from ..store import Store
+from .budget import Budget, worst_case_cost
 from .ratelimit import RateLimiter
 from .retry import RetryPolicy
 
@@ -68,7 +69,8 @@ def call_key(identity: dict[str, Any], messages: list[dict[str, str]], params: d
 
 class ModelCaller:
     def __init__(self, cfg: ModelConfig, store: Store, stats: RunStats | None = None, client: Any = None,
-                 retry: RetryPolicy | None = None, seed: int = 0, concurrency: int | None = None):
+                 retry: RetryPolicy | None = None, seed: int = 0, concurrency: int | None = None,
+                 budget: Budget | None = None):
         self.cfg = cfg
         self.store = store
         self.stats = stats or RunStats()
@@ -81,6 +83,7 @@ class ModelCaller:
         self.limiter = RateLimiter(cfg.rpm, cfg.tpm)
         self.price = lookup_price(cfg)
         self.identity = cfg.identity()
+        self.budget = budget
 
     @property
     def client(self):
@@ -108,15 +111,27 @@ class ModelCaller:
             return CallOutcome(texts=hit["extra"].get("texts") or [hit["text"]],
                                input_tokens=hit["input_tokens"], output_tokens=hit["output_tokens"],
                                cost_usd=hit["cost_usd"], latency_ms=hit["latency_ms"], cached=True)
+        reserved = 0.0
+        if self.budget is not None:
+            reserved = worst_case_cost(self.price, messages, params.get("max_tokens"))
+            if not self.budget.reserve(reserved):
+                self.stats.errors += 1
+                return CallOutcome(error=f"budget exhausted: ${self.budget.limit_usd:.4f} limit, this call could "
+                                         f"cost up to ${reserved:.6f}")
         if self._sem is None:
             self._sem = asyncio.Semaphore(self._concurrency)
         async with self._sem:
             try:
                 result = await self._call_with_retries(messages, params)
             except ProviderError as exc:
+                # A failed call may still have been billed; we cannot know, so keep the reservation.
+                if self.budget is not None:
+                    self.budget.settle(reserved, reserved)
                 self.stats.errors += 1
                 return CallOutcome(error=str(exc))
         cost = call_cost(self.price, result.input_tokens, result.output_tokens)
+        if self.budget is not None:
+            self.budget.settle(reserved, cost or 0.0)
         self.store.put_call(
             key, self.cfg.model, {"model": self.identity, "messages": messages, "params": params,
                                   "sample": sample_index},

@@ -20,6 +20,7 @@ from ..models.config import ModelConfig, resolve_model
 from ..pipeline.spec import PipelineSpec
 from ..store import Record, RunInfo, Store
 from ..task import Example, Task
+from .budget import Budget
 from .calls import ModelCaller, RunStats
 from .progress import progress_bar
 from .summary import summarise
@@ -49,8 +50,13 @@ def evaluate(
     progress: bool = True,
     client: Any = None,
     metric: str | None = None,
+    budget: "Budget | None" = None,
 ) -> EvalResult:
-    """Run ``pipeline`` over ``task``'s ``split`` and return its run and records."""
+    """Run ``pipeline`` over ``task``'s ``split`` and return its run and records.
+
+    ``budget`` is a hard cap shared across runs: no provider call starts unless its
+    worst-case cost still fits (see ``runner.budget``).
+    """
     spec = PipelineSpec(model=pipeline) if isinstance(pipeline, str) else pipeline
     store = store or Store()
     examples = task.split(split)[: limit if limit else None]
@@ -78,7 +84,8 @@ def evaluate(
         if spec.is_baseline:
             fresh = _run_baseline(task, spec, todo, run, store, scorer)
         else:
-            fresh = asyncio.run(_run_llm(task, spec, cfg, todo, run, store, scorer, stats, concurrency, progress, client))
+            fresh = asyncio.run(_run_llm(task, spec, cfg, todo, run, store, scorer, stats, concurrency, progress,
+                                         client, budget))
     except BaseException:
         run.status = "interrupted"
         store.save_run(run, run_key)
@@ -109,15 +116,16 @@ def _run_baseline(task: Task, spec: PipelineSpec, todo: list[Example], run: RunI
     return records
 
 
-async def _run_llm(task, spec, cfg, todo, run, store, scorer, stats, concurrency, progress, client) -> list[Record]:
+async def _run_llm(task, spec, cfg, todo, run, store, scorer, stats, concurrency, progress, client,
+                   budget=None) -> list[Record]:
     from ..pipeline.llm import LLMPipeline
     from .preflight import check_access
 
     if todo and client is None:
         check_access(cfg)
     pipeline = LLMPipeline(spec, task)
-    pipeline.prepare()
-    caller = ModelCaller(cfg, store, stats, client=client, concurrency=concurrency)
+    caller = ModelCaller(cfg, store, stats, client=client, concurrency=concurrency, budget=budget)
+    await pipeline.aprepare(caller)
     pending: list[Record] = []
     finished: list[Record] = []
     # Examples are launched with a bound a little above the call concurrency so the

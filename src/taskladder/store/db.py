@@ -43,6 +43,15 @@ CREATE TABLE IF NOT EXISTS runs (
     info TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS runs_by_key ON runs(run_key, status);
+CREATE TABLE IF NOT EXISTS rationales (
+    task_fingerprint TEXT NOT NULL,
+    model TEXT NOT NULL,
+    example_id TEXT NOT NULL,
+    rationale TEXT NOT NULL,
+    answer TEXT NOT NULL,
+    lineage TEXT NOT NULL,
+    PRIMARY KEY (task_fingerprint, model, example_id)
+);
 CREATE TABLE IF NOT EXISTS records (
     run_id TEXT NOT NULL,
     example_id TEXT NOT NULL,
@@ -195,3 +204,28 @@ class Store:
         with self._lock:
             rows = self._db.execute("SELECT example_id FROM records WHERE run_id = ?", (run_id,)).fetchall()
         return {r[0] for r in rows}
+
+    # ---- self-generated rationales (kept only when they led to the right answer) --------
+    def put_rationales(self, task_fingerprint: str, model: str, rows: Iterable[dict[str, Any]]) -> None:
+        data = [(task_fingerprint, model, r["example_id"], r["rationale"], json.dumps(r["answer"]),
+                 json.dumps(r["lineage"])) for r in rows]
+        with self._lock:
+            self._db.execute("BEGIN")
+            self._db.executemany("INSERT OR REPLACE INTO rationales VALUES (?,?,?,?,?,?)", data)
+            self._db.execute("COMMIT")
+
+    def get_rationales(self, task_fingerprint: str | None = None, model: str | None = None) -> list[dict[str, Any]]:
+        query, args = "SELECT task_fingerprint, model, example_id, rationale, answer, lineage FROM rationales", []
+        conds = []
+        if task_fingerprint:
+            conds.append("task_fingerprint = ?")
+            args.append(task_fingerprint)
+        if model:
+            conds.append("model = ?")
+            args.append(model)
+        if conds:
+            query += " WHERE " + " AND ".join(conds)
+        with self._lock:
+            rows = self._db.execute(query + " ORDER BY rowid", args).fetchall()
+        return [{"task_fingerprint": t, "model": m, "example_id": e, "rationale": r, "answer": json.loads(a),
+                 "lineage": json.loads(lin)} for t, m, e, r, a, lin in rows]

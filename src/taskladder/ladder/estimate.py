@@ -1,0 +1,101 @@
+"""What a rung will cost before it runs: the exact prompts it will send, priced.
+
+The prompts are rendered as the run will render them, so their cache keys are known:
+calls already in the cache cost nothing and are not counted. Two figures come out:
+``typical_usd`` (the longest expected answer as output) and ``max_usd`` (the same
+worst-case bound the budget reserves per call), which the climb compares to its budget.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from ..models.config import ModelConfig
+from ..models.pricing import lookup_price
+from ..pipeline.llm import LLMPipeline
+from ..pipeline.spec import PipelineSpec
+from ..runner.budget import worst_case_cost
+from ..runner.calls import ModelCaller, call_key
+from ..store import Store
+from ..task import Example, Task
+
+# A rationale adds roughly this many tokens to a demo (for estimates before bootstrapping).
+RATIONALE_PLACEHOLDER = "Because " + "the message mentions the key detail that decides it " * 5
+
+
+@dataclass
+class Estimate:
+    calls: int
+    cached_calls: int
+    typical_usd: float | None
+    max_usd: float | None
+
+
+def estimate_rung(task: Task, spec: PipelineSpec, cfg: ModelConfig, store: Store, examples: list[Example]) -> Estimate:
+    price = lookup_price(cfg)
+    caller = ModelCaller(cfg, store)
+    pipeline = LLMPipeline(spec, task)
+    messages: list[list[dict[str, str]]] = []
+    if spec.demos and spec.demos.rationales:
+        # The bootstrap's own calls (one CoT call per pooled train example), then the run,
+        # with placeholder rationales standing in for the ones not generated yet.
+        messages += _bootstrap_messages(task, spec, pipeline)
+        _prepare_with_placeholders(pipeline, task, spec, cfg)
+    else:
+        _prepare_sync(pipeline, caller)
+    messages += [pipeline.messages(e)[0] for e in examples]
+    params = caller.params(spec.params)
+    keys = [call_key(caller.identity, m, params, 0) for m in messages]
+    cached = store.get_calls(keys)
+    todo = [m for m, k in zip(messages, keys) if k not in cached]
+    if price is None:
+        return Estimate(len(messages), len(messages) - len(todo), None, None)
+    from ..prompt import count_text_tokens
+
+    answer = _typical_answer_tokens(task, spec)
+    typical = sum(price.cost(sum(count_text_tokens([m["content"] for m in msgs], "gpt-4o")) + 8 * len(msgs), answer)
+                  for msgs in todo)
+    worst = sum(worst_case_cost(price, msgs, params.get("max_tokens")) for msgs in todo)
+    return Estimate(len(messages), len(messages) - len(todo), typical, worst)
+
+
+def _typical_answer_tokens(task: Task, spec: PipelineSpec) -> int:
+    from ..prompt import count_text_tokens
+
+    outs = [json.dumps(e.outputs, ensure_ascii=False) for e in task.train[:500]] or ["x"]
+    counts = count_text_tokens(outs, "gpt-4o")
+    typical = int(sum(counts) / len(counts)) + 4
+    return typical + (150 if spec.reasoning else 0)
+
+
+def _prepare_sync(pipeline: LLMPipeline, caller: ModelCaller) -> None:
+    import asyncio
+
+    asyncio.run(pipeline.aprepare(caller))
+
+
+def _bootstrap_messages(task: Task, spec: PipelineSpec, pipeline: LLMPipeline) -> list[list[dict[str, str]]]:
+    import random
+
+    from ..prompt import render_messages
+
+    pool = list(task.train)
+    random.Random(spec.demos.seed).shuffle(pool)
+    return [render_messages(task.spec, e, [], reasoning=True, labels=pipeline.labels)
+            for e in pool[: spec.demos.rationale_pool]]
+
+
+def _prepare_with_placeholders(pipeline: LLMPipeline, task: Task, spec: PipelineSpec, cfg: ModelConfig) -> None:
+    import random
+
+    from ..demos import make_selector
+
+    pool = list(task.train)
+    random.Random(spec.demos.seed).shuffle(pool)
+    pool = [Example(id=e.id, inputs=e.inputs, outputs=e.outputs, extra={**e.extra, "rationale": RATIONALE_PLACEHOLDER})
+            for e in pool[: spec.demos.rationale_pool]]
+    selector = make_selector(spec.demos.strategy, max(1, min(spec.demos.k, len(pool) or 1)), seed=spec.demos.seed)
+    selector.fit(pool)
+    pipeline._selector = selector
+    pipeline._model = cfg.model

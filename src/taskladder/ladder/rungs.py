@@ -1,0 +1,61 @@
+"""The rungs of the ladder, cheapest first, as pipeline specs.
+
+zero-shot → few-shot → max-shots → knn-shots → cot → knn-cot (nearest-neighbour demos
+carrying self-generated rationales, Medprompt-style). The RAG rung (tasks with documents)
+joins between knn-shots and cot once retrieval lands.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from ..pipeline import DemoSpec, PipelineSpec
+from ..task import Task
+
+RUNG_ORDER = ("zero-shot", "few-shot", "max-shots", "knn-shots", "cot", "knn-cot")
+REASONING_TOKENS = 512
+
+
+class LadderOptions(BaseModel):
+    shots: int = 8
+    max_shots_cap: int = 200  # demos considered for packing; the context window decides how many fit
+    max_prompt_tokens: int | None = 16000  # packing budget for max-shots (None: the model's whole window)
+    rationale_pool: int = 48
+    seed: int = 0
+    rungs: tuple[str, ...] = RUNG_ORDER
+
+
+def answer_tokens(task: Task) -> int:
+    """A max_tokens that fits the longest expected answer with room to spare."""
+    import json
+
+    from ..prompt import count_text_tokens
+
+    outputs = [json.dumps(e.outputs, ensure_ascii=False) for e in task.train[:2000]] or ["x" * 40]
+    longest = max(count_text_tokens(outputs, "gpt-4o"))
+    return int(min(max(2 * longest + 16, 32), 2048))
+
+
+def build_rungs(task: Task, model: str, options: LadderOptions) -> list[PipelineSpec]:
+    has_label = any(o.type == "label" for o in task.spec.outputs.values())
+    spread = "stratified" if has_label else "random"
+    answer = answer_tokens(task)
+    reason = {"max_tokens": answer + REASONING_TOKENS}
+    plain = {"max_tokens": answer}
+    k, seed = options.shots, options.seed
+    table = {
+        "zero-shot": PipelineSpec(model=model, rung="zero-shot", params=plain),
+        "few-shot": PipelineSpec(model=model, rung="few-shot", params=plain,
+                                 demos=DemoSpec(strategy=spread, k=k, seed=seed)),
+        "max-shots": PipelineSpec(model=model, rung="max-shots", params=plain,
+                                  demos=DemoSpec(strategy=spread, k=options.max_shots_cap, seed=seed, max_shots=True,
+                                                 max_prompt_tokens=options.max_prompt_tokens)),
+        "knn-shots": PipelineSpec(model=model, rung="knn-shots", params=plain,
+                                  demos=DemoSpec(strategy="bm25", k=k, seed=seed)),
+        "cot": PipelineSpec(model=model, rung="cot", params=reason, reasoning=True,
+                            demos=DemoSpec(strategy=spread, k=min(k, 4), seed=seed)),
+        "knn-cot": PipelineSpec(model=model, rung="knn-cot", params=reason, reasoning=True,
+                                demos=DemoSpec(strategy="bm25", k=min(k, 4), seed=seed, rationales=True,
+                                               rationale_pool=options.rationale_pool)),
+    }
+    return [table[r] for r in RUNG_ORDER if r in options.rungs]
