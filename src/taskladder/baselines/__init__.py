@@ -1,0 +1,18 @@
+"""Offline baselines: predictors without an LLM, fitted on the task's train split.
+
+They are the first rung of the ladder and share the leaderboard with LLM pipelines:
+``make_baseline("baseline/tfidf-lr")`` returns a ``BatchPredictor``; ``fit(task)`` then
+``predict(examples)``. The nearest-neighbour copy is k-shot selection at its limit.
+"""
+
+from .base import Baseline
+from .classifier import LinearClassifierBaseline
+from .knn import KnnCopyBaseline
+from .majority import MajorityBaseline
+from .neighbours import Bm25Neighbours, EmbedNeighbours
+from .registry import BASELINE_NAMES, EMBEDDING_BASELINES, make_baseline
+
+__all__ = [
+    "BASELINE_NAMES", "EMBEDDING_BASELINES", "make_baseline", "Baseline", "MajorityBaseline",
+    "KnnCopyBaseline", "LinearClassifierBaseline", "Bm25Neighbours", "EmbedNeighbours",
+]

@@ -1,0 +1,58 @@
+"""``embed_texts``: sentence embeddings with a persistent content-hash cache."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+
+from ..config import home_dir
+from .cache import EmbeddingCache, content_key
+from .model import DEFAULT_MODEL, KNOWN_DIMS, canonical_name, load_model
+
+log = logging.getLogger(__name__)
+
+# Texts embedded between two cache writes: a run killed halfway keeps most of its work.
+_WRITE_EVERY = 2048
+
+
+def embedding_cache() -> EmbeddingCache:
+    """The cache file under the taskladder home (``TASKLADDER_HOME``)."""
+    return EmbeddingCache(home_dir() / "embeddings.sqlite")
+
+
+def embed_texts(texts: list[str], model: str = DEFAULT_MODEL, batch_size: int = 64) -> np.ndarray:
+    """Embed ``texts``: float32 array of shape (n, dim) with L2-normalised rows.
+
+    Each distinct text is embedded at most once across runs: vectors are looked up in the
+    SQLite cache by sha256(model, text), and only the misses go through the model.
+    """
+    name = canonical_name(model)
+    texts = [str(t) for t in texts]
+    if not texts:
+        dim = KNOWN_DIMS.get(name) or load_model(name).get_sentence_embedding_dimension()
+        return np.zeros((0, dim), dtype=np.float32)
+    keys = [content_key(name, t) for t in texts]
+    cache = embedding_cache()
+    found = cache.get_many(keys)
+    missing = list(dict.fromkeys(k for k in keys if k not in found))
+    if missing:
+        text_of = dict(zip(keys, texts))
+        log.info("embedding %d new texts with %s (%d cached)", len(missing), name, len(found))
+        encoder = load_model(name)
+        for start in range(0, len(missing), _WRITE_EVERY):
+            chunk = missing[start : start + _WRITE_EVERY]
+            vectors = encoder.encode(
+                [text_of[k] for k in chunk],
+                batch_size=batch_size,
+                convert_to_numpy=True,
+                normalize_embeddings=True,
+                show_progress_bar=False,
+            )
+            new = {k: np.asarray(v, dtype=np.float32) for k, v in zip(chunk, vectors)}
+            cache.put_many(name, new)
+            found.update(new)
+    out = np.stack([found[k] for k in keys]).astype(np.float32, copy=False)
+    # Re-normalise: cached rows from a model that did not normalise stay unit length too.
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    return out / np.where(norms == 0, 1.0, norms)
