@@ -18,6 +18,7 @@ from . import (  # noqa: E402,F401
     cmd_init,
     cmd_report,
     cmd_runs,
+    cmd_serve,
     cmd_cache,
     cmd_rank,
     cmd_guard,

@@ -1,8 +1,7 @@
 """The rungs of the ladder, cheapest first, as pipeline specs.
 
-zero-shot → few-shot → max-shots → knn-shots → cot → knn-cot (nearest-neighbour demos
-carrying self-generated rationales, Medprompt-style). The RAG rung (tasks with documents)
-joins between knn-shots and cot once retrieval lands.
+zero-shot → few-shot → max-shots → knn-shots → rag (tasks with documents) → cot →
+knn-cot (nearest-neighbour demos carrying self-generated rationales, Medprompt-style).
 """
 
 from __future__ import annotations
@@ -12,7 +11,7 @@ from pydantic import BaseModel
 from ..pipeline import DemoSpec, PipelineSpec
 from ..task import Task
 
-RUNG_ORDER = ("zero-shot", "few-shot", "max-shots", "knn-shots", "cot", "knn-cot")
+RUNG_ORDER = ("zero-shot", "few-shot", "max-shots", "knn-shots", "rag", "cot", "knn-cot")
 REASONING_TOKENS = 512
 
 
@@ -52,10 +51,15 @@ def build_rungs(task: Task, model: str, options: LadderOptions) -> list[Pipeline
                                                  max_prompt_tokens=options.max_prompt_tokens)),
         "knn-shots": PipelineSpec(model=model, rung="knn-shots", params=plain,
                                   demos=DemoSpec(strategy="bm25", k=k, seed=seed)),
+        "rag": PipelineSpec(model=model, rung="rag", params=plain, retrieval={"strategy": "bm25", "k": 4},
+                            demos=DemoSpec(strategy="bm25", k=min(k, 4), seed=seed)),
         "cot": PipelineSpec(model=model, rung="cot", params=reason, reasoning=True,
                             demos=DemoSpec(strategy=spread, k=min(k, 4), seed=seed)),
         "knn-cot": PipelineSpec(model=model, rung="knn-cot", params=reason, reasoning=True,
                                 demos=DemoSpec(strategy="bm25", k=min(k, 4), seed=seed, rationales=True,
                                                rationale_pool=options.rationale_pool)),
     }
-    return [table[r] for r in RUNG_ORDER if r in options.rungs]
+    wanted = [r for r in RUNG_ORDER if r in options.rungs]
+    if not task.spec.documents:
+        wanted = [r for r in wanted if r != "rag"]
+    return [table[r] for r in wanted]

@@ -25,6 +25,7 @@ class LLMPipeline:
             name: task.labels(name) for name, out in task.spec.outputs.items() if out.type == "label"
         }
         self._selector = None
+        self._retriever = None
         self._context_tokens: int | None = None
         self._model = spec.model
 
@@ -32,6 +33,8 @@ class LLMPipeline:
         """Build the demo index; for rationale demos, bootstrap the rationales first."""
         demos = self.spec.demos
         self._model = caller.cfg.model
+        if self.spec.retrieval:
+            self._retriever = _retriever_for(self.task, self.spec.retrieval)
         if not demos or demos.k <= 0:
             return
         from ..demos import make_selector
@@ -47,43 +50,119 @@ class LLMPipeline:
         if demos.max_shots:
             self._context_tokens = demos.max_prompt_tokens or caller.cfg.context_window or _window(self._model)
 
-    def messages(self, example: "Example") -> tuple[list[dict[str, str]], list[str]]:
+    def messages(self, example: "Example") -> tuple[list[dict[str, str]], dict[str, Any]]:
+        """The chat messages for ``example`` and a trace of what went into them."""
         from ..prompt import pack_demos, render_messages
 
         demos = self._selector.select(example) if self._selector else []
-        kwargs = dict(reasoning=self.spec.reasoning, instructions=self.spec.instructions, labels=self.labels)
+        kwargs: dict[str, Any] = dict(reasoning=self.spec.reasoning, instructions=self.spec.instructions,
+                                      labels=self.labels)
+        trace: dict[str, Any] = {}
+        if self._retriever is not None:
+            from ..retrieval import context_for
+
+            kwargs["context"] = context_for(example, self._retriever, int(self.spec.retrieval.get("k", 4)))
+            trace["context_ids"] = [c["id"] for c in kwargs["context"]]
         if self._context_tokens:
             # Candidates most preferred first; pack_demos returns them most preferred last.
             demos = pack_demos(self.task.spec, example, list(reversed(demos)), model=self._model,
                                context_tokens=self._context_tokens,
                                reserve_output_tokens=self.spec.params.get("max_tokens"), **kwargs)
-        return render_messages(self.task.spec, example, demos, **kwargs), [d.id for d in demos]
+        trace["demo_ids"] = [d.id for d in demos]
+        return render_messages(self.task.spec, example, demos, **kwargs), trace
 
     async def apredict(self, example: "Example", caller: "ModelCaller") -> Prediction:
+        messages, trace = self.messages(example)
+        if self.spec.sampling:
+            return await self._consensus(messages, trace, caller)
+        outcome = await caller.call(messages, self.spec.params)
+        pred = _prediction([outcome], trace)
+        if not outcome.error:
+            self._parse_into(pred, outcome.text)
+        return pred
+
+    async def _consensus(self, messages, trace, caller: "ModelCaller") -> Prediction:
+        """n samples, parsed, then voted; the vote margin is kept as the confidence."""
+        import asyncio
+        import json
+
         from ..prompt import parse_output
 
-        messages, demo_ids = self.messages(example)
-        outcome = await caller.call(messages, self.spec.params)
-        trace: dict[str, Any] = {"demo_ids": demo_ids}
-        pred = Prediction(
-            raw_text=outcome.text, usage=Usage(input_tokens=outcome.input_tokens, output_tokens=outcome.output_tokens),
-            cost_usd=outcome.cost_usd, spent_usd=0.0 if outcome.cached else (outcome.cost_usd or 0.0),
-            latency_ms=outcome.latency_ms, cached=outcome.cached,
-            calls=0 if outcome.cached else (0 if outcome.error else 1), cached_calls=1 if outcome.cached else 0,
-            trace=trace,
-        )
-        if outcome.error:
-            pred.error = outcome.error
+        sampling = self.spec.sampling
+        params = {**self.spec.params, "temperature": sampling.temperature}
+        outcomes = await asyncio.gather(*(caller.call(messages, params, sample_index=i) for i in range(sampling.n)))
+        pred = _prediction(list(outcomes), trace)
+        ok = [o for o in outcomes if not o.error]
+        if not ok:
             return pred
-        parsed = parse_output(outcome.text, self.task.spec, reasoning=self.spec.reasoning, labels=self.labels)
+        parsed = [parse_output(o.text, self.task.spec, reasoning=self.spec.reasoning, labels=self.labels) for o in ok]
+        outputs = [p.output for p in parsed]
+        free_text = [k for k, f in self.task.spec.outputs.items() if f.type == "text"]
+        if len(self.task.spec.outputs) == 1 and free_text:
+            from ..sampling import text_consensus
+
+            field = free_text[0]
+            result = text_consensus([o[field] if o else None for o in outputs])
+            winner = None if result.index is None else outputs[result.index]
+            confidence = result.support
+            trace["consensus"] = {"group_size": result.group_size, "n": result.n}
+        else:
+            from ..sampling import majority_vote
+
+            vote = majority_vote(outputs, normalise=lambda o: json.dumps(o, sort_keys=True) if o else None)
+            winner = json.loads(vote.answer) if vote.answer is not None else None
+            confidence = vote.margin
+            trace["vote"] = {"counts": vote.counts, "margin": vote.margin, "tie_broken_by": vote.tie_broken_by}
+        index = outputs.index(winner) if winner is not None else 0
+        pred.raw_text = ok[index].text
+        pred.output = winner
+        pred.parse_error = None if winner is not None else (parsed[0].error or "no sample could be parsed")
+        pred.confidence = confidence
+        if parsed[index].reasoning:
+            trace["reasoning"] = parsed[index].reasoning
+        return pred
+
+    def _parse_into(self, pred: Prediction, text: str) -> None:
+        from ..prompt import parse_output
+
+        parsed = parse_output(text, self.task.spec, reasoning=self.spec.reasoning, labels=self.labels)
         pred.output = parsed.output
         pred.parse_error = parsed.error
         if parsed.reasoning:
-            trace["reasoning"] = parsed.reasoning
-        return pred
+            pred.trace["reasoning"] = parsed.reasoning
+
+
+def _prediction(outcomes: list, trace: dict[str, Any]) -> Prediction:
+    """Usage, cost and latency of one or more calls made for one example (run in parallel)."""
+    costs = [o.cost_usd for o in outcomes]
+    errors = [o.error for o in outcomes if o.error]
+    return Prediction(
+        raw_text=outcomes[0].text,
+        usage=Usage(input_tokens=sum(o.input_tokens for o in outcomes),
+                    output_tokens=sum(o.output_tokens for o in outcomes)),
+        cost_usd=None if any(c is None for c in costs) else sum(costs),
+        spent_usd=sum(o.cost_usd or 0.0 for o in outcomes if not o.cached),
+        latency_ms=max(o.latency_ms for o in outcomes),
+        cached=all(o.cached for o in outcomes),
+        calls=sum(1 for o in outcomes if not o.cached and not o.error),
+        cached_calls=sum(1 for o in outcomes if o.cached),
+        error=errors[0] if len(errors) == len(outcomes) else None,
+        trace=trace,
+    )
 
 
 def _window(model: str) -> int:
     from ..prompt import context_window
 
     return context_window(model) or DEFAULT_CONTEXT_TOKENS
+
+
+def _retriever_for(task: "Task", retrieval: dict[str, Any]):
+    from ..errors import ConfigError
+    from ..retrieval import build_retriever_for_task
+
+    retriever = build_retriever_for_task(task, retrieval)
+    if retriever is None:
+        raise ConfigError(f"task '{task.name}': the pipeline asks for retrieval but the task lists no `documents`")
+    return retriever
+

@@ -28,6 +28,15 @@ class DemoSpec(BaseModel):
     model_config = {"extra": "forbid"}
 
 
+class SamplingSpec(BaseModel):
+    """Self-consistency: n samples at a temperature, majority-voted (free text: the medoid)."""
+
+    n: int = Field(default=5, ge=2)
+    temperature: float = Field(default=0.7, ge=0.0)
+
+    model_config = {"extra": "forbid"}
+
+
 class PipelineSpec(BaseModel):
     model: str  # a models.yaml name, a LiteLLM string, or baseline/...
     rung: str | None = None
@@ -35,6 +44,7 @@ class PipelineSpec(BaseModel):
     demos: DemoSpec | None = None
     retrieval: dict[str, Any] | None = None
     reasoning: bool = False
+    sampling: SamplingSpec | None = None
     params: dict[str, Any] = Field(default_factory=dict)
 
     model_config = {"extra": "forbid"}

@@ -50,6 +50,8 @@ def summarise(records: list[Record], metric, calls_per_day: float, *, seed: int 
         "input_tokens": sum(r.input_tokens for r in records),
         "output_tokens": sum(r.output_tokens for r in records),
         "calls_per_day": calls_per_day,
+        # k-shot rungs: how many demos the prompts really carried (max-shots packs to fit).
+        "shots_used_mean": float(np.mean([len(r.trace.get("demo_ids", [])) for r in records])) if n else 0.0,
         "projected_monthly_usd": None if per_call is None else per_call * calls_per_day * 30,
     }
 

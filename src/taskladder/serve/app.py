@@ -17,7 +17,7 @@ import logging
 import time
 import uuid
 from contextlib import asynccontextmanager
-from typing import Any, AsyncIterator
+from typing import Any, Callable, AsyncIterator
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
@@ -46,10 +46,12 @@ def create_app(
     api_token: str | None = None,
     request_timeout_s: float | None = 300.0,
     max_request_bytes: int = 2_000_000,
+    on_served: Callable[[dict[str, Any]], None] | None = None,
 ) -> FastAPI:
     """Build the app. ``api_token`` (when set) is required as ``Authorization: Bearer ...``
     on every endpoint but ``/healthz``. ``serve``/``run_server`` refuse to listen beyond
-    loopback without one."""
+    loopback without one. ``on_served`` receives one dict per request that reached the
+    pipeline or a guard (status, guard decisions, usage, latency), for the caller to store."""
     limiter = ConcurrencyLimiter(max_concurrency)
     metrics = ServeMetrics()
     created = int(time.time())
@@ -129,6 +131,7 @@ def create_app(
             decisions["input"] = d_in
             metrics.decisions.labels("input", d_in.decision).inc()
             if d_in.blocked:
+                _report("blocked-input", decisions)
                 raise _blocked("input", d_in)
             messages = d_in.messages or messages
             messages = _with_reminder(guard, messages)
@@ -141,6 +144,7 @@ def create_app(
             decisions["output"] = d_out
             metrics.decisions.labels("output", d_out.decision).inc()
             if d_out.blocked:
+                _report("blocked-output", decisions, result)
                 raise _blocked("output", d_out)
             text = d_out.text
 
@@ -164,11 +168,25 @@ def create_app(
             "usage": {"prompt_tokens": result.usage_in, "completion_tokens": result.usage_out,
                       "total_tokens": result.usage_in + result.usage_out},
         }
+        _report("served", decisions, result)
         headers = {"X-Taskladder-Cache": "hit" if result.cached else "miss"}
         if guard is not None:
             payload["taskladder_guard"] = {k: d.to_record() for k, d in decisions.items()}
             headers["X-Taskladder-Guard"] = worst
         return JSONResponse(payload, headers=headers)
+
+    def _report(status: str, decisions: dict[str, GuardDecision], result: ResponderResult | None = None) -> None:
+        if on_served is None:
+            return
+        try:
+            on_served({
+                "status": status, "time": time.time(),
+                "decisions": {k: d.to_record() for k, d in decisions.items()},
+                "usage_in": result.usage_in if result else 0, "usage_out": result.usage_out if result else 0,
+                "cached": bool(result and result.cached),
+            })
+        except Exception:  # storing the log must never fail a request
+            log.exception("on_served hook failed")
 
     async def _call(messages: list[dict[str, Any]], params: dict[str, Any]) -> ResponderResult:
         try:

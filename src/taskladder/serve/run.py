@@ -56,9 +56,9 @@ def serve(app: Any, host: str = "127.0.0.1", port: int = 8000, token: str | None
 
 
 def run_server(responder: Responder, host: str, port: int, *, guard: Guard | None, token: str | None,
-               model_name: str, max_concurrency: int = 8) -> None:
+               model_name: str, max_concurrency: int = 8, on_served=None) -> None:
     """What ``taskladder serve`` calls: check the exposure rule, build the app, serve it."""
     check_exposure(host, token)
     app = create_app(responder, guard=guard, model_name=model_name, max_concurrency=max_concurrency,
-                     api_token=token)
+                     api_token=token, on_served=on_served)
     serve(app, host, port, token)

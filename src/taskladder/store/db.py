@@ -52,6 +52,16 @@ CREATE TABLE IF NOT EXISTS rationales (
     lineage TEXT NOT NULL,
     PRIMARY KEY (task_fingerprint, model, example_id)
 );
+CREATE TABLE IF NOT EXISTS served (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    model TEXT NOT NULL,
+    time REAL NOT NULL,
+    status TEXT NOT NULL,
+    decisions TEXT NOT NULL,
+    input_tokens INTEGER NOT NULL,
+    output_tokens INTEGER NOT NULL,
+    cached INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS records (
     run_id TEXT NOT NULL,
     example_id TEXT NOT NULL,
@@ -229,3 +239,22 @@ class Store:
             rows = self._db.execute(query + " ORDER BY rowid", args).fetchall()
         return [{"task_fingerprint": t, "model": m, "example_id": e, "rationale": r, "answer": json.loads(a),
                  "lineage": json.loads(lin)} for t, m, e, r, a, lin in rows]
+
+    # ---- served requests: guard decisions per request (never the request text or a token) --
+    def log_served(self, model: str, entry: dict[str, Any]) -> None:
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO served (model, time, status, decisions, input_tokens, output_tokens, cached) "
+                "VALUES (?,?,?,?,?,?,?)",
+                (model, entry.get("time", time.time()), entry["status"], json.dumps(entry.get("decisions", {})),
+                 entry.get("usage_in", 0), entry.get("usage_out", 0), int(bool(entry.get("cached")))),
+            )
+
+    def served_log(self, model: str | None = None) -> list[dict[str, Any]]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT model, time, status, decisions, input_tokens, output_tokens, cached FROM served"
+                + (" WHERE model = ?" if model else "") + " ORDER BY id", (model,) if model else (),
+            ).fetchall()
+        return [{"model": m, "time": t, "status": s, "decisions": json.loads(d), "usage_in": i, "usage_out": o,
+                 "cached": bool(c)} for m, t, s, d, i, o, c in rows]

@@ -1,0 +1,45 @@
+"""`taskladder serve`: the winning pipeline as an OpenAI-compatible endpoint, with guards."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from .app import app
+
+
+@app.command("serve")
+def serve_command(
+    pipeline_file: Path = typer.Argument(..., help="Pipeline spec (e.g. taskladder-out/TASK/pipeline.yaml)."),
+    task_file: Path = typer.Option(..., "--task", help="The task the pipeline answers (its fields, labels and demos)."),
+    models_file: Optional[Path] = typer.Option(None, "--models", help="models.yaml naming the pipeline's model."),
+    host: str = typer.Option("127.0.0.1", "--host"),
+    port: int = typer.Option(8000, "--port"),
+    token_env: str = typer.Option("TASKLADDER_SERVE_TOKEN", "--token-env", help="Variable holding the bearer token (required off loopback)."),
+    guard_file: Optional[Path] = typer.Option(None, "--guard", help="guard.yaml; default: every rule check with its default threshold."),
+    no_guard: bool = typer.Option(False, "--no-guard", help="Serve without input/output checks."),
+    concurrency: int = typer.Option(8, "--concurrency", min=1, help="Requests in flight before 429 + Retry-After."),
+    data_dir: Optional[Path] = typer.Option(None, "--data", help="Folder the task's data paths resolve from."),
+) -> None:
+    """Serve a pipeline at /v1/chat/completions (plus /v1/models, /healthz, /metrics)."""
+    from ..guard import Guard, load_guard_config
+    from ..models.config import load_models
+    from ..pipeline import load_pipeline
+    from ..serve import run_server
+    from ..serve.pipeline import PipelineResponder
+    from ..store import Store
+    from .common import load_task_arg
+
+    task = load_task_arg(task_file, data_dir)
+    spec = load_pipeline(pipeline_file)
+    store = Store()
+    responder = PipelineResponder(task, spec, load_models(models_file), store)
+    guard = None if no_guard else Guard(load_guard_config(guard_file))
+    token = os.environ.get(token_env) or None
+    name = f"taskladder/{task.name}"
+    typer.echo(f"serving {spec.label()} as '{name}' on http://{host}:{port}/v1 (Ctrl-C to stop)", err=True)
+    run_server(responder, host, port, guard=guard, token=token, model_name=name, max_concurrency=concurrency,
+               on_served=lambda entry: store.log_served(name, entry))
