@@ -25,7 +25,7 @@ from ..runner.budget import Budget
 from ..store import Store
 from ..task import Task
 from .estimate import estimate_rung
-from .rungs import LadderOptions, build_rungs
+from .rungs import LadderOptions, build_rungs, consensus_of, specs_zero_shot
 from .significance import is_significant_gain, not_significantly_worse
 
 log = logging.getLogger(__name__)
@@ -91,7 +91,11 @@ def climb(task: Task, model_names: list[str], models: dict[str, ModelConfig], *,
         access_error = _access_error(cfg)
         best: EvalResult | None = None
         misses = 0
-        for spec in build_rungs(task, name, options):
+        specs = build_rungs(task, name, options)
+        while specs:
+            spec = specs.pop(0)
+            if spec.rung == "consensus":
+                spec = consensus_of(best.run.pipeline if best else specs_zero_shot(task, name, options), options)
             est = estimate_rung(task, spec, cfg, store, examples)
             base = dict(model=name, rung=spec.rung, pipeline=spec.model_dump(exclude_none=True),
                         estimated_cost_usd=est.typical_usd, max_cost_usd=est.max_usd)

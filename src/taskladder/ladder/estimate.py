@@ -44,9 +44,16 @@ def estimate_rung(task: Task, spec: PipelineSpec, cfg: ModelConfig, store: Store
         _prepare_with_placeholders(pipeline, task, spec, cfg)
     else:
         _prepare_sync(pipeline, caller)
-    messages += [pipeline.messages(e)[0] for e in examples]
     params = caller.params(spec.params)
-    keys = [call_key(caller.identity, m, params, 0) for m in messages]
+    keys = [call_key(caller.identity, m, params, 0) for m in messages]  # the rationale bootstrap's calls
+    samples = spec.sampling.n if spec.sampling else 1
+    if spec.sampling:
+        params = caller.params({**spec.params, "temperature": spec.sampling.temperature})
+    for e in examples:
+        m = pipeline.messages(e)[0]
+        for i in range(samples):
+            messages.append(m)
+            keys.append(call_key(caller.identity, m, params, i))
     cached = store.get_calls(keys)
     todo = [m for m, k in zip(messages, keys) if k not in cached]
     if price is None:

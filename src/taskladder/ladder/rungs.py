@@ -1,17 +1,18 @@
 """The rungs of the ladder, cheapest first, as pipeline specs.
 
 zero-shot → few-shot → max-shots → knn-shots → rag (tasks with documents) → cot →
-knn-cot (nearest-neighbour demos carrying self-generated rationales, Medprompt-style).
+knn-cot (nearest-neighbour demos carrying self-generated rationales, Medprompt-style) →
+consensus (the model's best rung so far, sampled n times and majority-voted).
 """
 
 from __future__ import annotations
 
 from pydantic import BaseModel
 
-from ..pipeline import DemoSpec, PipelineSpec
+from ..pipeline import DemoSpec, PipelineSpec, SamplingSpec
 from ..task import Task
 
-RUNG_ORDER = ("zero-shot", "few-shot", "max-shots", "knn-shots", "rag", "cot", "knn-cot")
+RUNG_ORDER = ("zero-shot", "few-shot", "max-shots", "knn-shots", "rag", "cot", "knn-cot", "consensus")
 REASONING_TOKENS = 512
 
 
@@ -20,6 +21,8 @@ class LadderOptions(BaseModel):
     max_shots_cap: int = 200  # demos considered for packing; the context window decides how many fit
     max_prompt_tokens: int | None = 16000  # packing budget for max-shots (None: the model's whole window)
     rationale_pool: int = 48
+    samples: int = 5  # consensus rung: votes per example
+    sample_temperature: float = 0.7
     seed: int = 0
     rungs: tuple[str, ...] = RUNG_ORDER
 
@@ -59,7 +62,20 @@ def build_rungs(task: Task, model: str, options: LadderOptions) -> list[Pipeline
                                 demos=DemoSpec(strategy="bm25", k=min(k, 4), seed=seed, rationales=True,
                                                rationale_pool=options.rationale_pool)),
     }
+    # consensus is built during the climb from the model's best rung; this is its placeholder.
+    table["consensus"] = PipelineSpec(model=model, rung="consensus")
     wanted = [r for r in RUNG_ORDER if r in options.rungs]
     if not task.spec.documents:
         wanted = [r for r in wanted if r != "rag"]
     return [table[r] for r in wanted]
+
+
+def consensus_of(pipeline: dict, options: LadderOptions) -> PipelineSpec:
+    """The given pipeline, sampled ``options.samples`` times and voted (self-consistency)."""
+    fields = {k: v for k, v in pipeline.items() if k in PipelineSpec.model_fields}
+    fields.update(rung="consensus", sampling=SamplingSpec(n=options.samples, temperature=options.sample_temperature))
+    return PipelineSpec.model_validate(fields)
+
+
+def specs_zero_shot(task: Task, model: str, options: LadderOptions) -> dict:
+    return build_rungs(task, model, options.model_copy(update={"rungs": ("zero-shot",)}))[0].model_dump()

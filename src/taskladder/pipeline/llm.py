@@ -43,7 +43,8 @@ class LLMPipeline:
         if demos.rationales:
             from ..reasoning import bootstrap_rationales
 
-            pool = (await bootstrap_rationales(self.task, caller, n=demos.rationale_pool, seed=demos.seed)).demos
+            pool = (await bootstrap_rationales(self.task, caller, n=demos.rationale_pool, seed=demos.seed,
+                                               params=self.spec.params)).demos
         k = len(pool) if demos.max_shots else demos.k
         self._selector = make_selector(demos.strategy, max(1, min(k, len(pool) or 1)), seed=demos.seed)
         self._selector.fit(pool)

@@ -32,7 +32,8 @@ class RationaleSet:
 
 
 async def bootstrap_rationales(task: "Task", caller: "ModelCaller", *, n: int = 64, seed: int = 0,
-                               samples: int = 1, require_gold: bool = True) -> RationaleSet:
+                               samples: int = 1, require_gold: bool = True,
+                               params: dict[str, Any] | None = None) -> RationaleSet:
     """Generate rationales on up to ``n`` train examples and keep the ones that check out.
 
     ``require_gold=False`` (rows without trustworthy gold) draws ``samples`` answers at a
@@ -50,8 +51,8 @@ async def bootstrap_rationales(task: "Task", caller: "ModelCaller", *, n: int = 
     async def one(example: Example) -> dict[str, Any] | None:
         messages = render_messages(task.spec, example, [], reasoning=True, labels=labels)
         k = 1 if require_gold else max(samples, 3)
-        params = {} if k == 1 else {"temperature": SAMPLE_TEMPERATURE}
-        outcomes = await asyncio.gather(*(caller.call(messages, params, sample_index=i) for i in range(k)))
+        call_params = dict(params or {}) if k == 1 else {**(params or {}), "temperature": SAMPLE_TEMPERATURE}
+        outcomes = await asyncio.gather(*(caller.call(messages, call_params, sample_index=i) for i in range(k)))
         parsed = [parse_output(o.text, task.spec, reasoning=True, labels=labels) for o in outcomes if not o.error]
         parsed = [p for p in parsed if p.output is not None and p.reasoning]
         if not parsed:

@@ -1,0 +1,54 @@
+"""Consensus sampling inside a pipeline: n cached samples, majority vote, margin as confidence."""
+
+from __future__ import annotations
+
+import itertools
+
+from helpers import sentiment_rows, write_task
+
+from taskladder.ladder import LadderOptions, climb
+from taskladder.models.config import ModelConfig
+from taskladder.models.llm import CallResult
+from taskladder.pipeline import PipelineSpec, SamplingSpec
+from taskladder.runner import evaluate
+from taskladder.store import Store
+from taskladder.task import load_task
+
+
+class CyclingClient:
+    """Answers from a fixed cycle, so a vote has a known outcome; records temperatures."""
+
+    def __init__(self, answers):
+        self.answers = itertools.cycle(answers)
+        self.temperatures = []
+
+    async def complete(self, messages, params):
+        self.temperatures.append(params.get("temperature"))
+        return CallResult(texts=[next(self.answers)], input_tokens=10, output_tokens=1)
+
+
+def test_majority_vote_with_margin_and_cached_replay(tmp_path):
+    task = load_task(write_task(tmp_path / "t", sentiment_rows(8), split={"dev": 0.5, "test": 0, "seed": 0}))
+    spec = PipelineSpec(model="m", sampling=SamplingSpec(n=5, temperature=0.9))
+    models = {"m": ModelConfig(name="m", model="openai/m", price={"input_per_mtok": 1, "output_per_mtok": 1})}
+    client = CyclingClient(["pos", "neg", "pos", "pos", "neg"])
+    store = Store()
+    first = evaluate(task, spec, models=models, store=store, client=client, progress=False)
+    assert all(r.prediction == {"label": "pos"} for r in first.records)
+    assert all(abs(r.confidence - 0.2) < 1e-9 for r in first.records)  # (3 - 2) / 5
+    assert first.summary["calls"] == 5 * len(task.dev) and set(client.temperatures) == {0.9}
+    again = evaluate(task, spec, models=models, store=store, client=CyclingClient(["neg"]), progress=False)
+    assert again.summary["calls"] == 0 and again.summary["cached_calls"] == 5 * len(task.dev)
+    assert [r.prediction for r in again.records] == [r.prediction for r in first.records]
+
+
+def test_climb_ends_with_a_consensus_rung_of_the_best_pipeline(tmp_path):
+    task = load_task(write_task(tmp_path / "t", sentiment_rows(120)))
+    models = {"bot": ModelConfig(name="bot", model="scripted", script={"callable": "helpers:sentiment_responder"})}
+    result = climb(task, ["bot"], models, baselines=[], progress=False, confirm_on_test=False,
+                   options=LadderOptions(shots=4, rungs=("zero-shot", "knn-shots", "consensus")))
+    rungs = {r.rung: r for r in result.rungs}
+    assert rungs["knn-shots"].score > rungs["zero-shot"].score  # demos fix the scripted model's blind spot
+    rung = rungs["consensus"]
+    assert rung.status == "ran" and rung.pipeline["sampling"]["n"] == 5
+    assert rung.pipeline["demos"]["strategy"] == "bm25"  # built on the better knn-shots rung
