@@ -61,3 +61,15 @@ def sentiment_responder(messages: list[dict]) -> str:
     if '"reasoning"' in system:
         return json.dumps({"reasoning": f"The text mentions {words or 'nothing positive'}.", "label": label})
     return label
+
+
+def sentiment_judge(messages: list[dict]) -> str:
+    """A scripted pairwise judge: the answer that matches the input's true sentiment wins,
+    with a bias towards the first slot when both are equally right or wrong."""
+    import re
+
+    body = messages[-1]["content"]
+    section = lambda name: re.search(rf"## {name}\n(.*?)(?:\n\n## |\n\nCompare|\Z)", body, re.S).group(1).strip()
+    truth = "pos" if any(w in section("Input") for w in POSITIVE) else "neg"
+    a, b = section("Answer A") == truth, section("Answer B") == truth
+    return "Reasoning done. [[A]]" if a and not b else "[[B]]" if b and not a else "[[A]]"

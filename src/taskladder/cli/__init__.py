@@ -13,6 +13,7 @@ from .app import app
 
 # One module per command group; each registers its commands on `app` at import.
 from . import (  # noqa: E402,F401
+    cmd_arena,
     cmd_climb,
     cmd_eval,
     cmd_init,

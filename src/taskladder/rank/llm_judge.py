@@ -1,0 +1,35 @@
+"""An LLM behind the pairwise ``Judge`` protocol: cached, costed calls through ``ModelCaller``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .comparison import Winner
+from .judge_prompt import LLMJudgePrompt, parse_verdict
+
+if TYPE_CHECKING:
+    from ..runner.calls import ModelCaller
+
+JUDGE_MAX_TOKENS = 400
+
+
+class LLMJudge:
+    """Asks a model which of two answers is better; an unreadable verdict counts as a tie."""
+
+    def __init__(self, caller: "ModelCaller", prompt: LLMJudgePrompt):
+        self.caller = caller
+        self.prompt = prompt
+        self.unparsed = 0
+        self.errors = 0
+
+    async def judge(self, item_input: Any, output_a: str, output_b: str, rubric: str | None) -> Winner:
+        messages = self.prompt.messages(item_input, output_a, output_b, rubric)
+        outcome = await self.caller.call(messages, {"max_tokens": JUDGE_MAX_TOKENS})
+        if outcome.error:
+            self.errors += 1
+            return "tie"
+        verdict = parse_verdict(outcome.text)
+        if verdict is None:
+            self.unparsed += 1
+            return "tie"
+        return verdict
