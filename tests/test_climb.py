@@ -95,9 +95,14 @@ def test_interrupted_climb_resumes_without_repeating_calls(task, tmp_path, monke
     monkeypatch.setattr(helpers, "sentiment_responder", dies_on_call_15)
     with pytest.raises(KeyboardInterrupt):
         climb(task, ["bot"], {"bot": bot()}, baselines=[], progress=False, confirm_on_test=False)
+    persisted = Store().cache_stats()["calls"]
+    assert 0 < persisted < uninterrupted
     monkeypatch.setattr(helpers, "sentiment_responder", real)
+    calls.clear()
     climb(task, ["bot"], {"bot": bot()}, baselines=[], progress=False, confirm_on_test=False)
-    assert len(calls) == uninterrupted  # the two halves together made exactly the calls of one climb
+    # Calls persisted before the interrupt are never made again: the resumed climb makes
+    # exactly the rest (calls still in flight at the interrupt were never persisted).
+    assert persisted + len(calls) == uninterrupted
 
 
 def test_cli_climb_json_and_identical_rerun_from_spec(tmp_path):

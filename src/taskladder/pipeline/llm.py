@@ -45,8 +45,7 @@ class LLMPipeline:
 
             pool = (await bootstrap_rationales(self.task, caller, n=demos.rationale_pool, seed=demos.seed,
                                                params=self.spec.params)).demos
-        k = len(pool) if demos.max_shots else demos.k
-        self._selector = make_selector(demos.strategy, max(1, min(k, len(pool) or 1)), seed=demos.seed)
+        self._selector = make_selector(demos.strategy, max(1, min(demos.k, len(pool) or 1)), seed=demos.seed)
         self._selector.fit(pool)
         if demos.max_shots:
             self._context_tokens = demos.max_prompt_tokens or caller.cfg.context_window or _window(self._model)
@@ -55,7 +54,13 @@ class LLMPipeline:
         """The chat messages for ``example`` and a trace of what went into them."""
         from ..prompt import pack_demos, render_messages
 
-        demos = self._selector.select(example) if self._selector else []
+        if self._selector is None:
+            demos = []
+        elif self._context_tokens:
+            # max-shots: a ranked list (best first) up to k, packed until the context is full.
+            demos = self._selector.ranked(example, self.spec.demos.k)
+        else:
+            demos = self._selector.select(example)
         kwargs: dict[str, Any] = dict(reasoning=self.spec.reasoning, instructions=self.spec.instructions,
                                       labels=self.labels)
         trace: dict[str, Any] = {}
@@ -65,8 +70,8 @@ class LLMPipeline:
             kwargs["context"] = context_for(example, self._retriever, int(self.spec.retrieval.get("k", 4)))
             trace["context_ids"] = [c["id"] for c in kwargs["context"]]
         if self._context_tokens:
-            # Candidates most preferred first; pack_demos returns them most preferred last.
-            demos = pack_demos(self.task.spec, example, list(reversed(demos)), model=self._model,
+            # pack_demos returns the kept demos most preferred last, nearest the input.
+            demos = pack_demos(self.task.spec, example, demos, model=self._model,
                                context_tokens=self._context_tokens,
                                reserve_output_tokens=self.spec.params.get("max_tokens"), **kwargs)
         trace["demo_ids"] = [d.id for d in demos]

@@ -1,0 +1,109 @@
+"""Token counts with the target model's tokenizer, and its context window.
+
+The exact count goes through ``litellm.token_counter`` when litellm is installed (it knows
+each provider's tokenizer and chat overhead); otherwise tiktoken ``o200k_base`` (or, with
+no encoding available offline, 4 characters per token) plus a fixed overhead per message.
+litellm is imported lazily: it costs seconds and ~200 MB, and offline it must read its
+bundled price map (``LITELLM_LOCAL_MODEL_COST_MAP``) instead of fetching one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import io
+import logging
+import os
+from collections.abc import Callable, Sequence
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+# Chat formats add a few tokens per message (role, separators) and a few to prime the reply;
+# OpenAI's documented figures are 3 + 1 for the role, and 3.
+PER_MESSAGE_TOKENS = 4
+REPLY_PRIMING_TOKENS = 3
+FALLBACK_ENCODING = "o200k_base"
+
+
+@functools.lru_cache(maxsize=1)
+def _litellm() -> Any:
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    try:
+        import litellm
+    except ImportError:
+        return None
+    return litellm
+
+
+@functools.lru_cache(maxsize=32)
+def _text_counter(model: str) -> Callable[[list[str]], list[int]]:
+    """The fastest per-text counter available: tiktoken (the model's encoding, else
+    ``o200k_base``), else litellm one text at a time, else 4 characters per token."""
+    litellm = _litellm()
+    if litellm is not None:
+        try:
+            # litellm's first count points tiktoken at the encodings it bundles (offline-safe).
+            litellm.token_counter(model=model, text="")
+        except Exception:
+            pass
+    try:
+        import tiktoken
+
+        try:
+            encoding = tiktoken.encoding_for_model(model.rsplit("/", 1)[-1])
+        except KeyError:
+            encoding = tiktoken.get_encoding(FALLBACK_ENCODING)
+        # A plain loop: for short texts, encode_ordinary_batch's thread pool costs ~15x more.
+        return lambda texts: [len(encoding.encode_ordinary(t)) for t in texts]
+    except Exception as exc:  # not installed, or offline without a cached encoding
+        log.warning("no tiktoken encoding for %s (%s)", model, exc)
+    if litellm is not None:
+        return lambda texts: [int(litellm.token_counter(model=model, text=t)) for t in texts]
+    log.warning("no tokenizer for %s; estimating 4 characters per token", model)
+    return lambda texts: [(len(t) + 3) // 4 for t in texts]
+
+
+def count_text_tokens(texts: Sequence[str], model: str) -> list[int]:
+    """Fast per-text counts (tiktoken): an estimate that the packer verifies once."""
+    return _text_counter(model)(list(texts)) if texts else []
+
+
+def _estimate(messages: Sequence[dict[str, str]], model: str) -> int:
+    contents = count_text_tokens([m.get("content", "") for m in messages], model)
+    return sum(contents) + PER_MESSAGE_TOKENS * len(messages) + REPLY_PRIMING_TOKENS
+
+
+def count_message_tokens(messages: Sequence[dict[str, str]], model: str) -> int:
+    """Prompt tokens of ``messages`` for ``model``: litellm's count, else the tiktoken estimate."""
+    litellm = _litellm()
+    if litellm is not None:
+        try:
+            return int(litellm.token_counter(model=model, messages=list(messages)))
+        except Exception as exc:  # an unknown tokenizer must not stop a run: estimate instead
+            log.warning("litellm could not count tokens for %s (%s); using tiktoken", model, exc)
+    return _estimate(messages, model)
+
+
+def context_window(model: str) -> int | None:
+    """The model's input token limit from litellm's model table; None when unknown."""
+    litellm = _litellm()
+    if litellm is None:
+        return None
+    names = [model]
+    if "/" in model:
+        names.append(model.split("/", 1)[1])
+    entry: dict[str, Any] | None = None
+    for name in names:
+        entry = litellm.model_cost.get(name)
+        if entry:
+            break
+    if not entry:
+        try:
+            # get_model_info prints a provider list to stdout for unknown names; keep it quiet.
+            with contextlib.redirect_stdout(io.StringIO()):
+                entry = dict(litellm.get_model_info(model))
+        except Exception:
+            return None
+    value = entry.get("max_input_tokens") or entry.get("max_tokens")
+    return int(value) if value else None
