@@ -1,30 +1,21 @@
 """Token counts of training examples: o200k_base by default, the model's own tokenizer via
 litellm when a model is named.
 
-tiktoken downloads its encodings on first use, which fails offline. litellm's wheel ships a
-copy of o200k_base; when it is installed we point tiktoken's cache at that copy (hash-checked
-by tiktoken) instead of the network, without importing litellm itself.
+Encodings load offline through ``taskladder.tokenizers``.
 """
 
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import io
 import json
 import logging
 import os
-from functools import lru_cache
-from pathlib import Path
 from typing import Any, Protocol
-from unittest import mock
 
-from ..errors import TaskladderError
+from ..tokenizers import get_encoding
 
 log = logging.getLogger(__name__)
-
-# tiktoken names its cache files by the sha1 of the encoding's URL; this is o200k_base's.
-_O200K_CACHE_KEY = "fb374d419588a4632f3f557e76b4b70aebbca790"
 
 # OpenAI's published accounting for chat messages: a few tokens of framing per message and
 # for the reply priming. Approximate for tools, which OpenAI renders in its own way.
@@ -33,30 +24,9 @@ _PER_NAME = 1
 _REPLY_PRIMING = 3
 
 
-def _bundled_tiktoken_dir() -> Path | None:
-    spec = importlib.util.find_spec("litellm")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    folder = Path(next(iter(spec.submodule_search_locations))) / "litellm_core_utils" / "tokenizers"
-    return folder if (folder / _O200K_CACHE_KEY).exists() else None
-
-
-@lru_cache(maxsize=1)
 def o200k_encoding() -> Any:
-    """The o200k_base encoding, offline when litellm's bundled copy is present."""
-    import tiktoken
-
-    try:
-        bundled = _bundled_tiktoken_dir()
-        if bundled is not None:
-            with mock.patch.dict(os.environ, {"TIKTOKEN_CACHE_DIR": str(bundled)}):
-                return tiktoken.get_encoding("o200k_base")
-        return tiktoken.get_encoding("o200k_base")
-    except Exception as exc:  # network error, corrupt cache ...
-        raise TaskladderError(
-            f"cannot load the o200k_base tokenizer ({type(exc).__name__}); go online once, set "
-            "TIKTOKEN_CACHE_DIR to a folder holding it, or install litellm (which bundles it)"
-        ) from exc
+    """The o200k_base encoding, offline (see ``taskladder.tokenizers``)."""
+    return get_encoding("o200k_base")
 
 
 class TokenCounter(Protocol):

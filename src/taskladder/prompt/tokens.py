@@ -39,27 +39,13 @@ def _litellm() -> Any:
 @functools.lru_cache(maxsize=32)
 def _text_counter(model: str) -> Callable[[list[str]], list[int]]:
     """The fastest per-text counter available: tiktoken (the model's encoding, else
-    ``o200k_base``), else litellm one text at a time, else 4 characters per token."""
-    litellm = _litellm()
-    if litellm is not None:
-        try:
-            # litellm's first count points tiktoken at the encodings it bundles (offline-safe).
-            litellm.token_counter(model=model, text="")
-        except Exception:
-            pass
-    try:
-        import tiktoken
+    ``o200k_base``, loaded offline), else 4 characters per token."""
+    from ..tokenizers import encoding_for_model
 
-        try:
-            encoding = tiktoken.encoding_for_model(model.rsplit("/", 1)[-1])
-        except KeyError:
-            encoding = tiktoken.get_encoding(FALLBACK_ENCODING)
+    encoding = encoding_for_model(model)
+    if encoding is not None:
         # A plain loop: for short texts, encode_ordinary_batch's thread pool costs ~15x more.
         return lambda texts: [len(encoding.encode_ordinary(t)) for t in texts]
-    except Exception as exc:  # not installed, or offline without a cached encoding
-        log.warning("no tiktoken encoding for %s (%s)", model, exc)
-    if litellm is not None:
-        return lambda texts: [int(litellm.token_counter(model=model, text=t)) for t in texts]
     log.warning("no tokenizer for %s; estimating 4 characters per token", model)
     return lambda texts: [(len(t) + 3) // 4 for t in texts]
 
