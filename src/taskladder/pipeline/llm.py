@@ -65,10 +65,14 @@ class LLMPipeline:
                                       labels=self.labels)
         trace: dict[str, Any] = {}
         if self._retriever is not None:
-            from ..retrieval import context_for
+            from ..retrieval import as_context, example_recall, gold_from_extra
 
-            kwargs["context"] = context_for(example, self._retriever, int(self.spec.retrieval.get("k", 4)))
+            hits = self._retriever.search(example.input_text(), int(self.spec.retrieval.get("k", 4)))
+            kwargs["context"] = as_context(hits)
             trace["context_ids"] = [c["id"] for c in kwargs["context"]]
+            gold = gold_from_extra(example.extra)
+            if gold is not None:  # the row names its evidence: how much of it was retrieved
+                trace["retrieval_recall"] = example_recall(gold, [h.chunk for h in hits])
         if self._context_tokens:
             # pack_demos returns the kept demos most preferred last, nearest the input.
             demos = pack_demos(self.task.spec, example, demos, model=self._model,

@@ -52,8 +52,14 @@ def summarise(records: list[Record], metric, calls_per_day: float, *, seed: int 
         "calls_per_day": calls_per_day,
         # k-shot rungs: how many demos the prompts really carried (max-shots packs to fit).
         "shots_used_mean": float(np.mean([len(r.trace.get("demo_ids", [])) for r in records])) if n else 0.0,
+        # RAG rungs on rows that name their gold sources/passages: recall@k of the retrieval.
+        "retrieval_recall_at_k": _mean([r.trace["retrieval_recall"] for r in records if "retrieval_recall" in r.trace]),
         "projected_monthly_usd": None if per_call is None else per_call * calls_per_day * 30,
     }
+
+
+def _mean(values: list[float]) -> float | None:
+    return float(np.mean(values)) if values else None
 
 
 def _num(x: float) -> float | None:

@@ -1,0 +1,86 @@
+"""Embedding retrieval: cosine similarity between the query and every chunk."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from ..demos.dense import normalized
+from ..embeddings.model import DEFAULT_MODEL
+from .base import Retriever
+from .chunking import Chunk
+from .index_cache import DEFAULT_INDEX_CACHE, IndexCache, chunks_digest
+
+EmbedFn = Callable[[list[str]], np.ndarray]
+
+# Up to this many chunks, scores come from numpy's einsum loop instead of BLAS. Measured on a
+# loaded 2-core machine (benchmarks/bench_retrieval.py): one query over 10,000 chunks took
+# ~1 ms with einsum and 7-12 ms with BLAS, whose idle threads must be woken for every call.
+# einsum also gives bit-identical scores whatever the batch size, so search() and
+# search_many() rank near-ties alike and prompts (and call-cache keys) do not depend on
+# batching. Above it, BLAS batches win; its last bits can then vary with the batch shape.
+EINSUM_ROWS = 32_768
+
+
+class EmbeddingRetriever(Retriever):
+    """Chunks ranked by cosine similarity of sentence embeddings.
+
+    ``embed_fn`` maps texts to one vector per text (default: ``taskladder.embeddings.
+    embed_texts`` with ``model``, which caches vectors on disk by content hash). Only the
+    default function's matrices are shared through the index cache: an injected function
+    may give other vectors for the same texts.
+    """
+
+    strategy = "embedding"
+
+    def __init__(
+        self,
+        k: int = 4,
+        *,
+        embed_fn: EmbedFn | None = None,
+        model: str = DEFAULT_MODEL,
+        cache: IndexCache | None = DEFAULT_INDEX_CACHE,
+    ):
+        super().__init__(k)
+        self.embed_fn = embed_fn
+        self.model = model
+        self.cache = cache
+        self.matrix = np.zeros((0, 0), dtype=np.float32)
+
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        if self.embed_fn is not None:
+            vectors = self.embed_fn(texts)
+        else:
+            from ..embeddings import embed_texts
+
+            vectors = embed_texts(texts, self.model)
+        return normalized(vectors, "embed_fn output")
+
+    def fit_matrix(self, chunks: list[Chunk], matrix: np.ndarray) -> "EmbeddingRetriever":
+        """Fit with precomputed chunk vectors (one row per chunk), skipping the embedding."""
+        if len(matrix) != len(chunks):
+            raise ValueError(f"{len(matrix)} embedding rows for {len(chunks)} chunks")
+        self._chunks = list(chunks)
+        self._order = np.arange(len(chunks), dtype=np.int64)
+        self.matrix = normalized(matrix, "chunk embeddings")
+        return self
+
+    def _fit(self, chunks: list[Chunk]) -> None:
+        def build() -> np.ndarray:
+            return self._embed([c.display_text for c in chunks])
+
+        if not chunks:
+            self.matrix = np.zeros((0, 0), dtype=np.float32)
+        elif self.cache is None or self.embed_fn is not None:
+            self.matrix = build()
+        else:
+            self.matrix = self.cache.get_or_build(("embedding", self.model, chunks_digest(chunks)), build)
+
+    def _scores(self, queries: list[str]) -> list[np.ndarray]:
+        vectors = self._embed(queries)
+        if len(self.matrix) <= EINSUM_ROWS:
+            return list(np.einsum("kj,ij->ki", vectors, self.matrix))
+        # One BLAS product per batch: the scan of a large matrix is memory-bound, so one pass
+        # for many queries is far cheaper than one pass per query.
+        return list(vectors @ self.matrix.T)
