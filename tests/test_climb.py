@@ -39,6 +39,9 @@ def test_climb_runs_rungs_recommends_and_confirms_on_test(task, tmp_path):
     best_bot = max((r for r in result.rungs if r.model == "bot" and r.status == "ran"), key=lambda r: r.score)
     assert zero.status == "ran" and best_bot.score > zero.score  # demos help this scripted model
     assert all(r.status in ("ran", "stopped-no-gain") for r in result.rungs)
+    cascade = [r for r in result.rungs if r.rung == "cascade"]
+    assert len(cascade) == 1 and cascade[0].model.startswith("baseline/tfidf-lr → bot")
+    assert cascade[0].status == "stopped-no-gain" or cascade[0].cost_per_1k_calls <= best_bot.cost_per_1k_calls
     assert all(r.estimated_cost_usd is not None for r in result.rungs if r.model == "bot")
     rec = result.recommendation
     assert rec is not None and result.test["status"] == "ran" and result.test["n"] == len(task.test)

@@ -73,7 +73,7 @@ class LinearClassifierBaseline(Baseline):
             if len(set(y)) == 1:
                 self._classifiers[name] = _Constant(y[0])
                 continue
-            clf = LogisticRegression(C=self.C, solver=self.solver, tol=self.tol, max_iter=2000)
+            clf = LogisticRegression(C=self.C, solver=self.solver, tol=self.tol, max_iter=2000, random_state=0)
             clf.fit(X, y)
             self._classifiers[name] = clf
         self._copy_fields = [n for n in self.fields if n not in self.label_fields]

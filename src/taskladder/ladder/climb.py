@@ -121,18 +121,27 @@ def climb(task: Task, model_names: list[str], models: dict[str, ModelConfig], *,
                 if (ev.summary["score"] or 0) > (best.summary["score"] or 0):
                     best = ev  # better, but not significantly: the bar moves, the count does not reset
 
+    cascade_test = None
+    if options.cascade:
+        cascade_test = _cascade(task, result, runs, models, store, budget, split, limit, confirm_on_test)
+
     result.spent_usd = sum(r.cost_usd_spent for r in result.rungs)
     result.run_ids = [ev.run.run_id for ev in runs.values()]
     _mark_pareto(result)
     winner = _recommend(result, runs)
     if winner is not None:
-        spec = PipelineSpec.model_validate(result.rungs[winner].pipeline)
-        result.recommendation = result.rungs[winner].model_dump(exclude={"pareto"})
-        if out_dir is not None:
-            out_dir.mkdir(parents=True, exist_ok=True)
-            result.pipeline_path = str(spec.save(out_dir / "pipeline.yaml"))
-        if confirm_on_test and task.test:
-            result.test = _confirm(task, spec, models, store, budget, limit)
+        rung = result.rungs[winner]
+        result.recommendation = rung.model_dump(exclude={"pareto"})
+        if rung.rung == "cascade":
+            result.pipeline_path = _save_cascade(rung.pipeline, out_dir)
+            result.test = cascade_test
+        else:
+            spec = PipelineSpec.model_validate(rung.pipeline)
+            if out_dir is not None:
+                out_dir.mkdir(parents=True, exist_ok=True)
+                result.pipeline_path = str(spec.save(out_dir / "pipeline.yaml"))
+            if confirm_on_test and task.test:
+                result.test = _confirm(task, spec, models, store, budget, limit)
     if budget is not None:
         result.spent_usd = budget.spent_usd + sum(r.cost_usd_spent for r in result.rungs if r.rung == "baseline")
     return result
@@ -197,3 +206,64 @@ def _confirm(task: Task, spec: PipelineSpec, models, store, budget, limit) -> di
     return {"status": "ran", "run_id": ev.run.run_id, "split": "test", **{k: s[k] for k in (
         "n", "score", "ci_low", "ci_high", "cost_per_1k_calls", "projected_monthly_usd", "cost_usd_spent",
         "errors", "parse_failures")}}
+
+
+# Baselines that give a class probability, which is what decides when a cascade escalates.
+CASCADE_FRONTS = ("baseline/embed-lr", "baseline/tfidf-lr", "baseline/knn-embed")
+
+
+def _cascade(task: Task, result: ClimbResult, runs: dict[int, EvalResult], models, store, budget, split, limit,
+             confirm_on_test: bool) -> dict[str, Any] | None:
+    """The best cheap baseline in front of the best LLM pipeline, kept when it pays."""
+    from ..cascade import cascade_rung
+
+    fronts = [i for i in runs if result.rungs[i].model in CASCADE_FRONTS]
+    llms = [i for i in runs if result.rungs[i].rung not in ("baseline", "cascade")]
+    if not fronts or not llms:
+        return None
+    cheap = result.rungs[max(fronts, key=lambda i: result.rungs[i].score or 0)].model
+    strong_rung = result.rungs[max(llms, key=lambda i: result.rungs[i].score or 0)]
+    strong = PipelineSpec.model_validate(strong_rung.pipeline)
+    name = f"{cheap} → {strong_rung.model} · {strong_rung.rung}"
+    try:
+        cr = cascade_rung(task, cheap, strong, models, store, split, limit=limit, budget=budget,
+                          confirm_split="test" if confirm_on_test and task.test else None)
+    except TaskladderError as exc:
+        result.rungs.append(RungResult(model=name, rung="cascade", pipeline={}, status="unavailable", reason=str(exc)))
+        return None
+    pipeline = {"cascade": {"cheap": cheap, "strong": strong.model_dump(exclude_none=True), "signal": cr.signal,
+                            "threshold": cr.threshold}}
+    if not cr.pays:
+        saving = "n/a" if cr.saving_vs_strong is None else f"{cr.saving_vs_strong:.0%}"
+        result.rungs.append(RungResult(model=name, rung="cascade", pipeline=pipeline, status="stopped-no-gain",
+                                       reason=f"does not pay: saving {saving}, score {cr.score:.3f} vs "
+                                              f"{cr.strong_alone.get('score', 0):.3f} for the strong tier alone",
+                                       cost_usd_spent=cr.cost_usd_spent))
+        return None
+    runs[len(result.rungs)] = EvalResult(run=store.get_run(cr.run_id), records=store.get_records(cr.run_id))
+    result.rungs.append(RungResult(
+        model=name, rung="cascade", pipeline=pipeline, status="ran", run_id=cr.run_id, score=cr.score,
+        ci_low=cr.ci_low, ci_high=cr.ci_high, cost_per_1k_calls=cr.cost_per_1k_calls,
+        projected_monthly_usd=cr.projected_monthly_usd, estimated_cost_usd=cr.cost_usd_spent,
+        cost_usd_spent=cr.cost_usd_spent, latency_p50_ms=cr.latency_p50_ms,
+        reason=f"escalates {cr.share_escalated:.0%} of calls below confidence {cr.threshold:.3f}",
+    ))
+    if cr.test is None:
+        return None
+    return {"status": "ran", **cr.test}
+
+
+def _save_cascade(pipeline: dict[str, Any], out_dir: Path | None) -> str | None:
+    """A cascade leaves as its strong tier's pipeline spec plus cascade.yaml saying how to front it."""
+    if out_dir is None:
+        return None
+    import yaml
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    spec = PipelineSpec.model_validate(pipeline["cascade"]["strong"])
+    spec.save(out_dir / "pipeline.yaml")
+    cascade = {**pipeline["cascade"], "strong": "pipeline.yaml",
+               "rerun": "taskladder cascade TASK.yaml --cheap {cheap} --strong pipeline.yaml".format(**pipeline["cascade"])}
+    path = out_dir / "cascade.yaml"
+    path.write_text(yaml.safe_dump(cascade, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return str(path)

@@ -21,6 +21,7 @@ class LadderOptions(BaseModel):
     max_shots_cap: int = 200  # demos considered for packing; the context window decides how many fit
     max_prompt_tokens: int | None = 16000  # packing budget for max-shots (None: the model's whole window)
     rationale_pool: int = 48
+    cascade: bool = True  # after the rungs: the best baseline in front of the best LLM pipeline, when it pays
     samples: int = 5  # consensus rung: votes per example
     sample_temperature: float = 0.7
     seed: int = 0

@@ -1,0 +1,101 @@
+"""Confidence signals: how sure the tier that just answered is, in [0, 1].
+
+A cascade escalates an example to the next tier when its signal is below the threshold
+(and always when there is no signal, e.g. a failed call). Which signals exist:
+
+- ``probability``: a baseline's probability for the class it chose (``Prediction.confidence``);
+- ``vote_margin``: (top votes - runner-up votes) / n over n sampled LLM answers
+  (``PipelineTier(samples=n)`` puts it in ``Prediction.confidence``);
+- ``verifier``: a function that checks the answer (a schema, unit tests, a rule): pass = 1;
+- ``logprob``: the model's own token log-probability. Not available: the call path
+  (``CallOutcome``) does not carry log-probabilities yet, so asking for it is a ``ConfigError``.
+"""
+
+from __future__ import annotations
+
+import inspect
+from abc import ABC, abstractmethod
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable
+
+from ..errors import ConfigError
+from ..models.base import Prediction
+
+if TYPE_CHECKING:
+    from ..task import Example
+
+
+class Signal(ABC):
+    name = "signal"
+
+    @abstractmethod
+    def confidence(self, example: "Example", prediction: Prediction) -> float | None: ...
+
+
+class ProbabilitySignal(Signal):
+    """The tier's own confidence: a class probability for baselines."""
+
+    name = "probability"
+
+    def confidence(self, example: "Example", prediction: Prediction) -> float | None:
+        if prediction.output is None or prediction.error:
+            return None
+        return prediction.confidence
+
+
+class VoteMarginSignal(ProbabilitySignal):
+    """The vote margin a sampled LLM tier reports as its confidence."""
+
+    name = "vote_margin"
+
+
+class VerifierSignal(Signal):
+    """``check(example, output) -> bool | float``: a failed check (False / 0) escalates."""
+
+    name = "verifier"
+
+    def __init__(self, check: Callable[["Example", dict[str, Any]], Any], name: str | None = None):
+        if not callable(check) or len(inspect.signature(check).parameters) < 2:
+            raise ConfigError("a verifier signal needs a function check(example, output) -> bool or float")
+        self.check = check
+        if name:
+            self.name = name
+
+    def confidence(self, example: "Example", prediction: Prediction) -> float | None:
+        if prediction.output is None or prediction.error:
+            return None
+        try:
+            value = self.check(example, prediction.output)
+        except Exception:  # a verifier that cannot judge the answer does not vouch for it
+            return 0.0
+        return float(value)
+
+
+class LogprobSignal(Signal):
+    name = "logprob"
+
+    def __init__(self) -> None:
+        raise ConfigError("the logprob signal is not available: model calls do not return log-probabilities "
+                          "yet; use probability (baselines), vote-margin (sampled LLM) or a verifier")
+
+    def confidence(self, example: "Example", prediction: Prediction) -> float | None:  # pragma: no cover
+        return None
+
+
+def make_signal(name: str) -> Signal:
+    """A signal by name: probability, vote-margin, logprob, or verifier:module:function."""
+    key = name.strip().lower().replace("-", "_")
+    if key == "probability":
+        return ProbabilitySignal()
+    if key == "vote_margin":
+        return VoteMarginSignal()
+    if key == "logprob":
+        return LogprobSignal()
+    if key.startswith("verifier:"):
+        from ..steps.python_step import load_function
+
+        spec = name.split(":", 1)[1]
+        return VerifierSignal(load_function(spec, Path.cwd(), "verifier signal"),
+                              name=f"verifier:{spec}")
+    raise ConfigError(f"unknown cascade signal '{name}'; use probability, vote-margin, logprob or "
+                      "verifier:module:function")
