@@ -214,3 +214,15 @@ def test_single_field_metric_without_spec_uses_the_only_field():
     assert metric.score({"y": "a"}, {"y": "A"}) == 1.0
     with pytest.raises(ConfigError, match="json_fields"):
         metric.score({"y": "a"}, {"y": "a", "z": "b"})
+
+
+def test_chrf_metric_scores_close_translations_higher():
+    from taskladder.metrics import get_metric
+    from taskladder.task.spec import TaskSpec
+
+    spec = TaskSpec.model_validate({"name": "t", "inputs": ["en"], "outputs": {"fr": "text"}, "data": {"file": "-"}})
+    metric = get_metric("chrf", spec)
+    gold = {"fr": "Le chat dort sur le canapé."}
+    assert metric.score({"fr": "Le chat dort sur le canapé."}, gold) == 1.0
+    near, far = metric.score({"fr": "Le chat dort sur un canapé."}, gold), metric.score({"fr": "Il pleut."}, gold)
+    assert 1.0 > near > far >= 0.0

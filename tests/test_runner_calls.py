@@ -132,3 +132,18 @@ def test_classify_reads_status_and_retry_after():
     assert classify(asyncio.TimeoutError()).retryable
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
     assert parse_retry_after("soon") is None
+
+
+async def test_identical_requests_in_flight_are_paid_once():
+    class Slow:
+        calls = 0
+
+        async def complete(self, messages, params):
+            Slow.calls += 1
+            await asyncio.sleep(0.05)
+            return CallResult(texts=["x"], input_tokens=10, output_tokens=1)
+
+    caller = make_caller(Slow())
+    outs = await asyncio.gather(*(caller.call(MSGS) for _ in range(5)))
+    assert Slow.calls == 1 and caller.stats.calls == 1 and caller.stats.cached_calls == 4
+    assert [o.cached for o in outs].count(False) == 1 and {o.text for o in outs} == {"x"}

@@ -20,6 +20,8 @@ from . import (  # noqa: E402,F401
     cmd_report,
     cmd_runs,
     cmd_serve,
+    cmd_steps,
+    cmd_synth,
     cmd_cache,
     cmd_rank,
     cmd_guard,

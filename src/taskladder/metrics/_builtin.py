@@ -42,6 +42,18 @@ class TokenF1(_FieldMetric):
         return 0.0 if pred is None else token_f1(pred, gold)
 
 
+class ChrF(_FieldMetric):
+    """chrF++ (sacrebleu) on a text field, scaled to 0–1: the usual translation metric."""
+
+    name = "chrf"
+
+    def _score(self, predicted: Output, expected: Output) -> float:
+        from ..verify import chrf
+
+        pred, gold = self._values(predicted, expected)
+        return 0.0 if pred is None else chrf(str(pred), str(gold)) / 100.0
+
+
 class Numeric(_FieldMetric):
     """1 when the number is within the field's tolerance of the gold value."""
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import ConfigError
 from ._base import Metric
-from ._builtin import Accuracy, ExactMatch, JsonFields, Numeric, TokenF1
+from ._builtin import Accuracy, ChrF, ExactMatch, JsonFields, Numeric, TokenF1
 from ._custom import is_custom_spec, load_custom_metric
 from ._macro_f1 import MacroF1
 
@@ -16,9 +16,9 @@ if TYPE_CHECKING:
 
 # Single-field metrics and the field type each prefers when a task has several outputs.
 _SINGLE = {"accuracy": (Accuracy, "label"), "macro_f1": (MacroF1, "label"),
-           "token_f1": (TokenF1, "text"), "numeric": (Numeric, "number")}
+           "token_f1": (TokenF1, "text"), "chrf": (ChrF, "text"), "numeric": (Numeric, "number")}
 _ALL_FIELDS = {"exact_match": ExactMatch, "json_fields": JsonFields}
-BUILTIN_METRICS = ("exact_match", "accuracy", "macro_f1", "token_f1", "numeric", "json_fields")
+BUILTIN_METRICS = ("exact_match", "accuracy", "macro_f1", "token_f1", "chrf", "numeric", "json_fields")
 
 
 def get_metric(

@@ -80,6 +80,7 @@ class ModelCaller:
         self._concurrency = concurrency or cfg.concurrency
         self._sem: asyncio.Semaphore | None = None
         self._pending: dict[str, asyncio.Future] | None = None
+        self._inflight: dict[str, asyncio.Future] = {}
         self.limiter = RateLimiter(cfg.rpm, cfg.tpm)
         self.price = lookup_price(cfg)
         self.identity = cfg.identity()
@@ -106,11 +107,36 @@ class ModelCaller:
         params = self.params(params)
         key = self.key(messages, params, sample_index)
         hit = await self._lookup(key)
+        if hit is None and key in self._inflight:
+            # The same request is already on its way: share its answer instead of paying twice.
+            first = await asyncio.shield(self._inflight[key])
+            if first.error:
+                return first
+            self.stats.cached_calls += 1
+            return first.model_copy(update={"cached": True})
         if hit is not None:
             self.stats.cached_calls += 1
             return CallOutcome(texts=hit["extra"].get("texts") or [hit["text"]],
                                input_tokens=hit["input_tokens"], output_tokens=hit["output_tokens"],
                                cost_usd=hit["cost_usd"], latency_ms=hit["latency_ms"], cached=True)
+        future = asyncio.get_running_loop().create_future()
+        self._inflight[key] = future
+        try:
+            outcome = await self._fresh_call(key, messages, params, sample_index)
+        except BaseException as exc:
+            if isinstance(exc, asyncio.CancelledError):
+                future.cancel()
+            else:
+                future.set_exception(exc)
+                future.exception()  # retrieved here, so an unawaited future never warns
+            raise
+        finally:
+            self._inflight.pop(key, None)
+        future.set_result(outcome)
+        return outcome
+
+    async def _fresh_call(self, key: str, messages: list[dict[str, str]], params: dict[str, Any],
+                          sample_index: int) -> CallOutcome:
         reserved = 0.0
         if self.budget is not None:
             reserved = worst_case_cost(self.price, messages, params.get("max_tokens"))

@@ -105,14 +105,14 @@ class Store:
                 chunk = keys[i : i + 500]
                 marks = ",".join("?" * len(chunk))
                 rows = self._db.execute(
-                    f"SELECT key, text, input_tokens, output_tokens, cost_usd, latency_ms, extra "
+                    f"SELECT key, text, input_tokens, output_tokens, cost_usd, latency_ms, extra, created_at "
                     f"FROM calls WHERE key IN ({marks})",
                     chunk,
                 ).fetchall()
-                for k, text, tin, tout, cost, lat, extra in rows:
+                for k, text, tin, tout, cost, lat, extra, created in rows:
                     out[k] = CachedCall(
                         text=text, input_tokens=tin, output_tokens=tout, cost_usd=cost,
-                        latency_ms=lat, extra=json.loads(extra) if extra else {},
+                        latency_ms=lat, extra=json.loads(extra) if extra else {}, created_at=created,
                     )
         return out
 

@@ -59,6 +59,16 @@ class VolumeSpec(BaseModel):
     calls_per_day: float = 1000.0
 
 
+class InverseSpec(BaseModel):
+    """The task read backwards (EN→FR also gives FR→EN): which input field each output
+    field becomes, and the inverse task's instructions. Used by the synth `flip` transform."""
+
+    swap: dict[str, str]
+    instructions: str
+
+    model_config = {"extra": "forbid"}
+
+
 class TaskSpec(BaseModel):
     name: str
     instructions: str = ""
@@ -68,6 +78,7 @@ class TaskSpec(BaseModel):
     metric: str | None = None  # default chosen from the output types
     volume: VolumeSpec = Field(default_factory=VolumeSpec)
     documents: list[str] | None = None
+    inverse: InverseSpec | None = None
 
     model_config = {"extra": "forbid"}
 
