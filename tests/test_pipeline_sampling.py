@@ -52,3 +52,21 @@ def test_climb_ends_with_a_consensus_rung_of_the_best_pipeline(tmp_path):
     rung = rungs["consensus"]
     assert rung.status == "ran" and rung.pipeline["sampling"]["n"] == 5
     assert rung.pipeline["demos"]["strategy"] == "bm25"  # built on the better knn-shots rung
+
+
+def test_best_of_n_with_a_pairwise_judge_beats_the_vote(tmp_path):
+    task = load_task(write_task(tmp_path / "t", sentiment_rows(24), split={"dev": 0.5, "test": 0, "seed": 0}))
+    models = {"m": ModelConfig(name="m", model="openai/m", price={"input_per_mtok": 1, "output_per_mtok": 1}),
+              "judge": ModelConfig(name="judge", model="scripted", script={"callable": "helpers:sentiment_judge"},
+                                   price={"input_per_mtok": 2, "output_per_mtok": 2})}
+    # Two of every three samples say "neg", so the vote mostly says neg; the judge knows better.
+    vote = evaluate(task, PipelineSpec(model="m", sampling=SamplingSpec(n=3)), models=models, store=Store(),
+                    client=CyclingClient(["pos", "neg", "neg"]), progress=False)
+    judged = evaluate(task, PipelineSpec(model="m", sampling=SamplingSpec(n=3, select="judge", judge="judge")),
+                      models=models, store=Store(), client=CyclingClient(["pos", "neg", "neg"]), progress=False)
+    assert judged.summary["score"] == 1.0 and vote.summary["score"] < 0.75
+    record = judged.records[0]
+    assert record.trace["best_of_n"]["judge_calls"] > 0
+    # every record's calls (new or cached) = 3 samples + its judge calls; the judge's price is in the cost
+    assert record.calls + record.cached_calls == 3 + record.trace["best_of_n"]["judge_calls"]
+    assert judged.summary["cost_usd"] > vote.summary["cost_usd"]

@@ -35,7 +35,7 @@ class Estimate:
 def estimate_rung(task: Task, spec: PipelineSpec, cfg: ModelConfig, store: Store, examples: list[Example]) -> Estimate:
     price = lookup_price(cfg)
     caller = ModelCaller(cfg, store)
-    pipeline = LLMPipeline(spec, task)
+    pipeline = LLMPipeline(spec, task, {cfg.name: cfg})
     messages: list[list[dict[str, str]]] = []
     if spec.demos and spec.demos.rationales:
         # The bootstrap's own calls (one CoT call per pooled train example), then the run,

@@ -17,9 +17,11 @@ DEFAULT_CONTEXT_TOKENS = 8192  # when neither the config nor LiteLLM knows the w
 class LLMPipeline:
     kind = "llm"
 
-    def __init__(self, spec: PipelineSpec, task: "Task"):
+    def __init__(self, spec: PipelineSpec, task: "Task", models: dict | None = None):
         self.spec = spec
         self.task = task
+        self.models = models or {}
+        self._judge = None
         self.name = spec.label()
         self.labels = {
             name: task.labels(name) for name, out in task.spec.outputs.items() if out.type == "label"
@@ -33,6 +35,8 @@ class LLMPipeline:
         """Build the demo index; for rationale demos, bootstrap the rationales first."""
         demos = self.spec.demos
         self._model = caller.cfg.model
+        if self.spec.sampling and self.spec.sampling.select == "judge":
+            self._judge = _judge_for(self, caller)
         if self.spec.retrieval:
             self._retriever = _retriever_for(self.task, self.spec.retrieval)
         if not demos or demos.k <= 0:
@@ -84,14 +88,14 @@ class LLMPipeline:
     async def apredict(self, example: "Example", caller: "ModelCaller") -> Prediction:
         messages, trace = self.messages(example)
         if self.spec.sampling:
-            return await self._consensus(messages, trace, caller)
+            return await self._consensus(example, messages, trace, caller)
         outcome = await caller.call(messages, self.spec.params)
         pred = _prediction([outcome], trace)
         if not outcome.error:
             self._parse_into(pred, outcome.text)
         return pred
 
-    async def _consensus(self, messages, trace, caller: "ModelCaller") -> Prediction:
+    async def _consensus(self, example: "Example", messages, trace, caller: "ModelCaller") -> Prediction:
         """n samples, parsed, then voted; the vote margin is kept as the confidence."""
         import asyncio
         import json
@@ -102,11 +106,14 @@ class LLMPipeline:
         params = {**self.spec.params, "temperature": sampling.temperature}
         outcomes = await asyncio.gather(*(caller.call(messages, params, sample_index=i) for i in range(sampling.n)))
         pred = _prediction(list(outcomes), trace)
+        trace = pred.trace  # pydantic copied the dict: record into the prediction's own
         ok = [o for o in outcomes if not o.error]
         if not ok:
             return pred
         parsed = [parse_output(o.text, self.task.spec, reasoning=self.spec.reasoning, labels=self.labels) for o in ok]
         outputs = [p.output for p in parsed]
+        if self._judge is not None:
+            return await self._best_of_n(example, pred, ok, parsed, trace)
         free_text = [k for k, f in self.task.spec.outputs.items() if f.type == "text"]
         if len(self.task.spec.outputs) == 1 and free_text:
             from ..sampling import text_consensus
@@ -130,6 +137,33 @@ class LLMPipeline:
         pred.confidence = confidence
         if parsed[index].reasoning:
             trace["reasoning"] = parsed[index].reasoning
+        return pred
+
+    async def _best_of_n(self, example: "Example", pred: Prediction, ok, parsed, trace) -> Prediction:
+        """Candidates that parse are ranked by the pairwise judge; its calls count in the cost."""
+        from ..rank import Knockout, RoundRobin, SequentialHalving, best_of_n
+
+        sampling = self.spec.sampling
+        usable = [i for i, p in enumerate(parsed) if p.output is not None]
+        if not usable:
+            pred.parse_error = parsed[0].error or "no sample could be parsed"
+            return pred
+        chosen = usable[0]
+        if len(usable) > 1:
+            schedule = {"halving": SequentialHalving, "round-robin": RoundRobin, "knockout": Knockout}[sampling.schedule]()
+            judge = self._judge()  # one per example, so its calls and cost add up per record
+            result = await best_of_n([ok[i].text for i in usable], judge, item_input=example.inputs,
+                                     rubric=sampling.rubric, schedule=schedule)
+            chosen = usable[result.best]
+            trace["best_of_n"] = {"p_best": result.p_best, "judge_calls": result.calls, "schedule": result.schedule}
+            pred.calls += judge.calls
+            pred.cached_calls += judge.cached_calls
+            pred.spent_usd += judge.spent_usd
+            pred.cost_usd = None if pred.cost_usd is None or judge.cost_usd is None else pred.cost_usd + judge.cost_usd
+        pred.raw_text = ok[chosen].text
+        pred.output = parsed[chosen].output
+        if parsed[chosen].reasoning:
+            trace["reasoning"] = parsed[chosen].reasoning
         return pred
 
     def _parse_into(self, pred: Prediction, text: str) -> None:
@@ -176,3 +210,22 @@ def _retriever_for(task: "Task", retrieval: dict[str, Any]):
         raise ConfigError(f"task '{task.name}': the pipeline asks for retrieval but the task lists no `documents`")
     return retriever
 
+
+def _judge_for(pipeline: "LLMPipeline", caller: "ModelCaller"):
+    """A maker of pairwise judges for a best-of-N pipeline; they share one caller (cache, store,
+    budget), and each example gets its own judge object so its calls are counted per record."""
+    from ..errors import ConfigError
+    from ..models.config import resolve_model
+    from ..rank import LLMJudgePrompt
+    from ..rank.llm_judge import LLMJudge
+    from ..runner.calls import ModelCaller
+
+    sampling = pipeline.spec.sampling
+    if not sampling.judge:
+        raise ConfigError("sampling.select is 'judge' but no sampling.judge model is named")
+    cfg = resolve_model(sampling.judge, pipeline.models)
+    types = {o.type for o in pipeline.task.spec.outputs.values()}
+    prompt = LLMJudgePrompt(output_type=types.pop() if len(types) == 1 else "json",
+                            instructions=pipeline.spec.instructions or pipeline.task.spec.instructions)
+    judge_caller = ModelCaller(cfg, caller.store, budget=caller.budget)
+    return lambda: LLMJudge(judge_caller, prompt)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
@@ -29,10 +29,15 @@ class DemoSpec(BaseModel):
 
 
 class SamplingSpec(BaseModel):
-    """Self-consistency: n samples at a temperature, majority-voted (free text: the medoid)."""
+    """n samples at a temperature, then one is chosen: by majority vote (self-consistency;
+    free text: the medoid of the largest group), or by a pairwise LLM judge (best-of-N)."""
 
     n: int = Field(default=5, ge=2)
     temperature: float = Field(default=0.7, ge=0.0)
+    select: Literal["vote", "judge"] = "vote"
+    judge: str | None = None  # the judge model (models.yaml name or LiteLLM string) for select=judge
+    schedule: Literal["halving", "round-robin", "knockout"] = "halving"
+    rubric: str | None = None  # default: one per output type
 
     model_config = {"extra": "forbid"}
 

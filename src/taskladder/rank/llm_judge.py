@@ -21,10 +21,16 @@ class LLMJudge:
         self.prompt = prompt
         self.unparsed = 0
         self.errors = 0
+        # What this judge's calls cost (cached calls at their original price), for per-example accounting.
+        self.calls = 0
+        self.cached_calls = 0
+        self.cost_usd: float | None = 0.0
+        self.spent_usd = 0.0
 
     async def judge(self, item_input: Any, output_a: str, output_b: str, rubric: str | None) -> Winner:
         messages = self.prompt.messages(item_input, output_a, output_b, rubric)
         outcome = await self.caller.call(messages, {"max_tokens": JUDGE_MAX_TOKENS})
+        self._account(outcome)
         if outcome.error:
             self.errors += 1
             return "tie"
@@ -33,3 +39,13 @@ class LLMJudge:
             self.unparsed += 1
             return "tie"
         return verdict
+
+    def _account(self, outcome) -> None:
+        if outcome.error:
+            return
+        if outcome.cached:
+            self.cached_calls += 1
+        else:
+            self.calls += 1
+            self.spent_usd += outcome.cost_usd or 0.0
+        self.cost_usd = None if self.cost_usd is None or outcome.cost_usd is None else self.cost_usd + outcome.cost_usd

@@ -85,7 +85,7 @@ def evaluate(
             fresh = _run_baseline(task, spec, todo, run, store, scorer)
         else:
             fresh = asyncio.run(_run_llm(task, spec, cfg, todo, run, store, scorer, stats, concurrency, progress,
-                                         client, budget))
+                                         client, budget, models))
     except BaseException:
         run.status = "interrupted"
         store.save_run(run, run_key)
@@ -117,13 +117,13 @@ def _run_baseline(task: Task, spec: PipelineSpec, todo: list[Example], run: RunI
 
 
 async def _run_llm(task, spec, cfg, todo, run, store, scorer, stats, concurrency, progress, client,
-                   budget=None) -> list[Record]:
+                   budget=None, models=None) -> list[Record]:
     from ..pipeline.llm import LLMPipeline
     from .preflight import check_access
 
     if todo and client is None:
         check_access(cfg)
-    pipeline = LLMPipeline(spec, task)
+    pipeline = LLMPipeline(spec, task, models)
     caller = ModelCaller(cfg, store, stats, client=client, concurrency=concurrency, budget=budget)
     await pipeline.aprepare(caller)
     pending: list[Record] = []

@@ -39,7 +39,7 @@ class PipelineResponder:
 
             cfg = resolve_model(spec.model, models)
             check_access(cfg)
-            self._pipeline = LLMPipeline(spec, task)
+            self._pipeline = LLMPipeline(spec, task, models)
             self._caller = ModelCaller(cfg, store)
         self._ready = asyncio.Lock()
         self._prepared = self._pipeline is None
