@@ -40,6 +40,10 @@ def parse_output(
     try:
         if text is None or not str(text).strip():
             return ParseResult(error="empty reply")
+        if not reasoning and len(spec.outputs) == 1:
+            exact = _exact_label(str(text), spec, labels)
+            if exact is not None:
+                return exact
         body = unfence(str(text))
         if not reasoning and len(spec.outputs) == 1:
             return _parse_single(body, spec, labels)
@@ -47,6 +51,16 @@ def parse_output(
     except Exception as exc:  # a parser bug must not take down a whole run
         log.exception("parser failed on a reply")
         return ParseResult(error=f"could not parse the reply ({type(exc).__name__}: {exc})")
+
+
+def _exact_label(text: str, spec: TaskSpec, labels: dict[str, list[str]] | None) -> ParseResult | None:
+    """The common case, cheaply: a one-label task whose reply is exactly one allowed label."""
+    name, field = next(iter(spec.outputs.items()))
+    if field.type != "label":
+        return None
+    allowed = label_set(spec, name, labels)
+    answer = text.strip()
+    return ParseResult(output={name: answer}) if allowed and answer in allowed else None
 
 
 def _parse_single(body: str, spec: TaskSpec, labels: dict[str, list[str]] | None) -> ParseResult:

@@ -25,7 +25,8 @@ from .calls import ModelCaller, RunStats
 from .progress import progress_bar
 from .summary import summarise
 
-FLUSH_EVERY = 50
+FLUSH_EVERY = 500
+FLUSH_SECONDS = 2.0
 
 
 @dataclass
@@ -128,24 +129,28 @@ async def _run_llm(task, spec, cfg, todo, run, store, scorer, stats, concurrency
     await pipeline.aprepare(caller)
     pending: list[Record] = []
     finished: list[Record] = []
-    # Examples are launched with a bound a little above the call concurrency so the
-    # semaphore in ModelCaller stays saturated without creating thousands of tasks at once.
-    gate = asyncio.Semaphore(max(caller._concurrency * 4, 64))
+    queue = iter(todo)
+    last_flush = time.monotonic()
 
-    async def one(example: Example) -> None:
-        async with gate:
+    async def worker() -> None:
+        # A fixed pool of workers a little larger than the call concurrency keeps the
+        # ModelCaller's semaphore saturated without a task (and a wake-up) per example.
+        nonlocal last_flush
+        for example in queue:
             prediction = await pipeline.apredict(example, caller)
-        record = _record(run, example, prediction, scorer)
-        pending.append(record)
-        finished.append(record)
-        bar.advance()
-        if len(pending) >= FLUSH_EVERY:
-            store.put_records(pending[:])
-            pending.clear()
+            record = _record(run, example, prediction, scorer)
+            pending.append(record)
+            finished.append(record)
+            bar.advance()
+            # Records are only a view of cached calls, so batching their writes is safe.
+            if len(pending) >= FLUSH_EVERY or time.monotonic() - last_flush > FLUSH_SECONDS:
+                store.put_records(pending[:])
+                pending.clear()
+                last_flush = time.monotonic()
 
     with progress_bar(f"{task.name} · {spec.label()}", len(todo), stats, enabled=progress) as bar:
         try:
-            await asyncio.gather(*(one(e) for e in todo))
+            await asyncio.gather(*(worker() for _ in range(max(caller._concurrency * 4, 64))))
         finally:
             store.put_records(pending)
     return finished
