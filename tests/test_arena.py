@@ -26,7 +26,7 @@ def test_arena_ranks_the_better_run_first_and_measures_position_bias(tmp_path):
     good = run("eval", task, "-m", "bot", "--models", models, "--shots", "4", "--demos", "bm25", "--json")["run_id"]
     bad = run("eval", task, "-m", "baseline/majority", "--json")["run_id"]
     out = run("arena", good, bad, "--judge", "judge", "--models", models, "--json",
-              "--save-judgments", tmp_path / "j.jsonl", "--report", tmp_path / "arena.html")
+              "--save-judgments", tmp_path / "j.jsonl", "--report", tmp_path / "arena.html", "--dpo", tmp_path / "dpo")
     names = [r["name"] for r in out["ratings"]]
     assert names[0].startswith("bot") and out["ratings"][0]["rating"] > out["ratings"][1]["rating"]
     assert out["n_items"] == 15 and out["n_judgments"] == 30  # both orders per pair and example
@@ -38,5 +38,12 @@ def test_arena_ranks_the_better_run_first_and_measures_position_bias(tmp_path):
     assert "arena" in (tmp_path / "arena.html").read_text().lower()
     again = run("arena", good, bad, "--judge", "judge", "--models", models, "--json")
     assert again["judge_calls"] == 0 and again["judge_cached_calls"] == 30
+    # consistent wins became DPO pairs that pass the validator: the better run's answer is chosen
+    assert out["dpo"]["pairs"] > 0
+    from taskladder.finetune import validate_file
+
+    pairs = [json.loads(x) for f in out["dpo"]["files"] for x in open(f)]
+    assert len(pairs) == out["dpo"]["pairs"] and all(validate_file(f, "dpo").ok for f in out["dpo"]["files"])
+    assert all(p["chosen"] != p["rejected"] for p in pairs)
     ranked = run("rank", tmp_path / "j.jsonl", "--json")
     assert [r["name"] for r in ranked["ratings"]] == names

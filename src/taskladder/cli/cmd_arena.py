@@ -19,6 +19,7 @@ def arena_command(
     rubric: Optional[str] = typer.Option(None, "--rubric", help="Custom rubric (default: one per output type)."),
     judgments_out: Optional[Path] = typer.Option(None, "--save-judgments", help="Write the raw judgments as JSONL (for `taskladder rank`)."),
     report: Optional[Path] = typer.Option(None, "--report", help="Also write an HTML report with both leaderboards."),
+    dpo_out: Optional[Path] = typer.Option(None, "--dpo", help="Folder for DPO preference pairs (train/validation JSONL) built from the consistent wins."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Judge every pair of runs on their shared examples (both orders) and rank the pipelines."""
@@ -59,6 +60,17 @@ def arena_command(
                "judge_cached_calls": caller.stats.cached_calls, "judge_cost_usd": caller.stats.spent_usd,
                "unparsed_verdicts": llm_judge.unparsed, "judge_errors": llm_judge.errors,
                "players": dict(zip(player_names(runs), (r.run_id for r in runs)))}
+    if dpo_out:
+        from ..finetune import export_dpo
+        from ..rank.arena import preference_pairs
+
+        wins = preference_pairs(pairs, comparisons, spec)
+        if wins:
+            exported = export_dpo(wins, dpo_out)
+            files = [f for f in (exported.train_path, exported.validation_path) if f]
+            payload["dpo"] = {"pairs": len(wins), "files": files}
+        else:
+            payload["dpo"] = {"pairs": 0, "files": []}
     if report:
         from ..report import write_report
 

@@ -58,3 +58,31 @@ async def run_arena(runs: list[tuple[RunInfo, list[Record]]], judge, *, limit: i
 def arena_rows(board: Leaderboard) -> list[dict[str, Any]]:
     """The rows ``taskladder.report.write_report(arena=...)`` shows."""
     return [{"name": r.name, "rating": r.rating, "ci_low": r.ci_low, "ci_high": r.ci_high} for r in board.ratings]
+
+
+def preference_pairs(runs: list[tuple[RunInfo, list[Record]]], comparisons: list[Comparison],
+                     spec=None) -> list:
+    """DPO pairs from the arena: where both orders agreed on a winner, the winner's output is
+    ``chosen`` and the loser's ``rejected``, under the prompt both runs answered."""
+    from ..finetune import PairwiseWin
+    from ..prompt import render_messages
+    from ..task import Example
+
+    names = player_names([r for r, _ in runs])
+    by_name = {n: {rec.example_id: rec for rec in records} for n, (_, records) in zip(names, runs)}
+    verdicts: dict[tuple[str, str, str], list[str]] = {}
+    for c in comparisons:
+        verdicts.setdefault((c.item, c.a, c.b), []).append(c.winner)
+    wins = []
+    for (item, a, b), both in verdicts.items():
+        if len(both) != 2 or both[0] != both[1] or both[0] == "tie":
+            continue  # a flip or a tie says nothing about preference
+        winner, loser = (a, b) if both[0] == "a" else (b, a)
+        chosen, rejected = by_name[winner][item], by_name[loser][item]
+        if spec is not None:
+            example = Example(id=item, inputs=chosen.inputs)
+            prompt = [m for m in render_messages(spec, example) if m["role"] in ("system", "user")]
+        else:
+            prompt = json.dumps(chosen.inputs, ensure_ascii=False)
+        wins.append(PairwiseWin(prompt=prompt, chosen=shown_output(chosen), rejected=shown_output(rejected)))
+    return wins
