@@ -11,6 +11,7 @@ import numpy as np
 from ..errors import ConfigError
 from ..task import Example
 from .base import DemoSelector
+from .ann import VectorIndex
 from .topk import top_indices
 
 EmbedFn = Callable[[list[str]], np.ndarray]
@@ -79,15 +80,15 @@ class EmbeddingSelector(DemoSelector):
         else:
             self.matrix = self._embed([e.input_text() for e in pool]) if pool else np.zeros((0, 0), np.float32)
         self._rank = np.random.default_rng(self.seed).permutation(len(pool))
+        self.index = VectorIndex(self.matrix, seed=self.seed)
 
     def _encode_queries(self, examples: list[Example]) -> list[Any]:
         if not examples or not self.pool:
             return [None] * len(examples)
         vectors = self._embed([e.input_text() for e in examples])
-        # One matrix product for the batch: the scan of the pool matrix is memory-bound, so
-        # reading it once for many queries is much cheaper than once per query.
-        scores = vectors @ self.matrix.T
-        return [QueryScores(v, s) for v, s in zip(vectors, scores)]
+        # Exact einsum for small pools, IVF for large ones: either way a query's scores do
+        # not depend on the batch it came in (see demos/ann.py).
+        return [QueryScores(v, s) for v, s in zip(vectors, self.index.scores(vectors))]
 
     def _order(self, example: Example, want: int, excluded: set[int], rep: Any) -> Iterable[int]:
         return top_indices(rep.scores, want, self._rank)

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from ..demos.ann import VectorIndex
 from ..demos.dense import normalized
 from ..embeddings.model import DEFAULT_MODEL
 from .base import Retriever
@@ -13,15 +14,6 @@ from .chunking import Chunk
 from .index_cache import DEFAULT_INDEX_CACHE, IndexCache, chunks_digest
 
 EmbedFn = Callable[[list[str]], np.ndarray]
-
-# Up to this many chunks, scores come from numpy's einsum loop instead of BLAS. Measured on a
-# loaded 2-core machine (benchmarks/bench_retrieval.py): one query over 10,000 chunks took
-# ~1 ms with einsum and 7-12 ms with BLAS, whose idle threads must be woken for every call.
-# einsum also gives bit-identical scores whatever the batch size, so search() and
-# search_many() rank near-ties alike and prompts (and call-cache keys) do not depend on
-# batching. Above it, BLAS batches win; its last bits can then vary with the batch shape.
-EINSUM_ROWS = 32_768
-
 
 class EmbeddingRetriever(Retriever):
     """Chunks ranked by cosine similarity of sentence embeddings.
@@ -47,6 +39,8 @@ class EmbeddingRetriever(Retriever):
         self.model = model
         self.cache = cache
         self.matrix = np.zeros((0, 0), dtype=np.float32)
+        self._index: VectorIndex | None = None
+        self._indexed: np.ndarray | None = None
 
     def _embed(self, texts: list[str]) -> np.ndarray:
         if self.embed_fn is not None:
@@ -78,9 +72,12 @@ class EmbeddingRetriever(Retriever):
             self.matrix = self.cache.get_or_build(("embedding", self.model, chunks_digest(chunks)), build)
 
     def _scores(self, queries: list[str]) -> list[np.ndarray]:
-        vectors = self._embed(queries)
-        if len(self.matrix) <= EINSUM_ROWS:
-            return list(np.einsum("kj,ij->ki", vectors, self.matrix))
-        # One BLAS product per batch: the scan of a large matrix is memory-bound, so one pass
-        # for many queries is far cheaper than one pass per query.
-        return list(vectors @ self.matrix.T)
+        # Exact einsum up to ANN_MIN_ROWS chunks, IVF above (see demos/ann.py): a query's
+        # scores never depend on the batch it came in, so prompts and cache keys do not either.
+        if self._index is None or self._indexed is not self.matrix:  # built once per fitted matrix
+            self._index, self._indexed = VectorIndex(self.matrix), self.matrix
+        return self._index.scores(self._embed(queries))
+
+    def _keep(self, scores: np.ndarray, best: np.ndarray) -> list[int]:
+        """Chunks in cells the IVF index did not read score -inf: never return them."""
+        return [int(i) for i in best if np.isfinite(scores[i])]
