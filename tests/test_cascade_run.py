@@ -4,13 +4,13 @@ next tier; vote-margin and verifier signals; a stored run; the CLI."""
 from __future__ import annotations
 
 import json
+import math
 from collections import Counter
 
 import pytest
 from helpers import sentiment_rows, write_task
 from typer.testing import CliRunner
 
-import taskladder.cli.cmd_steps  # noqa: F401  (registers `cascade` until cli/__init__ imports it)
 from taskladder.cascade import (
     Cascade, FunctionTier, LogprobSignal, VerifierSignal, cascade_rung, choose_threshold, evaluate_cascade,
     make_signal, observe_predictions,
@@ -19,6 +19,7 @@ from taskladder.cli import app
 from taskladder.errors import ConfigError
 from taskladder.models.base import Prediction
 from taskladder.models.config import ModelConfig
+from taskladder.runner import evaluate
 from taskladder.store import Store
 from taskladder.task import load_task
 
@@ -148,11 +149,32 @@ def test_a_fitted_baseline_and_own_dev_predictions_choose_the_threshold(task):
         cascade_rung(task, "baseline/tfidf-lr", "oracle", MODELS, target=95)
 
 
+def test_logprob_signal_escalates_the_answers_the_model_was_unsure_of(tmp_path):
+    """Over real HTTP: the provider's token log-probabilities become the cheap tier's confidence."""
+    from taskladder.pipeline import PipelineSpec
+    from taskladder.testing import LoopbackServer, Scored
+
+    def hesitant(request):  # sure about "great", unsure (and wrong) about everything else
+        text = request["messages"][-1]["content"]
+        return Scored("pos", -0.01) if "great" in text else Scored("pos", -1.5)
+
+    task = load_task(write_task(tmp_path / "t", sentiment_rows(40)))
+    assert make_signal("logprob").name == "logprob"
+    assert LogprobSignal().confidence(None, Prediction(trace={"logprob_mean": -0.01})) == pytest.approx(math.exp(-0.01))
+    assert LogprobSignal().confidence(None, Prediction()) is None  # no log-probabilities: escalate
+    with LoopbackServer(hesitant) as srv:
+        models = {"cheap": ModelConfig(name="cheap", model="openai/loopback", api_base=srv.base_url,
+                                       price={"input_per_mtok": 0.1, "output_per_mtok": 0.1})}
+        cheap = PipelineSpec(model="cheap", params={"logprobs": True})
+        result = evaluate(task, cheap, models=models, progress=False)
+        sure = [r for r in result.records if "great" in r.inputs["text"]]
+        assert sure and all(abs(r.confidence - math.exp(-0.01)) < 1e-9 for r in sure)
+        assert all(r.confidence < 0.3 for r in result.records if "great" not in r.inputs["text"])
+        assert all(r.trace["logprob_mean"] is not None for r in result.records)
+        assert evaluate(task, cheap, models=models, progress=False).records[0].confidence is not None  # cached too
+
+
 def test_signals_that_cannot_work_say_so():
-    with pytest.raises(ConfigError, match="logprob signal is not available"):
-        LogprobSignal()
-    with pytest.raises(ConfigError, match="logprob signal is not available"):
-        make_signal("logprob")
     with pytest.raises(ConfigError, match="unknown cascade signal 'margin'"):
         make_signal("margin")
     with pytest.raises(ConfigError, match="needs a function check"):

@@ -7,13 +7,14 @@ A cascade escalates an example to the next tier when its signal is below the thr
 - ``vote_margin``: (top votes - runner-up votes) / n over n sampled LLM answers
   (``PipelineTier(samples=n)`` puts it in ``Prediction.confidence``);
 - ``verifier``: a function that checks the answer (a schema, unit tests, a rule): pass = 1;
-- ``logprob``: the model's own token log-probability. Not available: the call path
-  (``CallOutcome``) does not carry log-probabilities yet, so asking for it is a ``ConfigError``.
+- ``logprob``: the model's own confidence, exp(mean token log-probability), for an LLM tier
+  whose params ask the provider for ``logprobs`` (``Prediction.trace["logprob_mean"]``).
 """
 
 from __future__ import annotations
 
 import inspect
+import math
 from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
@@ -72,14 +73,14 @@ class VerifierSignal(Signal):
 
 
 class LogprobSignal(Signal):
+    """The model's own confidence: the geometric-mean token probability of its answer, from
+    the log-probabilities the provider returns when the tier's params ask for ``logprobs``."""
+
     name = "logprob"
 
-    def __init__(self) -> None:
-        raise ConfigError("the logprob signal is not available: model calls do not return log-probabilities "
-                          "yet; use probability (baselines), vote-margin (sampled LLM) or a verifier")
-
-    def confidence(self, example: "Example", prediction: Prediction) -> float | None:  # pragma: no cover
-        return None
+    def confidence(self, example: "Example", prediction: Prediction) -> float | None:
+        mean = prediction.trace.get("logprob_mean")
+        return None if mean is None else math.exp(mean)
 
 
 def make_signal(name: str) -> Signal:

@@ -69,12 +69,25 @@ def _result(resp: Any, latency_ms: float) -> CallResult:
         content = getattr(message, "content", None) if message is not None else None
         texts.append(content or "")
     usage = getattr(resp, "usage", None)
+    extra = {}
+    logprob = _mean_logprob(choices[0])
+    if logprob is not None:
+        extra["logprob"] = logprob
     return CallResult(
         texts=texts,
         input_tokens=int(getattr(usage, "prompt_tokens", 0) or 0),
         output_tokens=int(getattr(usage, "completion_tokens", 0) or 0),
         latency_ms=latency_ms,
+        extra=extra,
     )
+
+
+def _mean_logprob(choice: Any) -> float | None:
+    """Mean token log-probability of a choice, when the provider returned them (logprobs=True)."""
+    content = getattr(getattr(choice, "logprobs", None), "content", None)
+    values = [getattr(t, "logprob", None) for t in content or []]
+    values = [float(v) for v in values if v is not None]
+    return sum(values) / len(values) if values else None
 
 
 class OpenAICompatibleClient:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 from ..models.base import Prediction, Usage
@@ -91,6 +92,10 @@ class LLMPipeline:
             return await self._consensus(example, messages, trace, caller)
         outcome = await caller.call(messages, self.spec.params)
         pred = _prediction([outcome], trace)
+        if outcome.logprob is not None:
+            # Geometric-mean token probability: the model's own confidence (params logprobs: true).
+            pred.trace["logprob_mean"] = outcome.logprob
+            pred.confidence = math.exp(outcome.logprob)
         if not outcome.error:
             self._parse_into(pred, outcome.text)
         return pred

@@ -39,6 +39,7 @@ class CallOutcome(BaseModel):
     latency_ms: float = 0.0
     cached: bool = False
     error: str | None = None
+    logprob: float | None = None  # mean token log-probability, when requested and returned
 
     @property
     def text(self) -> str:
@@ -118,7 +119,8 @@ class ModelCaller:
             self.stats.cached_calls += 1
             return CallOutcome(texts=hit["extra"].get("texts") or [hit["text"]],
                                input_tokens=hit["input_tokens"], output_tokens=hit["output_tokens"],
-                               cost_usd=hit["cost_usd"], latency_ms=hit["latency_ms"], cached=True)
+                               cost_usd=hit["cost_usd"], latency_ms=hit["latency_ms"], cached=True,
+                               logprob=hit["extra"].get("logprob"))
         future = asyncio.get_running_loop().create_future()
         self._inflight[key] = future
         try:
@@ -162,7 +164,7 @@ class ModelCaller:
             key, self.cfg.model, {"model": self.identity, "messages": messages, "params": params,
                                   "sample": sample_index},
             result.texts[0] if result.texts else "", result.input_tokens, result.output_tokens, cost,
-            result.latency_ms, extra={"texts": result.texts} if len(result.texts) > 1 else None,
+            result.latency_ms, extra=_cache_extra(result),
         )
         self.stats.calls += 1
         if cost is None:
@@ -170,7 +172,8 @@ class ModelCaller:
         else:
             self.stats.spent_usd += cost
         return CallOutcome(texts=result.texts, input_tokens=result.input_tokens,
-                           output_tokens=result.output_tokens, cost_usd=cost, latency_ms=result.latency_ms)
+                           output_tokens=result.output_tokens, cost_usd=cost, latency_ms=result.latency_ms,
+                           logprob=result.extra.get("logprob"))
 
     async def _lookup(self, key: str):
         """Cache lookups made in the same event-loop turn share one query.
@@ -222,3 +225,10 @@ class ModelCaller:
                 self.stats.retries += 1
                 log.debug("retry %d for %s in %.2fs: %s", attempt, self.cfg.name, delay, err)
                 await asyncio.sleep(delay)
+
+
+def _cache_extra(result) -> dict[str, Any] | None:
+    extra = dict(result.extra)
+    if len(result.texts) > 1:
+        extra["texts"] = result.texts
+    return extra or None

@@ -22,7 +22,7 @@ from ._records import ReceivedRequest
 from ._server import Latency, LoopbackServer
 from ._tokens import count_tokens, prompt_tokens
 from .faults import FAULT_KINDS, FailFirst, FaultKind, FaultPlan
-from .responders import Responder, echo_responder, last_user_text, mapping_responder
+from .responders import Responder, Scored, echo_responder, last_user_text, mapping_responder
 
 __all__ = [
     "FAULT_KINDS",
@@ -34,6 +34,7 @@ __all__ = [
     "LoopbackServer",
     "ReceivedRequest",
     "Responder",
+    "Scored",
     "count_tokens",
     "echo_responder",
     "last_user_text",

@@ -62,6 +62,9 @@ def route(cfg: EndpointConfig, method: str, path: str, body: Any, raw: bytes) ->
     return error_reply(404, f"Unknown endpoint {method} {path}")
 
 
+DEFAULT_LOGPROB = -0.05  # per token, when a responder says nothing (p = 0.95)
+
+
 def _chat_completion(cfg: EndpointConfig, body: Any, raw: bytes) -> Reply:
     if not isinstance(body, dict):
         return error_reply(400, "request body must be a JSON object" if raw else "request body is empty")
@@ -85,7 +88,13 @@ def _chat_completion(cfg: EndpointConfig, body: Any, raw: bytes) -> Reply:
         options = body.get("stream_options") or {}
         include_usage = bool(options.get("include_usage")) if isinstance(options, dict) else False
         return Reply(200, chunks=_shapes.chat_chunks(model, texts, p_tokens, c_tokens, include_usage))
-    return Reply(200, _shapes.chat_completion(model, texts, p_tokens, c_tokens))
+    logprobs = None
+    if body.get("logprobs"):
+        # A responder may answer with a `Scored` string to set the per-token log-probability.
+        given = answer if isinstance(answer, list) else [answer] * len(texts)
+        logprobs = [float(getattr(a, "logprob", DEFAULT_LOGPROB)) for a in given[: len(texts)]]
+        logprobs += [logprobs[-1]] * (len(texts) - len(logprobs))
+    return Reply(200, _shapes.chat_completion(model, texts, p_tokens, c_tokens, logprobs))
 
 
 def _embed(cfg: EndpointConfig, body: Any, raw: bytes) -> Reply:

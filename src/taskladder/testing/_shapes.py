@@ -18,7 +18,16 @@ def _usage(prompt: int, completion: int) -> dict[str, int]:
     return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
 
 
-def chat_completion(model: str, texts: list[str], prompt_tokens: int, completion_tokens: int) -> dict[str, Any]:
+def token_logprobs(text: str, logprob: float) -> dict[str, Any]:
+    """OpenAI's ``choices[].logprobs`` shape: one entry per (word-ish) token."""
+    pieces = text.split(" ")
+    tokens = [p if i == 0 else " " + p for i, p in enumerate(pieces) if p or i == 0]
+    return {"content": [{"token": t, "logprob": logprob, "bytes": list(t.encode()), "top_logprobs": []}
+                        for t in tokens], "refusal": None}
+
+
+def chat_completion(model: str, texts: list[str], prompt_tokens: int, completion_tokens: int,
+                    logprobs: list[float] | None = None) -> dict[str, Any]:
     return {
         "id": completion_id(),
         "object": "chat.completion",
@@ -29,7 +38,7 @@ def chat_completion(model: str, texts: list[str], prompt_tokens: int, completion
             {
                 "index": i,
                 "message": {"role": "assistant", "content": text},
-                "logprobs": None,
+                "logprobs": None if logprobs is None else token_logprobs(text, logprobs[i]),
                 "finish_reason": "stop",
             }
             for i, text in enumerate(texts)

@@ -64,3 +64,15 @@ def mapping_responder(
         return fallback(request)
 
     return respond
+
+
+class Scored(str):
+    """An answer with the per-token log-probability the server reports when asked for
+    ``logprobs`` (default -0.05): ``Scored("refund", logprob=-1.2)`` is a hesitant answer."""
+
+    logprob: float
+
+    def __new__(cls, text: str, logprob: float = -0.05) -> "Scored":
+        obj = super().__new__(cls, text)
+        obj.logprob = logprob
+        return obj
