@@ -21,7 +21,6 @@ In ``models.yaml``::
 from __future__ import annotations
 
 import asyncio
-import importlib
 import re
 import time
 from typing import Any, Callable
@@ -92,9 +91,6 @@ def build_responder(script: dict[str, Any], name: str = "scripted") -> Responder
 
 
 def _load_callable(spec: str, name: str) -> Responder:
-    module_name, _, attr = spec.partition(":")
-    try:
-        fn = getattr(importlib.import_module(module_name), attr)
-    except (ImportError, AttributeError) as exc:
-        raise ConfigError(f"model '{name}': cannot load script callable '{spec}': {exc}") from None
-    return fn
+    from ..usercode import load_callable
+
+    return load_callable(spec, base_dir=None, what=f"model '{name}': script callable", prefix="script")

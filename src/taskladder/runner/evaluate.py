@@ -92,15 +92,25 @@ def evaluate(
         store.save_run(run, run_key)
         raise
 
-    # Records of a resumed run come back from the store; this run's are still in memory.
+    records = finish_run(task, run, run_key, store, examples, fresh, done, scorer, stats)
+    return EvalResult(run=run, records=records)
+
+
+def finish_run(task: Task, run: RunInfo, run_key: str, store: Store, examples: list[Example], fresh: list[Record],
+               done: set[str], scorer, stats: RunStats, extra: dict[str, Any] | None = None) -> list[Record]:
+    """Gather the run's records in example order, summarise them, and mark the run finished.
+
+    Records of a resumed run come back from the store; this run's are still in memory.
+    """
     by_id = {r.example_id: r for r in (store.get_records(run.run_id) if done else [])}
     by_id.update((r.example_id, r) for r in fresh)
     records = [by_id[e.id] for e in examples if e.id in by_id]
     run.summary = summarise(records, scorer, task.spec.volume.calls_per_day)
     run.summary.update({"retries": stats.retries, "resumed_records": len(done)})
+    run.summary.update(extra or {})
     run.status = "finished"
     store.save_run(run, run_key)
-    return EvalResult(run=run, records=records)
+    return records
 
 
 def _run_baseline(task: Task, spec: PipelineSpec, todo: list[Example], run: RunInfo, store: Store,

@@ -77,7 +77,7 @@ def run_steps(
     """Run ``steps_spec`` over ``task``'s ``split``; score the final outputs and each step."""
     from ..metrics import get_metric
     from ..runner.calls import RunStats
-    from ..runner.summary import summarise
+    from ..runner.evaluate import finish_run
     from .report import step_report
 
     graph = build_graph(steps_spec, task.spec)
@@ -106,13 +106,8 @@ def run_steps(
         run.status = "interrupted"
         store.save_run(run, run_key)
         raise
-    by_id = {r.example_id: r for r in (store.get_records(run.run_id) if done else [])}
-    by_id.update((r.example_id, r) for r in fresh)
-    records = [by_id[e.id] for e in examples if e.id in by_id]
-    run.summary = summarise(records, scorer, task.spec.volume.calls_per_day)
-    run.summary.update({"retries": stats.retries, "resumed_records": len(done)})
+    records = finish_run(task, run, run_key, store, examples, fresh, done, scorer, stats)
     run.summary.update(step_report(task, graph, examples, records))
-    run.status = "finished"
     store.save_run(run, run_key)
     return StepsResult(run=run, records=records)
 

@@ -7,17 +7,14 @@ an exception on one row is that row's step error, so one odd input does not sink
 
 from __future__ import annotations
 
-import hashlib
-import importlib
-import importlib.util
 import inspect
 import logging
 import time
 from pathlib import Path
 from typing import Any, Callable
 
-from ..errors import ConfigError
 from ..prompt.coerce import coerce
+from ..usercode import load_callable, one_line
 from .outcome import StepOutcome
 from .spec import StepSpec
 
@@ -25,40 +22,7 @@ log = logging.getLogger(__name__)
 
 
 def load_function(spec: str, base_dir: Path, where: str) -> Callable[..., Any]:
-    target, _, name = spec.rpartition(":")
-    if not target or not name.isidentifier():
-        raise ConfigError(f"{where}: function '{spec}' must be 'module:function' or 'path/to/file.py:function'")
-    if target.endswith(".py") or "/" in target or "\\" in target:
-        module = _load_file(spec, target, base_dir, where)
-    else:
-        try:
-            module = importlib.import_module(target)
-        except Exception as exc:
-            raise ConfigError(f"{where}: cannot import '{target}' for function '{spec}' ({_one_line(exc)}); "
-                              "put it on PYTHONPATH or give a file path like rules.py:decide") from None
-    fn = getattr(module, name, None)
-    if not callable(fn):
-        raise ConfigError(f"{where}: '{target}' has no function '{name}'")
-    return fn
-
-
-def _load_file(spec: str, target: str, base_dir: Path, where: str) -> Any:
-    path = Path(target).expanduser()
-    if not path.is_absolute():
-        path = base_dir / path
-    if not path.is_file():
-        raise ConfigError(f"{where}: function '{spec}': file {path} not found (paths resolve from the steps file)")
-    # One module name per file, so two steps files with a rules.py never collide.
-    digest = hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:12]
-    module_spec = importlib.util.spec_from_file_location(f"taskladder_step_{digest}", path)
-    if module_spec is None or module_spec.loader is None:
-        raise ConfigError(f"{where}: function '{spec}': {path} is not a Python file")
-    module = importlib.util.module_from_spec(module_spec)
-    try:
-        module_spec.loader.exec_module(module)
-    except Exception as exc:
-        raise ConfigError(f"{where}: function '{spec}': loading {path} failed: {_one_line(exc)}") from None
-    return module
+    return load_callable(spec, base_dir=base_dir, what=f"{where}: function '{spec}'", prefix="step")
 
 
 class PythonStep:
@@ -78,9 +42,9 @@ class PythonStep:
                 result = await result
         except Exception as exc:  # the user's code failing on one row is that row's error
             if not self._warned:
-                log.warning("step '%s' raised on example %s: %s", self.step.name, example_id, _one_line(exc))
+                log.warning("step '%s' raised on example %s: %s", self.step.name, example_id, one_line(exc))
                 self._warned = True
-            return StepOutcome(error=f"step '{self.step.name}' raised {_one_line(exc)}", latency_ms=_ms(start))
+            return StepOutcome(error=f"step '{self.step.name}' raised {one_line(exc)}", latency_ms=_ms(start))
         latency = _ms(start)
         if not isinstance(result, dict):
             return StepOutcome(error=f"step '{self.step.name}' returned {type(result).__name__}, not a dict",
@@ -102,8 +66,3 @@ class PythonStep:
 
 def _ms(start: float) -> float:
     return (time.perf_counter() - start) * 1000.0
-
-
-def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
