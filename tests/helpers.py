@@ -73,3 +73,13 @@ def sentiment_judge(messages: list[dict]) -> str:
     truth = "pos" if any(w in section("Input") for w in POSITIVE) else "neg"
     a, b = section("Answer A") == truth, section("Answer B") == truth
     return "Reasoning done. [[A]]" if a and not b else "[[B]]" if b and not a else "[[A]]"
+
+
+def position_biased_chooser(messages: list[dict]) -> str:
+    """A multiple-choice model with a position bias: it finds the fruit only in slots A and B,
+    and otherwise answers "A"."""
+    lines = messages[-1]["content"].splitlines()
+    for line in lines:
+        if line[:3] in ("A. ", "B. ") and line[3:] in ("apple", "pear", "plum", "cherry"):
+            return line[0]
+    return "A"

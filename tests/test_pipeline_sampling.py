@@ -70,3 +70,29 @@ def test_best_of_n_with_a_pairwise_judge_beats_the_vote(tmp_path):
     # every record's calls (new or cached) = 3 samples + its judge calls; the judge's price is in the cost
     assert record.calls + record.cached_calls == 3 + record.trace["best_of_n"]["judge_calls"]
     assert judged.summary["cost_usd"] > vote.summary["cost_usd"]
+
+
+def test_choice_shuffle_cancels_a_position_bias(tmp_path):
+    import json
+
+    import yaml
+
+    fruits, others = ["apple", "pear", "plum", "cherry"], ["car", "rock", "chair", "cloud", "spoon", "brick"]
+    rows = []
+    for i in range(24):
+        options = [others[(i + k) % 6] for k in range(3)]
+        options.insert(2 + i % 2, fruits[i % 4])  # the fruit sits in slot C or D: the biased model misses it
+        rows.append({"id": f"q{i}", "question": "Which one is a fruit?", "options": json.dumps(options),
+                     "answer": "CD"[i % 2]})
+    path = write_task(tmp_path / "t", rows, inputs=["question", "options"], outputs={"answer": "label"},
+                      split={"dev": 0.5, "test": 0, "seed": 0})
+    spec = yaml.safe_load(path.read_text())
+    spec["outputs"] = {"answer": {"type": "label", "labels": ["A", "B", "C", "D"]}}
+    path.write_text(yaml.safe_dump(spec))
+    task = load_task(path)
+    models = {"mc": ModelConfig(name="mc", model="scripted", script={"callable": "helpers:position_biased_chooser"})}
+    plain = evaluate(task, PipelineSpec(model="mc", sampling=SamplingSpec(n=7)), models=models, progress=False)
+    shuffled = evaluate(task, PipelineSpec(model="mc", sampling=SamplingSpec(n=7, shuffle_choices="options")),
+                        models=models, progress=False)
+    assert plain.summary["score"] == 0.0  # always "A": never the fruit in C or D
+    assert shuffled.summary["score"] >= 0.6  # shown in A/B in about half the samples, mapped back, voted

@@ -109,7 +109,9 @@ class LLMPipeline:
 
         sampling = self.spec.sampling
         params = {**self.spec.params, "temperature": sampling.temperature}
-        outcomes = await asyncio.gather(*(caller.call(messages, params, sample_index=i) for i in range(sampling.n)))
+        shuffles = [self._shuffled(example, i) for i in range(sampling.n)] if sampling.shuffle_choices else None
+        prompts = [s[0] for s in shuffles] if shuffles else [messages] * sampling.n
+        outcomes = await asyncio.gather(*(caller.call(m, params, sample_index=i) for i, m in enumerate(prompts)))
         pred = _prediction(list(outcomes), trace)
         trace = pred.trace  # pydantic copied the dict: record into the prediction's own
         ok = [o for o in outcomes if not o.error]
@@ -117,6 +119,9 @@ class LLMPipeline:
             return pred
         parsed = [parse_output(o.text, self.task.spec, reasoning=self.spec.reasoning, labels=self.labels) for o in ok]
         outputs = [p.output for p in parsed]
+        if shuffles:
+            mappings = [m for (_, m), o in zip(shuffles, outcomes) if not o.error]
+            outputs = [_unshuffled(out, mapping) for out, mapping in zip(outputs, mappings)]
         if self._judge is not None:
             return await self._best_of_n(example, pred, ok, parsed, trace)
         free_text = [k for k, f in self.task.spec.outputs.items() if f.type == "text"]
@@ -143,6 +148,20 @@ class LLMPipeline:
         if parsed[index].reasoning:
             trace["reasoning"] = parsed[index].reasoning
         return pred
+
+    def _shuffled(self, example: "Example", i: int) -> tuple[list[dict[str, str]], list[int]]:
+        """Sample ``i``'s messages with the options in their own seeded order, and the mapping
+        from shown position to original position."""
+        import zlib
+
+        from ..sampling import LETTERS, shuffle_choices
+
+        field = self.spec.sampling.shuffle_choices
+        options = _options(example.inputs.get(field), field)
+        shown, mapping = shuffle_choices(options, seed=zlib.crc32(f"{example.id}:{i}".encode()))
+        lettered = "\n".join(f"{LETTERS[k]}. {text}" for k, text in enumerate(shown))
+        copy = example.model_copy(update={"inputs": {**example.inputs, field: lettered}})
+        return self.messages(copy)[0], mapping
 
     async def _best_of_n(self, example: "Example", pred: Prediction, ok, parsed, trace) -> Prediction:
         """Candidates that parse are ranked by the pairwise judge; its calls count in the cost."""
@@ -234,3 +253,31 @@ def _judge_for(pipeline: "LLMPipeline", caller: "ModelCaller"):
                             instructions=pipeline.spec.instructions or pipeline.task.spec.instructions)
     judge_caller = ModelCaller(cfg, caller.store, budget=caller.budget)
     return lambda: LLMJudge(judge_caller, prompt)
+
+
+def _options(value: Any, field: str) -> list[str]:
+    """Multiple-choice options from a list, a JSON list, or one option per line."""
+    import json
+
+    from ..errors import ConfigError
+
+    if isinstance(value, str):
+        try:
+            parsed = json.loads(value)
+        except json.JSONDecodeError:
+            parsed = [line.strip() for line in value.splitlines() if line.strip()]
+        value = parsed
+    if not isinstance(value, list) or len(value) < 2:
+        raise ConfigError(f"sampling.shuffle_choices: input field '{field}' must hold a list of at least two options")
+    return [str(v) for v in value]
+
+
+def _unshuffled(output: dict[str, Any] | None, mapping: list[int]) -> dict[str, Any] | None:
+    """The answer letter mapped back to the original option order (None: an abstention)."""
+    from ..sampling import unshuffle_answer
+
+    if not output:
+        return None
+    name, value = next(iter(output.items()))
+    back = unshuffle_answer(str(value), mapping)
+    return None if back is None else {**output, name: back}

@@ -38,6 +38,9 @@ class SamplingSpec(BaseModel):
     judge: str | None = None  # the judge model (models.yaml name or LiteLLM string) for select=judge
     schedule: Literal["halving", "round-robin", "knockout"] = "halving"
     rubric: str | None = None  # default: one per output type
+    # Multiple choice: the input field holding the options. Each sample sees them in its own
+    # seeded order (lettered A, B, ...); answers (letters) are mapped back before the vote.
+    shuffle_choices: str | None = None
 
     model_config = {"extra": "forbid"}
 
