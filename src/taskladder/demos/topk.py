@@ -15,6 +15,12 @@ def top_indices(scores: np.ndarray, want: int, tiebreak: np.ndarray) -> np.ndarr
     want = min(want, n)
     if want <= 0:
         return np.zeros(0, dtype=np.int64)
+    finite = np.flatnonzero(scores > -np.inf)
+    if 0 < len(finite) < n and len(finite) >= want:
+        # An IVF query scored only the rows it read; the rest are -inf. Selecting among the
+        # scored rows alone is the same answer, and a partition over a mass of equal -inf
+        # values is slow.
+        return finite[top_indices(scores[finite], want, tiebreak[finite])]
     if want < n:
         threshold = np.partition(scores, n - want)[n - want]
         candidates = np.flatnonzero(scores >= threshold)

@@ -221,10 +221,17 @@ def _cascade(task: Task, result: ClimbResult, runs: dict[int, EvalResult], model
     llms = [i for i in runs if result.rungs[i].rung not in ("baseline", "cascade")]
     if not fronts or not llms:
         return None
-    cheap = result.rungs[max(fronts, key=lambda i: result.rungs[i].score or 0)].model
+    cheap_rung = result.rungs[max(fronts, key=lambda i: result.rungs[i].score or 0)]
+    cheap = cheap_rung.model
     strong_rung = result.rungs[max(llms, key=lambda i: result.rungs[i].score or 0)]
     strong = PipelineSpec.model_validate(strong_rung.pipeline)
     name = f"{cheap} → {strong_rung.model} · {strong_rung.rung}"
+    if (strong_rung.score or 0) <= (cheap_rung.score or 0):
+        result.rungs.append(RungResult(model=name, rung="cascade", pipeline={}, status="stopped-no-gain",
+                                       estimated_cost_usd=0.0, reason=(
+            f"the best LLM pipeline ({strong_rung.score:.3f}) does not beat {cheap} ({cheap_rung.score:.3f}) "
+            "on its own; there is nothing better to escalate to")))
+        return None
     try:
         cr = cascade_rung(task, cheap, strong, models, store, split, limit=limit, budget=budget,
                           confirm_split="test" if confirm_on_test and task.test else None)
@@ -236,7 +243,7 @@ def _cascade(task: Task, result: ClimbResult, runs: dict[int, EvalResult], model
     if not cr.pays:
         saving = "n/a" if cr.saving_vs_strong is None else f"{cr.saving_vs_strong:.0%}"
         result.rungs.append(RungResult(model=name, rung="cascade", pipeline=pipeline, status="stopped-no-gain",
-                                       reason=f"does not pay: saving {saving}, score {cr.score:.3f} vs "
+                                       estimated_cost_usd=cr.cost_usd_spent, reason=f"does not pay: saving {saving}, score {cr.score:.3f} vs "
                                               f"{cr.strong_alone.get('score', 0):.3f} for the strong tier alone",
                                        cost_usd_spent=cr.cost_usd_spent))
         return None
