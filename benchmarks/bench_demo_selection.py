@@ -221,9 +221,9 @@ def bench_packing() -> None:
     count_message_tokens([{"role": "user", "content": "warm up"}], model)  # litellm import, once
     print(f"\npack_demos, {len(cands):,} candidates, model {model}")
     for budget in (8_000, 128_000):
-        kept, secs = timed(lambda: pack_demos(spec, query, cands, model=model, context_tokens=budget))
+        kept, secs = timed(lambda b=budget: pack_demos(spec, query, cands, model=model, context_tokens=b))
         messages = render_messages(spec, query, kept)
-        used, once = timed(lambda: count_message_tokens(messages, model))
+        used, once = timed(lambda m=messages: count_message_tokens(m, model))
         print(f"  budget {budget:>7,}: {len(kept):>5,} demos, {used:>7,} prompt tokens, packed in "
               f"{secs * 1000:6.0f} ms; peer: one exact litellm count of that prompt {once * 1000:6.1f} ms "
               f"(x{secs / once:.1f})")

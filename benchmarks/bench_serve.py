@@ -102,7 +102,7 @@ def run_served(mode: str, n: int, concurrency: int) -> tuple[float, list[float]]
                     break
             except httpx.HTTPError:
                 if time.time() > deadline or proc.poll() is not None:
-                    raise SystemExit("server did not start")
+                    raise SystemExit("server did not start") from None
                 time.sleep(0.1)
         return asyncio.run(over_http(base, n, concurrency))
     finally:

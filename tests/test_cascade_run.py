@@ -12,8 +12,15 @@ from helpers import sentiment_rows, write_task
 from typer.testing import CliRunner
 
 from taskladder.cascade import (
-    Cascade, FunctionTier, LogprobSignal, VerifierSignal, cascade_rung, choose_threshold, evaluate_cascade,
-    make_signal, observe_predictions,
+    Cascade,
+    FunctionTier,
+    LogprobSignal,
+    VerifierSignal,
+    cascade_rung,
+    choose_threshold,
+    evaluate_cascade,
+    make_signal,
+    observe_predictions,
 )
 from taskladder.cli import app
 from taskladder.errors import ConfigError

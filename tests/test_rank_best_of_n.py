@@ -9,7 +9,13 @@ import numpy as np
 import pytest
 
 from taskladder.rank import (
-    Knockout, RoundRobin, SequentialHalving, best_of_n, circle_rounds, run_best_of_n, verdict_comparisons,
+    Knockout,
+    RoundRobin,
+    SequentialHalving,
+    best_of_n,
+    circle_rounds,
+    run_best_of_n,
+    verdict_comparisons,
 )
 
 

@@ -6,7 +6,12 @@ import pytest
 
 from taskladder.errors import ConfigError
 from taskladder.rank import (
-    DEFAULT_RUBRICS, Comparison, LLMJudgePrompt, judge_both_orders, measure_position_bias, parse_verdict,
+    DEFAULT_RUBRICS,
+    Comparison,
+    LLMJudgePrompt,
+    judge_both_orders,
+    measure_position_bias,
+    parse_verdict,
     rank_comparisons,
 )
 

@@ -10,8 +10,15 @@ import pytest
 from conftest import shared_path
 
 from taskladder.sampling import (
-    TIE_RULE, choice_shuffle_vote, extract_final_answer, majority_vote, normalise_final_answer, normalise_label,
-    normalise_number, shuffle_choices, unshuffle_answer,
+    TIE_RULE,
+    choice_shuffle_vote,
+    extract_final_answer,
+    majority_vote,
+    normalise_final_answer,
+    normalise_label,
+    normalise_number,
+    shuffle_choices,
+    unshuffle_answer,
 )
 
 

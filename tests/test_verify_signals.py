@@ -11,8 +11,15 @@ from conftest import shared_path
 from taskladder.errors import ConfigError
 from taskladder.rank import SequentialHalving
 from taskladder.verify import (
-    BackTranslationVerifier, JsonSchemaVerifier, VerifyResult, aselect, back_translation_score, check_json, chrf,
-    pairwise_ranker, select,
+    BackTranslationVerifier,
+    JsonSchemaVerifier,
+    VerifyResult,
+    aselect,
+    back_translation_score,
+    check_json,
+    chrf,
+    pairwise_ranker,
+    select,
 )
 
 

@@ -18,7 +18,7 @@ from ..errors import ConfigError
 from ..models.base import Prediction, Usage
 from .curve import CascadeObservations
 from .signals import ProbabilitySignal, Signal
-from .tiers import Tier, as_tier
+from .tiers import as_tier
 
 if TYPE_CHECKING:
     from ..metrics import Metric

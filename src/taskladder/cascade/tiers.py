@@ -28,7 +28,7 @@ class Tier(ABC):
     name: str = "tier"
     kind: str = "tier"
 
-    def fit(self, task: "Task") -> None:
+    def fit(self, task: "Task") -> None:  # noqa: B027 - optional hook: most tiers need no fitting
         """Get ready for ``task`` (fit a baseline, build a prompt's demo index)."""
 
     @abstractmethod

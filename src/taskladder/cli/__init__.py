@@ -9,24 +9,24 @@ from __future__ import annotations
 import sys
 
 from ..errors import TaskladderError
-from .app import app
 
 # One module per command group; each registers its commands on `app` at import.
 from . import (  # noqa: E402,F401
     cmd_arena,
+    cmd_cache,
     cmd_climb,
     cmd_eval,
+    cmd_guard,
     cmd_init,
+    cmd_rank,
     cmd_report,
     cmd_runs,
     cmd_serve,
     cmd_steps,
     cmd_synth,
-    cmd_cache,
-    cmd_rank,
-    cmd_guard,
     cmd_validate,
 )
+from .app import app
 
 
 def main() -> None:

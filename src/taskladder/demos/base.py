@@ -15,7 +15,6 @@ from ..errors import ConfigError
 from ..task import Example
 from .guard import LeakGuard
 
-
 # Queries encoded together in ``select_many``: big enough to amortise a scan of the pool,
 # small enough that a (batch x pool) score matrix stays small (64 x 100k float32 = 25 MB).
 QUERY_BATCH = 64

@@ -10,8 +10,8 @@ import numpy as np
 
 from ..errors import ConfigError
 from ..task import Example
-from .base import DemoSelector
 from .ann import VectorIndex
+from .base import DemoSelector
 from .topk import top_indices
 
 EmbedFn = Callable[[list[str]], np.ndarray]

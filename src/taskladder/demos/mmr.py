@@ -17,10 +17,9 @@ import numpy as np
 from ..errors import ConfigError
 from ..task import Example
 from .base import DemoSelector
-from .dense import EmbedFn, EmbeddingSelector
+from .dense import EmbeddingSelector, EmbedFn
 from .lexical import BM25Selector
 from .topk import top_indices
-
 
 # MMR is quadratic in its candidates: it diversifies the first MAX_PICKS demos chosen from at
 # most MAX_FETCH candidates (a prompt never holds more), and ranks any further ones plainly.

@@ -10,7 +10,7 @@ import json
 import re
 from typing import Any
 
-from .extract import loads_whole, is_missing, unfence
+from .extract import is_missing, loads_whole, unfence
 
 _QUOTES = "\"'`“”‘’«»*"
 _PREFIX = re.compile(

@@ -4,7 +4,15 @@ position-bias measurement, and best-of-N selection schedules under a judge budge
 from .best_of_n import BestOfNResult, arun_best_of_n, best_of_n, run_best_of_n, verdict_comparisons
 from .bootstrap import BootstrapSummary, bootstrap_samples, summarise
 from .bradley_terry import (
-    BEST_OF_N_PRIOR, DEFAULT_PRIOR, ELO_MEAN, ELO_PER_LOGIT, BTFit, PairData, fit_bradley_terry, newton_fit, to_elo,
+    BEST_OF_N_PRIOR,
+    DEFAULT_PRIOR,
+    ELO_MEAN,
+    ELO_PER_LOGIT,
+    BTFit,
+    PairData,
+    fit_bradley_terry,
+    newton_fit,
+    to_elo,
 )
 from .comparison import Comparison, Winner, load_judgments
 from .elo import online_elo

@@ -136,7 +136,7 @@ def newton_fit(
     converged = False
     it = 0
     hess = fixed.copy()
-    for it in range(1, max_iter + 1):
+    for it in range(1, max_iter + 1):  # noqa: B007 - `it` (iterations used) is returned
         prob = 1.0 / (1.0 + np.exp(-d))
         g = m * prob - wi
         v = m * prob * (1.0 - prob)

@@ -15,8 +15,8 @@ from .rows import leaderboard
 from .sections.cost import cost_html
 from .sections.errors import errors_html
 from .sections.header import header_html
-from .sections.ladder import ladder_html
 from .sections.labels import labels_html
+from .sections.ladder import ladder_html
 from .sections.leaderboard import arena_html, leaderboard_html
 from .style import CSS
 

@@ -9,7 +9,7 @@ from ..errors import ConfigError
 from ..task import Task
 from .base import Retriever
 from .chunking import Chunk, chunk_documents
-from .dense import EmbedFn, EmbeddingRetriever
+from .dense import EmbeddingRetriever, EmbedFn
 from .documents import document_files, read_document
 from .hybrid import HybridRetriever
 from .index_cache import DEFAULT_INDEX_CACHE, IndexCache

@@ -19,7 +19,14 @@ def progress_bar(description: str, total: int, stats: RunStats, enabled: bool = 
         yield _Null()
         return
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     class _Stats(TextColumn):
         def render(self, task):  # noqa: D102 - rich column protocol

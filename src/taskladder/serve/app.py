@@ -17,7 +17,7 @@ import logging
 import time
 import uuid
 from contextlib import asynccontextmanager
-from typing import Any, Callable, AsyncIterator
+from typing import Any, AsyncIterator, Callable
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
@@ -56,7 +56,7 @@ def create_app(
     metrics = ServeMetrics()
     created = int(time.time())
     is_async = inspect.iscoroutinefunction(responder) or inspect.iscoroutinefunction(
-        getattr(responder, "__call__", None)
+        getattr(responder, "__call__", None)  # noqa: B004 - an object whose __call__ is async
     )
 
     @asynccontextmanager

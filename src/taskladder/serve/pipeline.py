@@ -12,7 +12,6 @@ import hashlib
 import json
 from typing import Any
 
-from ..errors import TaskladderError
 from ..models.config import ModelConfig, resolve_model
 from ..pipeline import PipelineSpec
 from ..store import Store

@@ -28,7 +28,6 @@ from .context import StepContext, StepReport, select_rows
 from .lineage import prompt_hash
 from .rows import TASK_VIEW, SynthRow, child_lineage
 
-
 RATIONALIZE_HINT = (
     "(Hint: the correct answer is: {answer}\n"
     "Reason step by step to that answer as if you had worked it out yourself; do not mention the hint.)"

@@ -14,8 +14,8 @@ from typing import Any
 
 from ..errors import ConfigError
 from ..prompt import parse_output, render_messages
-from ..task import Example, TaskSpec
 from ..prompt.values import value_text
+from ..task import Example, TaskSpec
 from .context import StepContext, StepReport
 from .report import _Collector
 from .rows import FLIP_VIEW, TASK_VIEW, SynthRow

@@ -3,7 +3,7 @@ field flip (no model), paraphrase, edge cases and document recast (through ``Mod
 
 from .common import json_items, parse_rows, task_brief
 from .edge_cases import edge_case_rows
-from .flip import inverse_spec, flip_rows
+from .flip import flip_rows, inverse_spec
 from .paraphrase import paraphrase_rows
 from .recast import recast_rows
 
