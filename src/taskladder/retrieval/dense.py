@@ -58,6 +58,7 @@ class EmbeddingRetriever(Retriever):
         self._chunks = list(chunks)
         self._order = np.arange(len(chunks), dtype=np.int64)
         self.matrix = normalized(matrix, "chunk embeddings")
+        self._reindex()
         return self
 
     def _fit(self, chunks: list[Chunk]) -> None:
@@ -70,13 +71,17 @@ class EmbeddingRetriever(Retriever):
             self.matrix = build()
         else:
             self.matrix = self.cache.get_or_build(("embedding", self.model, chunks_digest(chunks)), build)
+        self._reindex()
 
     def _scores(self, queries: list[str]) -> list[np.ndarray]:
         # Exact einsum up to ANN_MIN_ROWS chunks, IVF above (see demos/ann.py): a query's
         # scores never depend on the batch it came in, so prompts and cache keys do not either.
-        if self._index is None or self._indexed is not self.matrix:  # built once per fitted matrix
-            self._index, self._indexed = VectorIndex(self.matrix), self.matrix
+        if self._index is None or self._indexed is not self.matrix:  # the matrix was set directly
+            self._reindex()
         return self._index.scores(self._embed(queries))
+
+    def _reindex(self) -> None:
+        self._index, self._indexed = VectorIndex(self.matrix), self.matrix
 
     def _keep(self, scores: np.ndarray, best: np.ndarray) -> list[int]:
         """Chunks in cells the IVF index did not read score -inf: never return them."""
