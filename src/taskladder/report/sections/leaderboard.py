@@ -17,7 +17,7 @@ def _money(value: float | None) -> str:
 
 def _name(row: LeaderRow) -> str:
     html = f"<b>{esc(row.model)}</b>"
-    if row.rung:
+    if row.rung and row.rung != "baseline":  # a baseline's rung is its kind: one badge says it
         html += f' <span class="badge rung">{esc(row.rung)}</span>'
     if row.kind == "baseline":
         html += ' <span class="badge baseline">baseline</span>'
