@@ -19,7 +19,7 @@ def serve_command(
     host: str = typer.Option("127.0.0.1", "--host"),
     port: int = typer.Option(8000, "--port"),
     token_env: str = typer.Option("TASKLADDER_SERVE_TOKEN", "--token-env", help="Variable holding the bearer token (required off loopback)."),
-    guard_file: Optional[Path] = typer.Option(None, "--guard", help="guard.yaml; default: every rule check with its default threshold."),
+    guard_file: Optional[Path] = typer.Option(None, "--guard", help="guard.yaml; default: the pipeline's `guard:` settings, else every rule check with its default threshold."),
     no_guard: bool = typer.Option(False, "--no-guard", help="Serve without input/output checks."),
     concurrency: int = typer.Option(8, "--concurrency", min=1, help="Requests in flight before 429 + Retry-After."),
     data_dir: Optional[Path] = typer.Option(None, "--data", help="Folder the task's data paths resolve from."),
@@ -37,7 +37,14 @@ def serve_command(
     spec = load_pipeline(pipeline_file)
     store = Store()
     responder = PipelineResponder(task, spec, load_models(models_file), store)
-    guard = None if no_guard else Guard(load_guard_config(guard_file))
+    if no_guard:
+        guard = None
+    elif guard_file is None and spec.guard is not None:  # the pipeline's own guard settings
+        from ..guard import GuardConfig
+
+        guard = Guard(GuardConfig.model_validate(spec.guard))
+    else:
+        guard = Guard(load_guard_config(guard_file))
     token = os.environ.get(token_env) or None
     name = f"taskladder/{task.name}"
     typer.echo(f"serving {spec.label()} as '{name}' on http://{host}:{port}/v1 (Ctrl-C to stop)", err=True)

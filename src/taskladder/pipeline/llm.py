@@ -29,6 +29,7 @@ class LLMPipeline:
         }
         self._selector = None
         self._retriever = None
+        self._guard = _guard_for(spec)
         self._context_tokens: int | None = None
         self._model = spec.model
 
@@ -87,6 +88,38 @@ class LLMPipeline:
         return render_messages(self.task.spec, example, demos, **kwargs), trace
 
     async def apredict(self, example: "Example", caller: "ModelCaller") -> Prediction:
+        if self._guard is not None:
+            return await self._guarded(example, caller)
+        return await self._apredict(example, caller)
+
+    async def _guarded(self, example: "Example", caller: "ModelCaller") -> Prediction:
+        """Input checks before the call (a block means no call), output checks after it."""
+        from ..prompt import parse_output
+
+        checked = self._guard.check_input(example.input_text())
+        decisions = {"input": checked.to_record()}
+        if checked.blocked:
+            return Prediction(error=f"input blocked by guard: {_findings(checked)}", trace={"guard": decisions})
+        if checked.decision == "redact" and len(example.inputs) == 1:
+            example = example.model_copy(update={"inputs": {next(iter(example.inputs)): checked.text}})
+        if self._guard.config.reminder.enabled and len(example.inputs) == 1:
+            name, value = next(iter(example.inputs.items()))
+            example = example.model_copy(update={"inputs": {name: self._guard.wrap_user_content(str(value))}})
+        pred = await self._apredict(example, caller)
+        pred.trace["guard"] = decisions
+        if pred.error:
+            return pred
+        answer = self._guard.check_output(pred.raw_text)
+        decisions["output"] = answer.to_record()
+        if answer.blocked:
+            pred.output, pred.parse_error = None, None
+            pred.error = f"output blocked by guard: {_findings(answer)}"
+        elif answer.text != pred.raw_text:  # truncated at a repetition loop, or redacted
+            parsed = parse_output(answer.text, self.task.spec, reasoning=self.spec.reasoning, labels=self.labels)
+            pred.output, pred.parse_error = parsed.output, parsed.error
+        return pred
+
+    async def _apredict(self, example: "Example", caller: "ModelCaller") -> Prediction:
         messages, trace = self.messages(example)
         if self.spec.sampling:
             return await self._consensus(example, messages, trace, caller)
@@ -281,3 +314,15 @@ def _unshuffled(output: dict[str, Any] | None, mapping: list[int]) -> dict[str, 
     name, value = next(iter(output.items()))
     back = unshuffle_answer(str(value), mapping)
     return None if back is None else {**output, name: back}
+
+
+def _guard_for(spec: PipelineSpec):
+    if spec.guard is None:
+        return None
+    from ..guard import Guard, GuardConfig
+
+    return Guard(GuardConfig.model_validate(spec.guard))
+
+
+def _findings(decision) -> str:
+    return "; ".join(f"{f.check}: {f.message}" for f in decision.findings) or decision.decision

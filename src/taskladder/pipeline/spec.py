@@ -53,6 +53,9 @@ class PipelineSpec(BaseModel):
     retrieval: dict[str, Any] | None = None
     reasoning: bool = False
     sampling: SamplingSpec | None = None
+    # Rule checks around every call (taskladder.guard.GuardConfig fields; {} = the defaults):
+    # the example's input before the call, the model's answer after it.
+    guard: dict[str, Any] | None = None
     params: dict[str, Any] = Field(default_factory=dict)
 
     model_config = {"extra": "forbid"}

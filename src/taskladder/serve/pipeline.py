@@ -38,7 +38,8 @@ class PipelineResponder:
 
             cfg = resolve_model(spec.model, models)
             check_access(cfg)
-            self._pipeline = LLMPipeline(spec, task, models)
+            # The server runs the guard around the whole request; not a second time inside.
+            self._pipeline = LLMPipeline(spec.model_copy(update={"guard": None}), task, models)
             self._caller = ModelCaller(cfg, store)
         self._ready = asyncio.Lock()
         self._prepared = self._pipeline is None
