@@ -147,3 +147,13 @@ async def test_identical_requests_in_flight_are_paid_once():
     outs = await asyncio.gather(*(caller.call(MSGS) for _ in range(5)))
     assert Slow.calls == 1 and caller.stats.calls == 1 and caller.stats.cached_calls == 4
     assert [o.cached for o in outs].count(False) == 1 and {o.text for o in outs} == {"x"}
+
+
+async def test_keys_echoed_in_provider_errors_never_reach_the_record(monkeypatch):
+    monkeypatch.setenv("MY_KEY", "custom-secret-value-42")
+    echo = ProviderError("401: Incorrect API key provided: sk-proj-abcdef123456. Also custom-secret-value-42 "
+                         "and Authorization: Bearer abcdefghijkl", retryable=False, status=401)
+    caller = make_caller(FlakyClient([echo]), api_key_env="MY_KEY")
+    out = await caller.call(MSGS)
+    assert "sk-proj" not in out.error and "custom-secret-value-42" not in out.error
+    assert "abcdefghijkl" not in out.error and out.error.count("[redacted]") == 3

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import json
+import re
 import time
 
 RETRYABLE_STATUS = {408, 409, 425, 429, 500, 502, 503, 504, 520, 522, 524, 529}
@@ -77,8 +78,27 @@ def parse_retry_after(value: str | None) -> float | None:
         return None
 
 
+# Provider error messages sometimes echo the key they were sent ("Incorrect API key
+# provided: sk-proj-...abcd"); error texts end up in records, so they are scrubbed first.
+_SECRET_PATTERNS = [
+    re.compile(r"\b(sk|rk|pk)-[A-Za-z0-9_\-*.]{8,}"),
+    re.compile(r"(?i)\b(bearer|api[_-]?key|x-api-key|authorization)([\"':=\s]+)[A-Za-z0-9_\-*.]{8,}"),
+    re.compile(r"\bAIza[0-9A-Za-z_\-]{20,}"),
+]
+
+
+def redact_secrets(text: str, known: list[str] | None = None) -> str:
+    """``text`` with API keys (known values and key-shaped strings) replaced by ``[redacted]``."""
+    for value in known or []:
+        if value and len(value) >= 8:
+            text = text.replace(value, "[redacted]")
+    text = _SECRET_PATTERNS[0].sub("[redacted]", text)
+    text = _SECRET_PATTERNS[1].sub(lambda m: f"{m.group(1)}{m.group(2)}[redacted]", text)
+    return _SECRET_PATTERNS[2].sub("[redacted]", text)
+
+
 def _short(exc: BaseException, status) -> str:
-    text = " ".join(str(exc).split())
+    text = redact_secrets(" ".join(str(exc).split()))
     if len(text) > 300:
         text = text[:300] + "..."
     kind = type(exc).__name__

@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from ..models.config import ModelConfig
-from ..models.errors import ProviderError, classify
+from ..models.errors import ProviderError, classify, redact_secrets
 from ..models.pricing import call_cost, lookup_price
 from ..store import Store
 from .budget import Budget, worst_case_cost
@@ -156,7 +156,7 @@ class ModelCaller:
                 if self.budget is not None:
                     self.budget.settle(reserved, reserved)
                 self.stats.errors += 1
-                return CallOutcome(error=str(exc))
+                return CallOutcome(error=redact_secrets(str(exc), [self._key_value()]))
         cost = call_cost(self.price, result.input_tokens, result.output_tokens)
         if self.budget is not None:
             self.budget.settle(reserved, cost or 0.0)
@@ -174,6 +174,12 @@ class ModelCaller:
         return CallOutcome(texts=result.texts, input_tokens=result.input_tokens,
                            output_tokens=result.output_tokens, cost_usd=cost, latency_ms=result.latency_ms,
                            logprob=result.extra.get("logprob"))
+
+    def _key_value(self) -> str | None:
+        """This model's key, only to scrub it from error texts (it is never stored)."""
+        import os
+
+        return os.environ.get(self.cfg.api_key_env) if self.cfg.api_key_env else None
 
     async def _lookup(self, key: str):
         """Cache lookups made in the same event-loop turn share one query.
