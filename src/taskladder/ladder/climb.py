@@ -77,7 +77,7 @@ def climb(task: Task, model_names: list[str], models: dict[str, ModelConfig], *,
     for name in baselines if baselines is not None else _default_baselines():
         spec = PipelineSpec(model=name, rung="baseline")
         try:
-            ev = evaluate(task, spec, split=split, limit=limit, store=store, progress=False)
+            ev = evaluate(task, spec, split=split, limit=limit, store=store, progress=progress)
         except TaskladderError as exc:
             result.rungs.append(RungResult(model=name, rung="baseline", pipeline=spec.model_dump(exclude_none=True),
                                            status="unavailable", reason=str(exc)))

@@ -22,7 +22,7 @@ from ..store import Record, RunInfo, Store
 from ..task import Example, Task
 from .budget import Budget
 from .calls import ModelCaller, RunStats
-from .progress import progress_bar
+from .progress import progress_bar, status_line
 from .summary import summarise
 
 FLUSH_EVERY = 500
@@ -83,7 +83,9 @@ def evaluate(
     fresh: list[Record] = []
     try:
         if spec.is_baseline:
-            fresh = _run_baseline(task, spec, todo, run, store, scorer)
+            with status_line(f"{task.name} · {spec.model}: fitting on {len(task.train)} and predicting {len(todo)}",
+                             enabled=progress and bool(todo)):
+                fresh = _run_baseline(task, spec, todo, run, store, scorer)
         else:
             fresh = asyncio.run(_run_llm(task, spec, cfg, todo, run, store, scorer, stats, concurrency, progress,
                                          client, budget, models))

@@ -53,3 +53,15 @@ def progress_bar(description: str, total: int, stats: RunStats, enabled: bool = 
                 bar.advance(task_id, n)
 
         yield _Handle()
+
+
+@contextmanager
+def status_line(text: str, enabled: bool = True) -> Iterator[None]:
+    """A spinner on stderr for work without a countable total (fitting a baseline)."""
+    if not enabled:
+        yield
+        return
+    from rich.console import Console
+
+    with Console(file=sys.stderr).status(text):
+        yield
