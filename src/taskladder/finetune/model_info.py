@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import os
 from typing import Any
 
 from pydantic import BaseModel
@@ -32,8 +31,9 @@ def _training_price(entry: dict[str, Any]) -> tuple[float | None, str | None]:
 
 
 def target_model(model: str) -> TargetModel:
-    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # before the import: no network
-    import litellm
+    from ..models.litellm_loader import load_litellm
+
+    litellm = load_litellm()
 
     with contextlib.redirect_stdout(io.StringIO()):  # litellm prints provider hints on stdout
         try:

@@ -10,7 +10,6 @@ import contextlib
 import io
 import json
 import logging
-import os
 from typing import Any, Protocol
 
 from ..tokenizers import get_encoding
@@ -72,15 +71,14 @@ class LitellmCounter:
     """The named model's tokenizer, as litellm selects it (its own, or a tiktoken fallback)."""
 
     def __init__(self, model: str) -> None:
-        os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # before the import: no network
-        import litellm
+        from ..models.litellm_loader import load_litellm
 
-        self._litellm = litellm
+        self._litellm = load_litellm()
         self.model = model
         self.name = f"{model} via litellm"
         try:  # name the tokenizer in the report; a private helper, so only best effort
             with contextlib.redirect_stdout(io.StringIO()):  # litellm prints hints on stdout
-                tok = litellm.utils._select_tokenizer(model)
+                tok = self._litellm.utils._select_tokenizer(model)
             self.name += f" ({getattr(tok.get('tokenizer'), 'name', None) or tok.get('type')})"
         except Exception as exc:  # noqa: BLE001 - the name is decoration
             log.debug("cannot name litellm's tokenizer for %s: %s", model, exc)

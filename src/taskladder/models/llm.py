@@ -30,10 +30,9 @@ class LiteLLMClient:
 
     def __init__(self, cfg: ModelConfig):
         self.cfg = cfg
-        os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-        import litellm
+        from .litellm_loader import load_litellm
 
-        litellm.suppress_debug_info = True
+        litellm = load_litellm()
         litellm.drop_params = True  # providers that lack a parameter ignore it instead of failing
         self._litellm = litellm
 

@@ -5,8 +5,6 @@ An unknown price is ``None`` all the way to the report, never $0.
 
 from __future__ import annotations
 
-import os
-
 from .config import ModelConfig, Price
 
 
@@ -15,8 +13,9 @@ def lookup_price(cfg: ModelConfig) -> Price | None:
         return cfg.price
     if cfg.is_scripted:
         return Price(input_per_mtok=0.0, output_per_mtok=0.0)
-    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-    import litellm
+    from .litellm_loader import load_litellm
+
+    litellm = load_litellm()
 
     for key in _candidate_keys(cfg.model):
         info = litellm.model_cost.get(key)

@@ -13,7 +13,6 @@ import contextlib
 import functools
 import io
 import logging
-import os
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -28,12 +27,12 @@ FALLBACK_ENCODING = "o200k_base"
 
 @functools.lru_cache(maxsize=1)
 def _litellm() -> Any:
-    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    from ..models.litellm_loader import load_litellm
+
     try:
-        import litellm
+        return load_litellm()
     except ImportError:
         return None
-    return litellm
 
 
 @functools.lru_cache(maxsize=32)

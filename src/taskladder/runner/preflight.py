@@ -7,7 +7,6 @@ minute of retries.
 
 from __future__ import annotations
 
-import os
 import socket
 from urllib.parse import urlparse
 
@@ -41,8 +40,9 @@ def _check_reachable(cfg: ModelConfig, timeout_s: float) -> None:
 
 
 def _check_provider_key(cfg: ModelConfig) -> None:
-    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-    import litellm
+    from ..models.litellm_loader import load_litellm
+
+    litellm = load_litellm()
 
     try:
         env = litellm.validate_environment(model=cfg.model)
