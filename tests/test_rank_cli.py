@@ -60,6 +60,6 @@ def test_rank_bad_line_is_one_line_with_its_number(tmp_path):
     assert len(res.output.strip().splitlines()) == 1
     path.write_text('{"item": 1, "a": "x", "b": "y", "winner": "a"}\nnot json\n')
     res = runner.invoke(app, ["rank", str(path), "--json"])
-    assert res.exit_code == 2 and "row 2" in res.output and "JSON" in res.output
+    assert res.exit_code == 2 and "line 2" in res.output and "JSON" in res.output
     res = runner.invoke(app, ["rank", str(tmp_path / "missing.jsonl")])
     assert res.exit_code == 2 and "not found" in res.output

@@ -17,14 +17,17 @@ class TaskladderError(Exception):
 class DataError(TaskladderError):
     """A problem in a data file, located by file, row and field."""
 
-    def __init__(self, file: str, message: str, row: int | None = None, field: str | None = None):
+    def __init__(self, file: str, message: str, row: int | None = None, field: str | None = None,
+                 line: int | None = None):
         where = str(file)
         if row is not None:
             where += f", row {row}"
+        if line is not None:  # text files read line by line (JSONL) say "line", tables "row"
+            where += f", line {line}"
         if field is not None:
             where += f", field '{field}'"
         super().__init__(f"{where}: {message}")
-        self.file, self.row, self.field = file, row, field
+        self.file, self.row, self.field, self.line = file, row, field, line
 
 
 class ConfigError(TaskladderError):

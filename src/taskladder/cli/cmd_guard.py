@@ -6,7 +6,6 @@ guard latency); ``--json`` prints ``{"rows": [...], "summary": {...}}``.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -21,30 +20,17 @@ app.add_typer(guard_app, name="guard")
 
 def _rows(path: Path, field: str) -> Iterator[tuple[int, str]]:
     """(line number, text) for each non-blank line; bad lines raise naming file and line."""
-    if not path.is_file():
-        raise TaskladderError(f"{path}: file not found")
-    with path.open("rb") as fh:
-        for lineno, raw in enumerate(fh, start=1):
-            try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                raise TaskladderError(f"{path}, line {lineno}: not UTF-8 text; re-save the file as UTF-8") from None
-            if not line.strip():
-                continue
-            where = f"{path}, line {lineno}"
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise TaskladderError(f"{where}: invalid JSON ({exc.msg}); each line must be one JSON object") from None
-            if not isinstance(row, dict):
-                raise TaskladderError(f"{where}: expected a JSON object, got {type(row).__name__}")
-            if field not in row:
-                have = ", ".join(sorted(row)) or "none"
-                raise TaskladderError(f"{where}: no field '{field}' (fields: {have}); choose one with --field")
-            value = row[field]
-            if not isinstance(value, str):
-                raise TaskladderError(f"{where}: field '{field}' is {type(value).__name__}, expected a string")
-            yield lineno, value
+    from ..jsonl import iter_jsonl
+
+    for lineno, row in iter_jsonl(path):
+        where = f"{path}, line {lineno}"
+        if field not in row:
+            have = ", ".join(sorted(row)) or "none"
+            raise TaskladderError(f"{where}: no field '{field}' (fields: {have}); choose one with --field")
+        value = row[field]
+        if not isinstance(value, str):
+            raise TaskladderError(f"{where}: field '{field}' is {type(value).__name__}, expected a string")
+        yield lineno, value
 
 
 @guard_app.command("scan")

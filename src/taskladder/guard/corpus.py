@@ -7,12 +7,12 @@ merged into maximal spans and reported with the id of the document they came fro
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import NamedTuple
 
 from ..errors import DataError
+from ..jsonl import iter_jsonl
 
 _WORD = re.compile(r"\w+")
 
@@ -53,17 +53,10 @@ class ProtectedCorpus:
         if path.suffix != ".jsonl":
             self.add(path.name, path.read_text(encoding="utf-8", errors="replace"))
             return
-        with path.open(encoding="utf-8") as fh:
-            for lineno, line in enumerate(fh, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    row = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise DataError(str(path), f"invalid JSON ({exc.msg})", row=lineno) from None
-                if not isinstance(row, dict) or not isinstance(row.get("text"), str):
-                    raise DataError(str(path), "each line needs a string 'text'", row=lineno, field="text")
-                self.add(str(row.get("id", f"{path.name}:{lineno}")), row["text"])
+        for lineno, row in iter_jsonl(path):
+            if not isinstance(row.get("text"), str):
+                raise DataError(str(path), "each line needs a string 'text'", row=lineno, field="text")
+            self.add(str(row.get("id", f"{path.name}:{lineno}")), row["text"])
 
     def matches(self, text: str) -> list[CorpusMatch]:
         words = list(_WORD.finditer(text.lower()))

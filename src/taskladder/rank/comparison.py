@@ -9,13 +9,13 @@ and corrected only when the order is known.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from ..errors import DataError
+from ..jsonl import iter_jsonl
 
 Winner = Literal["a", "b", "tie"]
 Slot = Literal["a", "b"]
@@ -57,28 +57,17 @@ def load_judgments(path: str | Path) -> list[Comparison]:
     ``row`` in the error is the 1-based line number of the JSONL file.
     """
     path = Path(path)
-    if not path.is_file():
-        raise DataError(str(path), "file not found; pass a JSONL file with one judgment per line")
     rows: list[Comparison] = []
-    with path.open(encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise DataError(str(path), f"not valid JSON ({exc.msg})", row=lineno) from None
-            if not isinstance(obj, dict):
-                raise DataError(str(path), "must be a JSON object with item, a, b, winner", row=lineno)
-            if "item" in obj and not isinstance(obj["item"], str):
-                obj["item"] = str(obj["item"])  # numeric item ids are common and harmless
-            try:
-                rows.append(Comparison.model_validate(obj))
-            except ValidationError as exc:
-                err = exc.errors()[0]
-                field = ".".join(str(p) for p in err["loc"]) or None
-                msg = "missing (each row needs item, a, b, winner)" if err["type"] == "missing" else err["msg"]
-                raise DataError(str(path), msg, row=lineno, field=field) from None
+    for lineno, obj in iter_jsonl(path, missing="file not found; pass a JSONL file with one judgment per line"):
+        if "item" in obj and not isinstance(obj["item"], str):
+            obj["item"] = str(obj["item"])  # numeric item ids are common and harmless
+        try:
+            rows.append(Comparison.model_validate(obj))
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            field = ".".join(str(p) for p in err["loc"]) or None
+            msg = "missing (each row needs item, a, b, winner)" if err["type"] == "missing" else err["msg"]
+            raise DataError(str(path), msg, row=lineno, field=field) from None
     if not rows:
         raise DataError(str(path), "no judgments found; expected JSONL rows {item, a, b, winner}")
     return rows

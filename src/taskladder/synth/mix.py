@@ -8,12 +8,12 @@ gives all it has, and the report says how many were missing.
 
 from __future__ import annotations
 
-import json
 import random
 from pathlib import Path
 
 from ..errors import ConfigError, DataError
 from ..finetune.checks import check_record
+from ..jsonl import iter_jsonl
 from .context import StepContext, StepReport
 from .rows import GENERAL_VIEW, SynthRow, child_lineage
 
@@ -21,18 +21,9 @@ from .rows import GENERAL_VIEW, SynthRow, child_lineage
 def read_general(path: Path) -> list[dict]:
     """The conversations of a JSONL file of ``{"messages": [...]}`` lines (Hugging Face / OpenAI
     chat form), each checked like a fine-tuning line and ending with an assistant turn."""
-    if not path.is_file():
-        raise DataError(str(path), "no such file; give a JSONL file of {\"messages\": [...]} lines")
     convs: list[dict] = []
-    for no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise DataError(str(path), f"not valid JSON ({exc.msg}); each line must be one object", row=no) from None
-        if isinstance(obj, dict):
-            obj = {"messages": obj.get("messages")} if "messages" in obj else obj
+    for no, obj in iter_jsonl(path, missing="no such file; give a JSONL file of {\"messages\": [...]} lines"):
+        obj = {"messages": obj.get("messages")} if "messages" in obj else obj
         problems = check_record(obj, "hf-messages")
         if problems:
             cat, msg = problems[0]

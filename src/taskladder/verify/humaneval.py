@@ -6,31 +6,22 @@ A HumanEval row has ``prompt`` (signature and docstring), ``canonical_solution``
 
 from __future__ import annotations
 
-import gzip
-import json
 from pathlib import Path
 from typing import Any
 
 from ..errors import DataError
+from ..jsonl import iter_jsonl
 
 
 def load_humaneval(path: str | Path) -> list[dict[str, Any]]:
     """Read ``HumanEval.jsonl[.gz]``; a malformed line raises DataError naming it."""
     path = Path(path)
-    opener = gzip.open if path.suffix == ".gz" else open
     rows = []
-    with opener(path, "rt", encoding="utf-8") as fh:  # type: ignore[operator]
-        for lineno, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise DataError(str(path), f"not valid JSON ({exc.msg})", row=lineno) from None
-            missing = {"prompt", "test", "entry_point"} - row.keys()
-            if missing:
-                raise DataError(str(path), f"missing {sorted(missing)}", row=lineno)
-            rows.append(row)
+    for lineno, row in iter_jsonl(path):
+        missing = {"prompt", "test", "entry_point"} - row.keys()
+        if missing:
+            raise DataError(str(path), f"missing {sorted(missing)}", row=lineno)
+        rows.append(row)
     return rows
 
 
