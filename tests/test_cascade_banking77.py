@@ -1,4 +1,4 @@
-"""A cascade from baseline/tfidf-lr to a scripted LLM on a Banking77 subset (real data)."""
+"""A cascade from baseline/embed-lr (and tfidf-lr) to a scripted LLM on a Banking77 subset (real data)."""
 
 from __future__ import annotations
 
@@ -69,11 +69,12 @@ def task(tmp_path_factory):
     return load_task(folder / "task.yaml")
 
 
-def test_cascade_matches_the_strong_tier_for_less_and_pays_only_for_escalations(task):
+@pytest.mark.parametrize("cheap", ["baseline/embed-lr", "baseline/tfidf-lr"])
+def test_cascade_matches_the_strong_tier_for_less_and_pays_only_for_escalations(task, cheap):
     models = {"oracle": ModelConfig(name="oracle", model="scripted", script={"callable": "test_cascade_banking77:oracle"},
                                     price={"input_per_mtok": 2.5, "output_per_mtok": 10.0})}
     CALLS.clear()
-    r = cascade_rung(task, "baseline/tfidf-lr", PipelineSpec(model="oracle"), models, confirm_split="test")
+    r = cascade_rung(task, cheap, PipelineSpec(model="oracle"), models, confirm_split="test")
     assert r.n == len(task.dev) == DEV * INTENTS and r.signal == "probability"
     first, last = r.curve[0], r.curve[-1]
     assert first.share_escalated == 0 and first.score == pytest.approx(r.cheap_alone["score"])
