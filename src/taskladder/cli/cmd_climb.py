@@ -54,6 +54,7 @@ def climb_command(
                    confirm_on_test=not no_test)
     runs = [store.get_run(r) for r in result.run_ids]
     payload = result.model_dump()
+    out_dir.mkdir(parents=True, exist_ok=True)  # also when nothing could run and no spec was written
     (out_dir / "climb.json").write_text(json.dumps(payload, indent=2, default=str), encoding="utf-8")
     if runs:
         report = write_report([(r, store.get_records(r.run_id)) for r in runs], out_dir / "report.html",
