@@ -36,14 +36,14 @@ def runs_command(
     from rich.console import Console
     from rich.table import Table
 
-    table = Table()
+    table = Table(pad_edge=False)
     for col in ("run", "task", "model", "split", "status", "n", "score", "$/1k"):
-        table.add_column(col)
+        table.add_column(col, no_wrap=True, justify="right" if col in ("n", "score", "$/1k") else "left")
     for r in runs:
         s = r.summary
         table.add_row(r.run_id, r.task, r.pipeline.get("rung") and f"{r.model} · {r.pipeline['rung']}" or r.model,
                       r.split, r.status, str(s.get("n", "")), pct(s.get("score")), money(s.get("cost_per_1k_calls"), 3))
-    Console().print(table)
+    Console(width=max(Console().width, 140)).print(table)
 
 
 @app.command("export-records")
