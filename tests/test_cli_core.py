@@ -162,3 +162,17 @@ def test_eval_against_loopback_server_via_cli(task, tmp_path):
     out = json.loads(result.stdout)
     assert result.returncode == 0 and out["score"] == 1.0
     assert out["cost_usd"] is None and out["cost_per_1k_calls"] is None  # unknown price, never $0
+
+
+def test_models_lists_price_context_and_access(tmp_path, monkeypatch):
+    monkeypatch.delenv("TL_NO_KEY", raising=False)
+    models = tmp_path / "m.yaml"
+    models.write_text("models:\n"
+                      "  - {name: mini, model: openai/gpt-4o-mini, api_key_env: TL_NO_KEY}\n"
+                      "  - {name: local, model: openai/x, api_base: 'http://127.0.0.1:9/v1'}\n"
+                      "  - {name: bot, model: scripted}\n")
+    rows = {r["name"]: r for r in json.loads(invoke("models", "--models", models, "--json").stdout)["models"]}
+    assert rows["mini"]["input_per_mtok"] > 0 and rows["mini"]["context_window"] >= 100_000
+    assert "TL_NO_KEY" in rows["mini"]["access"] and "cannot reach" in rows["local"]["access"]
+    assert rows["local"]["input_per_mtok"] is None  # unknown, never $0
+    assert rows["bot"]["access"] == "ok"

@@ -18,6 +18,7 @@ from . import (  # noqa: E402,F401
     cmd_eval,
     cmd_guard,
     cmd_init,
+    cmd_models,
     cmd_rank,
     cmd_report,
     cmd_runs,
