@@ -25,18 +25,23 @@ import os
 import statistics
 import sys
 import tempfile
-import time
 import tracemalloc
 from pathlib import Path
 
 import numpy as np
+from _timing import batched_ms, latencies, target_row, timed  # benchmarks/ is sys.path[0]
 
 POOL_SIZE = 100_000
 N_QUERIES = 200
+
 K = 8
 DIM = 384
 TARGET_MS = 5.0
 DATA = Path(os.environ.get("TASKLADDER_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
+
+
+def row(name: str, ms: list[float], peer: list[float] | None = None) -> None:
+    target_row(name, ms, TARGET_MS, peer)
 
 
 def read_texts(name: str) -> list[tuple[str, str]]:
@@ -60,10 +65,6 @@ def build_pool():
     return pool, queries
 
 
-def timed(fn):
-    start = time.perf_counter()
-    out = fn()
-    return out, time.perf_counter() - start
 
 
 def peak_mb(fn) -> tuple[float, float]:
@@ -77,42 +78,10 @@ def peak_mb(fn) -> tuple[float, float]:
     return peak / 2**20, retained / 2**20
 
 
-def latencies(fns: dict, items) -> dict[str, list[float]]:
-    """ms per call of each function, interleaved query by query: this machine is shared, and
-    alternating makes ours and the peer's see the same load."""
-    out: dict[str, list[float]] = {name: [] for name in fns}
-    for fn in fns.values():
-        fn(items[0])  # warm-up
-    for item in items:
-        for name, fn in fns.items():
-            start = time.perf_counter()
-            fn(item)
-            out[name].append((time.perf_counter() - start) * 1000)
-    return out
 
 
-def summary(ms: list[float]) -> str:
-    p95 = float(np.percentile(ms, 95))
-    return f"median {statistics.median(ms):6.2f} ms  p95 {p95:6.2f} ms  mean {statistics.fmean(ms):6.2f} ms"
 
 
-def batched_ms(select_many, queries) -> list[float]:
-    """Amortised ms per query of one ``select_many`` call over all queries (3 repeats)."""
-    out = []
-    for _ in range(3):
-        start = time.perf_counter()
-        select_many(queries)
-        out.append((time.perf_counter() - start) * 1000 / len(queries))
-    return out
-
-
-def row(name: str, ms: list[float], peer: list[float] | None = None) -> None:
-    med = statistics.median(ms)
-    verdict = "MEETS" if med <= TARGET_MS else "MISSES"
-    line = f"  {name:<34} {summary(ms)}   {verdict} target {TARGET_MS:.0f} ms (x{med / TARGET_MS:.2f})"
-    if peer:
-        line += f"; vs peer x{med / statistics.median(peer):.2f}"
-    print(line)
 
 
 def bench_bm25(pool, queries) -> None:

@@ -28,29 +28,30 @@ import resource
 import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
+from _timing import batched_ms, latencies, target_row, timed  # benchmarks/ is sys.path[0]
 
 N_CHUNKS = 100_000
 WORDS_PER_CHUNK = 100
 VOCAB = 50_000
 N_QUERIES = 200
+
 K = 4
 DIM = 384
 TARGET_MS = 5.0
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "manual_qa" / "task.yaml"
 
 
+def row(name: str, ms: list[float], peer: list[float] | None = None) -> None:
+    target_row(name, ms, TARGET_MS, peer)
+
+
 def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
 
 
-def timed(fn):
-    start = time.perf_counter()
-    out = fn()
-    return out, time.perf_counter() - start
 
 
 def synthetic_corpus():
@@ -80,37 +81,10 @@ def synthetic_corpus():
     return chunks, queries, targets.tolist()
 
 
-def latencies(fns: dict, items) -> dict[str, list[float]]:
-    """ms per call, interleaved query by query so ours and the peer's see the same load
-    (this machine is shared)."""
-    out: dict[str, list[float]] = {name: [] for name in fns}
-    for fn in fns.values():
-        fn(items[0])  # warm-up
-    for item in items:
-        for name, fn in fns.items():
-            start = time.perf_counter()
-            fn(item)
-            out[name].append((time.perf_counter() - start) * 1000)
-    return out
 
 
-def batched_ms(fn, queries) -> list[float]:
-    out = []
-    for _ in range(3):
-        start = time.perf_counter()
-        fn(queries)
-        out.append((time.perf_counter() - start) * 1000 / len(queries))
-    return out
 
 
-def row(name: str, ms: list[float], peer: list[float] | None = None) -> None:
-    med = statistics.median(ms)
-    p95 = float(np.percentile(ms, 95))
-    verdict = "MEETS" if med <= TARGET_MS else "MISSES"
-    line = f"  {name:<36} median {med:7.2f} ms  p95 {p95:7.2f} ms   {verdict} target {TARGET_MS:.0f} ms (x{med / TARGET_MS:.2f})"
-    if peer:
-        line += f"; vs peer x{med / statistics.median(peer):.2f}"
-    print(line)
 
 
 def bench_bm25(chunks, queries, targets) -> None:

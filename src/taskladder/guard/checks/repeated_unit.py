@@ -6,13 +6,13 @@ from ..config import RepeatedUnitConfig
 from ..decision import Edit, Finding
 from ..periodic import PeriodicScanner
 from ..text import TextView
-from .base import Check
+from .base import C, Check
 
 
-class RepeatedUnitCheck(Check[RepeatedUnitConfig]):
-    name = "repeated_unit"
+class PeriodicRunCheck(Check[C]):
+    """Base of the checks that look for a unit repeated back to back (input and output)."""
 
-    def __init__(self, config: RepeatedUnitConfig) -> None:
+    def __init__(self, config: C) -> None:
         super().__init__(config)
         self.scanner = PeriodicScanner(
             max_unit=config.max_unit_chars,
@@ -20,18 +20,22 @@ class RepeatedUnitCheck(Check[RepeatedUnitConfig]):
             min_run_chars=config.min_run_chars,
         )
 
+    def describe(self, unit: str, repeats: int) -> str:
+        raise NotImplementedError
+
     def find(self, view: TextView) -> list[Finding]:
-        out = []
-        for run in self.scanner.scan(view.text):
-            unit = run.unit(view.text)
-            out.append(
-                self.finding(
-                    span=(run.start, run.end),
-                    score=float(int(run.repeats)),
-                    message=f"{unit!r} repeated {int(run.repeats)} times in a row",
-                )
-            )
-        return out
+        return [
+            self.finding(span=(run.start, run.end), score=float(int(run.repeats)),
+                         message=self.describe(run.unit(view.text), int(run.repeats)))
+            for run in self.scanner.scan(view.text)
+        ]
+
+
+class RepeatedUnitCheck(PeriodicRunCheck[RepeatedUnitConfig]):
+    name = "repeated_unit"
+
+    def describe(self, unit: str, repeats: int) -> str:
+        return f"{unit!r} repeated {repeats} times in a row"
 
     def edits(self, view: TextView, findings: list[Finding]) -> list[Edit]:
         # Keep one copy of the unit; the repetition itself is what attacks the model.

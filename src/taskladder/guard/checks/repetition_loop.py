@@ -8,30 +8,16 @@ from __future__ import annotations
 
 from ..config import RepetitionLoopConfig
 from ..decision import Edit, Finding
-from ..periodic import PeriodicScanner
 from ..text import TextView
-from .base import Check
+from .repeated_unit import PeriodicRunCheck
 
 
-class RepetitionLoopCheck(Check[RepetitionLoopConfig]):
+class RepetitionLoopCheck(PeriodicRunCheck[RepetitionLoopConfig]):
     name = "repetition_loop"
 
-    def __init__(self, config: RepetitionLoopConfig) -> None:
-        super().__init__(config)
-        self.scanner = PeriodicScanner(
-            max_unit=config.max_unit_chars,
-            min_repeats=config.threshold,
-            min_run_chars=config.min_run_chars,
-        )
-
-    def find(self, view: TextView) -> list[Finding]:
-        out = []
-        for run in self.scanner.scan(view.text):
-            unit = run.unit(view.text)
-            preview = unit if len(unit) <= 60 else unit[:57] + "..."
-            out.append(self.finding(span=(run.start, run.end), score=float(int(run.repeats)),
-                                    message=f"loop: {preview!r} repeated {int(run.repeats)} times"))
-        return out
+    def describe(self, unit: str, repeats: int) -> str:
+        preview = unit if len(unit) <= 60 else unit[:57] + "..."
+        return f"loop: {preview!r} repeated {repeats} times"
 
     def edits(self, view: TextView, findings: list[Finding]) -> list[Edit]:
         runs = self.scanner.scan(view.text)
