@@ -12,6 +12,7 @@ heuristic. Runs found are then extended both ways with slice comparisons.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import NamedTuple
 
 
@@ -82,48 +83,39 @@ class PeriodicScanner:
 
 
 def _extend_forward(text: str, j: int, p: int) -> int:
-    """Largest ``end`` such that ``text[j:end]`` has period ``p`` (galloping, then bisection)."""
+    """Largest ``end`` such that ``text[j:end]`` has period ``p``."""
     n = len(text)
 
-    def periodic(end: int) -> bool:
-        return text[j + p : end] == text[j : end - p]
+    def periodic(d: int) -> bool:  # is text[j : j + d] periodic?
+        return text[j + p : j + d] == text[j : j + d - p]
 
-    good = min(n, j + p)  # trivially periodic
-    size = max(2 * p, 16)
-    while good < n:
-        probe = min(n, j + size)
-        if periodic(probe):
-            good, size = probe, size * 2
-        else:
-            bad = probe
-            while bad - good > 1:
-                mid = (good + bad) // 2
-                if periodic(mid):
-                    good = mid
-                else:
-                    bad = mid
-            return good
-    return good
+    return j + _gallop(periodic, good=min(n, j + p) - j, limit=n - j, size=max(2 * p, 16))
 
 
 def _extend_backward(text: str, j: int, p: int, floor: int) -> int:
     """Smallest ``start >= floor`` such that ``text[start:j + p]`` has period ``p``."""
 
-    def periodic(start: int) -> bool:
-        return text[start:j] == text[start + p : j + p]
+    def periodic(d: int) -> bool:  # is text[j - d : j + p] periodic?
+        return text[j - d : j] == text[j - d + p : j + p]
 
-    good, size = j, 16
-    while good > floor:
-        probe = max(floor, j - size)
-        if periodic(probe):
+    return j - _gallop(periodic, good=0, limit=j - floor, size=16)
+
+
+def _gallop(ok: Callable[[int], bool], *, good: int, limit: int, size: int) -> int:
+    """Largest ``d <= limit`` with ``ok(d)``, given ``ok(good)`` and ``ok`` true up to some
+    point and false after: double the step until it fails, then bisect the last gap. Long
+    runs cost a logarithmic number of slice comparisons instead of one per character."""
+    while good < limit:
+        probe = min(limit, size)
+        if ok(probe):
             good, size = probe, size * 2
-        else:
-            bad = probe
-            while good - bad > 1:
-                mid = (good + bad) // 2
-                if periodic(mid):
-                    good = mid
-                else:
-                    bad = mid
-            return good
+            continue
+        bad = probe
+        while bad - good > 1:
+            mid = (good + bad) // 2
+            if ok(mid):
+                good = mid
+            else:
+                bad = mid
+        return good
     return good
