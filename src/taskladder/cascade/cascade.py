@@ -60,13 +60,19 @@ class Cascade:
                 "thresholds": self.thresholds}
 
     def fit(self, task: "Task") -> None:
+        asyncio.run(self.afit(task))
+
+    async def afit(self, task: "Task") -> None:
         for tier in self.tiers:
-            tier.fit(task)
+            await tier.aprepare(task)
 
     # ---- every tier on every example: for choosing thresholds ----------------------------
     def observe(self, task: "Task", examples: list["Example"], metric: "Metric") -> Observed:
-        self.fit(task)
-        return asyncio.run(self.aobserve(examples, metric))
+        async def fit_then_observe() -> Observed:
+            await self.afit(task)
+            return await self.aobserve(examples, metric)
+
+        return asyncio.run(fit_then_observe())
 
     async def aobserve(self, examples: list["Example"], metric: "Metric") -> Observed:
         if len(self.tiers) != 2:
@@ -79,12 +85,15 @@ class Cascade:
     # ---- the cascade proper: escalate only what the signal distrusts ---------------------
     def answer(self, task: "Task", examples: list["Example"], thresholds: Sequence[float] | None = None
                ) -> list[Prediction]:
-        self.fit(task)
-        return asyncio.run(self.aanswer(examples, thresholds))
+        async def fit_then_answer() -> list[Prediction]:
+            await self.afit(task)
+            return await self.aanswer(examples, thresholds)
+
+        return asyncio.run(fit_then_answer())
 
     async def aanswer(self, examples: list["Example"], thresholds: Sequence[float] | None = None
                       ) -> list[Prediction]:
-        limits = self._limits(thresholds)
+        limits = self.limits(thresholds)
         answered: list[list[Prediction | None]] = [[None] * len(examples) for _ in self.tiers]
         confidence: list[list[float | None]] = [[None] * len(examples) for _ in self.tiers]
         todo = list(range(len(examples)))
@@ -107,7 +116,7 @@ class Cascade:
     def compose(self, observed: Observed, thresholds: Sequence[float] | None = None) -> list[Prediction]:
         """The cascade's answers at ``thresholds`` from observed answers (no calls): an example
         pays for a tier only if the cascade would have reached it."""
-        limits = self._limits(thresholds)
+        limits = self.limits(thresholds)
         out = []
         for i, example in enumerate(observed.examples):
             used: list[Prediction | None] = []
@@ -124,7 +133,8 @@ class Cascade:
             out.append(self._final(used + [None] * (len(self.tiers) - len(used)), confs))
         return out
 
-    def _limits(self, thresholds: Sequence[float] | None) -> list[float]:
+    def limits(self, thresholds: Sequence[float] | None = None) -> list[float]:
+        """The thresholds to apply: those given, else the cascade's own, one per tier after the first."""
         limits = list(thresholds) if thresholds is not None else self.thresholds
         if limits is None:
             raise ConfigError("the cascade has no thresholds yet; choose them on dev (choose_threshold) first")

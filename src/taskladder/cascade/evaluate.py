@@ -1,87 +1,108 @@
 """A cascade as a stored run: one ``Record`` per example (cost = every tier it reached) and a
-summary like ``evaluate``'s plus the share of traffic each tier answered."""
+summary like ``evaluate``'s plus the share of traffic each tier answered.
+
+The cascade is a ``Predictor`` driven by the run kernel, so a killed cascade run resumes
+where it stopped, and its LLM tier's finished calls come back from the cache.
+"""
 
 from __future__ import annotations
 
-import hashlib
-import json
-import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from ..errors import ConfigError
+from ..metrics import Metric, get_metric
 from ..models.base import Prediction
-from ..store import Record, RunInfo, Store
+from ..runner.kernel import RunPlan, RunResult, execute
+from ..store import Record, Store
+from ..task import Example, Task
+from .cascade import Cascade
 
-if TYPE_CHECKING:
-    from ..task import Example, Task
-    from .cascade import Cascade
+# Examples per cascade batch: the cheap tier answers a batch at once and the strong tier
+# gets that batch's escalations together, so its calls overlap; records checkpoint per batch.
+BATCH = 256
 
 
 @dataclass
-class CascadeRun:
-    run: RunInfo
-    records: list[Record]
-
-    @property
-    def summary(self) -> dict[str, Any]:
-        return self.run.summary
+class CascadeRun(RunResult):
+    """A stored cascade run."""
 
 
-def evaluate_cascade(task: "Task", cascade: "Cascade", *, split: str = "test", thresholds: Sequence[float] | None = None,
-                     limit: int | None = None, store: Store | None = None, metric: str | None = None) -> CascadeRun:
+class CascadePredictor:
+    """``cascade`` at fixed ``thresholds`` as a ``Predictor``."""
+
+    batch_size = BATCH
+    concurrency = 1  # one batch at a time; the strong tier runs a batch's escalations concurrently
+
+    def __init__(self, cascade: Cascade, thresholds: Sequence[float]):
+        self.cascade = cascade
+        self.thresholds = list(thresholds)
+        self.name = f"cascade:{cascade.name}"
+
+    async def aprepare(self, task: Task) -> None:
+        await self.cascade.afit(task)
+
+    async def apredict(self, examples: Sequence[Example]) -> list[Prediction]:
+        return await self.cascade.aanswer(list(examples), self.thresholds)
+
+    def describe(self) -> dict[str, Any]:
+        return {**self.cascade.describe(), "thresholds": self.thresholds}
+
+
+class KnownAnswers:
+    """Predictions already made (a cascade composed from observed tiers) as a ``Predictor``."""
+
+    batch_size = 4096
+    concurrency = 1
+
+    def __init__(self, name: str, examples: Sequence[Example], predictions: Sequence[Prediction]):
+        self.name = name
+        self._by_id = {e.id: p for e, p in zip(examples, predictions)}
+
+    async def aprepare(self, task: Task) -> None:
+        """The answers exist already."""
+
+    async def apredict(self, examples: Sequence[Example]) -> list[Prediction]:
+        return [self._by_id[e.id] for e in examples]
+
+    def describe(self) -> dict[str, Any]:
+        return {"kind": "known-answers", "name": self.name}
+
+
+def evaluate_cascade(task: Task, cascade: Cascade, *, split: str = "test", thresholds: Sequence[float] | None = None,
+                     limit: int | None = None, store: Store | None = None, metric: str | None = None,
+                     progress: bool = False) -> CascadeRun:
     """Run the cascade on ``split``: later tiers see (and are paid for) only escalated examples."""
-    from ..metrics import get_metric
-
-    examples = task.split(split)[: limit if limit else None]
-    if not examples:
-        raise ConfigError(f"task '{task.name}': the {split} split is empty; add data or change the split")
     scorer = get_metric(metric or task.spec.default_metric(), task.spec)
-    limits = list(thresholds) if thresholds is not None else cascade.thresholds
-    predictions = cascade.answer(task, examples, limits)
-    return store_cascade_run(task, cascade, split, limit, scorer, examples, predictions, limits, store or Store())
+    limits = cascade.limits(thresholds)
+    return _run(task, cascade, split, limit, scorer, limits, CascadePredictor(cascade, limits), store or Store(),
+                progress=progress)
 
 
-def store_cascade_run(task: "Task", cascade: "Cascade", split: str, limit: int | None, scorer,
-                      examples: list["Example"], predictions: list[Prediction], thresholds: Sequence[float] | None,
+def store_cascade_run(task: Task, cascade: Cascade, split: str, limit: int | None, scorer: Metric,
+                      examples: list[Example], predictions: list[Prediction], thresholds: Sequence[float] | None,
                       store: Store, extra: dict[str, Any] | None = None) -> CascadeRun:
-    from ..runner.summary import summarise
-
-    describe = {**cascade.describe(), "thresholds": list(thresholds or []), "rung": "cascade"}
-    key = hashlib.sha256(json.dumps({"task": task.fingerprint(), "cascade": describe, "split": split,
-                                     "limit": limit, "metric": scorer.name}, sort_keys=True,
-                                    default=str).encode()).hexdigest()
-    stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
-    run = RunInfo(
-        run_id=f"{stamp}-{hashlib.sha256(f'{key}{time.time_ns()}'.encode()).hexdigest()[:6]}", task=task.name,
-        task_fingerprint=task.fingerprint(), model=f"cascade:{cascade.name}", split=split, metric=scorer.name,
-        created_at=time.time(), task_spec=task.spec.model_dump(mode="json", by_alias=True), pipeline=describe,
-    )
-    records = [_record(run, e, p, scorer) for e, p in zip(examples, predictions)]
-    store.save_run(run, key)
-    store.put_records(records)
-    run.summary = summarise(records, scorer, task.spec.volume.calls_per_day)
-    answered = Counter(p.trace["cascade"]["tier"] for p in predictions)
-    n = len(predictions)
-    run.summary.update({
-        "thresholds": list(thresholds or []), "signal": cascade.signal.name,
-        "share_escalated": sum(p.trace["cascade"]["escalated"] for p in predictions) / n if n else None,
-        "tier_share": {t.name: answered.get(t.name, 0) / n if n else 0.0 for t in cascade.tiers},
-        **(extra or {}),
-    })
-    run.status = "finished"
-    store.save_run(run, key)
-    return CascadeRun(run=run, records=records)
+    """Store a cascade's answers made elsewhere (composed from observed tiers) as its run."""
+    answers = KnownAnswers(f"cascade:{cascade.name}", examples, predictions)
+    return _run(task, cascade, split, limit, scorer, list(thresholds or []), answers, store, extra=extra)
 
 
-def _record(run: RunInfo, example: "Example", p: Prediction, scorer) -> Record:
-    score = scorer.score(p.output, example.outputs) if p.output is not None else 0.0
-    return Record(
-        run_id=run.run_id, example_id=example.id, split=run.split, inputs=example.inputs,
-        expected=example.outputs, prediction=p.output, raw_text=p.raw_text, parse_status=p.parse_status,
-        parse_error=p.parse_error, score=float(score), input_tokens=p.usage.input_tokens,
-        output_tokens=p.usage.output_tokens, cost_usd=p.cost_usd, spent_usd=p.spent_usd, latency_ms=p.latency_ms,
-        calls=p.calls, cached_calls=p.cached_calls, error=p.error, confidence=p.confidence, trace=p.trace,
-    )
+def _run(task: Task, cascade: Cascade, split: str, limit: int | None, scorer: Metric, thresholds: list[float],
+         predictor: Any, store: Store, *, extra: dict[str, Any] | None = None, progress: bool = False) -> CascadeRun:
+    describe = {**cascade.describe(), "thresholds": thresholds, "rung": "cascade"}
+    plan = RunPlan.for_task(task, split, limit, scorer=scorer, model=f"cascade:{cascade.name}",
+                            label=f"{task.name} · cascade {cascade.name}", identity={"cascade": describe},
+                            pipeline=describe)
+
+    def finish(records: list[Record]) -> dict[str, Any]:
+        tiers = [r.trace["cascade"] for r in records]
+        answered = Counter(t["tier"] for t in tiers)
+        n = len(records)
+        return {"thresholds": thresholds, "signal": cascade.signal.name,
+                "share_escalated": sum(t["escalated"] for t in tiers) / n if n else None,
+                "tier_share": {t.name: answered.get(t.name, 0) / n if n else 0.0 for t in cascade.tiers},
+                **(extra or {})}
+
+    result = execute(plan, predictor, store=store, progress=progress, finish=finish)
+    return CascadeRun(run=result.run, records=result.records)

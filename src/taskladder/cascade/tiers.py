@@ -13,10 +13,12 @@ import asyncio
 from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, Any, Callable
 
-from ..models.base import BatchPredictor, Prediction
+from ..models.base import BatchPredictor, Prediction, Predictor
 from ..models.config import ModelConfig, resolve_model
 from ..pipeline import PipelineSpec
 from ..pipeline.spec import SamplingSpec
+
+BATCH = 256  # examples a tier answers per call when it stands alone as a Predictor
 
 if TYPE_CHECKING:
     from ..runner.budget import Budget
@@ -25,11 +27,18 @@ if TYPE_CHECKING:
 
 
 class Tier(ABC):
+    """One predictor in a cascade's line; a ``Predictor`` itself."""
+
     name: str = "tier"
     kind: str = "tier"
+    batch_size = BATCH
+    concurrency = 1
 
     def fit(self, task: "Task") -> None:  # noqa: B027 - optional hook: most tiers need no fitting
         """Get ready for ``task`` (fit a baseline, build a prompt's demo index)."""
+
+    async def aprepare(self, task: "Task") -> None:
+        self.fit(task)
 
     @abstractmethod
     async def apredict(self, examples: list["Example"]) -> list[Prediction]: ...
@@ -120,7 +129,7 @@ class PipelineTier(Tier):
         if not examples:
             return []
         caller = await self._ready()
-        gate = asyncio.Semaphore(max(caller._concurrency * 4, 64))
+        gate = asyncio.Semaphore(max(caller.concurrency * 4, 64))
 
         async def one(example: "Example") -> Prediction:
             async with gate:
@@ -152,13 +161,45 @@ class FunctionTier(Tier):
         return list(self._predict(examples)) if examples else []
 
 
-def as_tier(item: "Tier | BatchPredictor | str | PipelineSpec", *, models: dict[str, ModelConfig] | None = None,
+class PredictorTier(Tier):
+    """Any ``Predictor`` (a local model, a step graph, a plugin's predictor) as a tier."""
+
+    kind = "predictor"
+
+    def __init__(self, predictor: Predictor):
+        self.predictor = predictor
+        self.name = predictor.name
+
+    async def aprepare(self, task: "Task") -> None:
+        await self.predictor.aprepare(task)
+
+    async def apredict(self, examples: list["Example"]) -> list[Prediction]:
+        if not examples:
+            return []
+        size = max(1, self.predictor.batch_size)
+        batches = [examples[i : i + size] for i in range(0, len(examples), size)]
+        gate = asyncio.Semaphore(max(1, self.predictor.concurrency))
+
+        async def one(batch: list["Example"]) -> list[Prediction]:
+            async with gate:
+                return await self.predictor.apredict(batch)
+
+        return [p for answers in await asyncio.gather(*(one(b) for b in batches)) for p in answers]
+
+    def describe(self) -> dict[str, Any]:
+        return self.predictor.describe()
+
+
+def as_tier(item: "Tier | Predictor | str | PipelineSpec", *, models: dict[str, ModelConfig] | None = None,
             store: "Store | None" = None) -> Tier:
-    """A tier from a tier, a baseline predictor, a baseline name, a model name or a pipeline spec."""
+    """A tier from a tier, a baseline predictor, any ``Predictor``, a baseline name, a model name or a
+    pipeline spec."""
     if isinstance(item, Tier):
         return item
     if isinstance(item, BatchPredictor):
         return BaselineTier(item)
+    if isinstance(item, Predictor):
+        return PredictorTier(item)
     return make_tier(item, models=models, store=store)
 
 

@@ -23,14 +23,13 @@ def arena_command(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Judge every pair of runs on their shared examples (both orders) and rank the pipelines."""
-    import asyncio
     import json
 
+    from ..arena import judge_runs
     from ..errors import TaskladderError
     from ..models.config import load_models, resolve_model
     from ..rank import LLMJudgePrompt
-    from ..rank.arena import arena_rows, player_names, run_arena
-    from ..rank.llm_judge import LLMJudge
+    from ..rank.arena import arena_rows
     from ..runner.calls import ModelCaller
     from ..runner.preflight import check_access
     from ..store import Store
@@ -50,16 +49,17 @@ def arena_command(
     cfg = resolve_model(judge, load_models(models_file))
     check_access(cfg)
     caller = ModelCaller(cfg, store)
-    llm_judge = LLMJudge(caller, prompt)
     pairs = [(r, store.get_records(r.run_id)) for r in runs]
-    board, comparisons = asyncio.run(run_arena(pairs, llm_judge, limit=limit, rubric=rubric))
+    # A stored run through the run kernel: killed and rerun, it resumes and repays no judge call.
+    arena = judge_runs(pairs, caller, prompt, store=store, limit=limit, rubric=rubric, progress=not as_json)
+    board, comparisons = arena.board, arena.comparisons
     if judgments_out:
         judgments_out.write_text("".join(json.dumps(c.model_dump(exclude_none=True)) + "\n" for c in comparisons),
                                  encoding="utf-8")
     payload = {**board.to_json(), "judge": cfg.name, "judge_calls": caller.stats.calls,
                "judge_cached_calls": caller.stats.cached_calls, "judge_cost_usd": caller.stats.spent_usd,
-               "unparsed_verdicts": llm_judge.unparsed, "judge_errors": llm_judge.errors,
-               "players": dict(zip(player_names(runs), (r.run_id for r in runs)))}
+               "unparsed_verdicts": arena.unparsed_verdicts, "judge_errors": arena.judge_errors,
+               "players": arena.run.pipeline["players"], "run_id": arena.run.run_id}
     if dpo_out:
         from ..finetune import export_dpo
         from ..rank.arena import preference_pairs

@@ -38,8 +38,10 @@ def report_command(
 
 
 def latest_runs(store, task: str | None):
-    """The newest finished run per (model, pipeline, split) of one task."""
-    runs = [r for r in store.list_runs(task, limit=500) if r.status == "finished"]
+    """The newest finished run per (model, pipeline, split) of one task (arena runs hold
+    judgments of other runs, not answers, so they are not on the leaderboard)."""
+    runs = [r for r in store.list_runs(task, limit=500)
+            if r.status == "finished" and r.pipeline.get("kind") != "arena"]
     if not runs:
         return []
     task = task or runs[0].task

@@ -1,17 +1,21 @@
-"""The one predictor interface that LLM pipelines and offline baselines share.
+"""The one predictor interface: everything that answers examples.
 
-Two shapes, because they run differently:
-- ``BatchPredictor``: fitted on the train split, then answers a list of examples at once
-  (offline baselines; vectorised, no network, no cost).
-- ``CallPredictor``: answers one example per awaitable call through the runner (LLMs),
-  which adds concurrency, retries, rate limits, caching and cost.
-Both produce ``Prediction`` objects, so both land on the same leaderboard.
+``Predictor`` is what the run kernel (``runner.kernel``) drives: hosted and local LLM
+pipelines, offline baselines, cascades and step graphs all implement it, so a cascade
+tier or a step can hold any of them and every run is resumed, cached, budgeted and
+recorded the same way. Two knobs tell the kernel how to feed it:
+- ``batch_size``: examples per ``apredict`` call (1 for an LLM pipeline, which answers one
+  example per call through the runner; hundreds for a vectorised baseline);
+- ``concurrency``: ``apredict`` calls in flight at once (many for network-bound LLMs, 1 for
+  CPU-bound baselines).
+All produce ``Prediction`` objects, so all land on the same leaderboard.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel, Field
 
@@ -54,13 +58,41 @@ class Prediction(BaseModel):
         return "failed" if self.output is None else "ok"
 
 
+@runtime_checkable
+class Predictor(Protocol):
+    """Answers examples; the run kernel prepares it once, then feeds it batches."""
+
+    name: str
+    batch_size: int
+    concurrency: int
+
+    async def aprepare(self, task: "Task") -> None:
+        """Get ready for ``task``: fit on train, build demo indexes, bootstrap rationales."""
+
+    async def apredict(self, examples: Sequence["Example"]) -> list[Prediction]:
+        """One ``Prediction`` per example, in order."""
+        ...
+
+    def describe(self) -> dict[str, Any]:
+        """Plain data naming what this predictor is (stored with its runs)."""
+        ...
+
+
 class BatchPredictor(ABC):
-    """An offline predictor: fit on train, predict many at once."""
+    """An offline predictor: fit on train, predict many at once (a ``Predictor``)."""
 
     kind = "baseline"
+    batch_size = 4096  # large enough to vectorise (Banking77's whole test split is one batch), small enough to checkpoint
+    concurrency = 1  # CPU-bound: batches one after another
 
     def __init__(self, name: str):
         self.name = name
+
+    async def aprepare(self, task: "Task") -> None:
+        self.fit(task)
+
+    async def apredict(self, examples: Sequence["Example"]) -> list[Prediction]:
+        return self.predict(list(examples)) if examples else []
 
     @abstractmethod
     def fit(self, task: "Task") -> None: ...

@@ -88,6 +88,11 @@ class ModelCaller:
         self.budget = budget
 
     @property
+    def concurrency(self) -> int:
+        """Provider calls this caller lets run at once."""
+        return self._concurrency
+
+    @property
     def client(self):
         if self._client is None:
             from ..models.llm import make_client

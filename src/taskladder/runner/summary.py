@@ -3,23 +3,23 @@
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
 
-from ..store.records import Record
+from ..metrics import Metric, bootstrap_ci, bootstrap_mean_ci
+from ..store.records import Record, RunSummary
 
 
-def summarise(records: list[Record], metric, calls_per_day: float, *, seed: int = 0) -> dict[str, Any]:
-    from ..metrics import bootstrap_ci, bootstrap_mean_ci
-
+def summarise(records: list[Record], metric: Metric | None, calls_per_day: float, *, seed: int = 0) -> RunSummary:
+    """Score with a 95% interval, cost, latency and usage of ``records``; ``metric=None``
+    (records without scores, e.g. judgments) leaves the score empty."""
     n = len(records)
-    if n and metric.decomposable and all(r.score is not None for r in records):
+    if n and metric is not None and metric.decomposable and all(r.score is not None for r in records):
         # Mean-type metrics: the per-example scores on the records are all we need.
         scores = np.array([r.score for r in records], dtype=float)
         score = float(scores.mean())
         ci_low, ci_high = bootstrap_mean_ci(scores, seed=seed)
-    elif n:
+    elif n and metric is not None:
         predicted = [r.prediction for r in records]
         expected = [r.expected for r in records]
         score = float(metric.aggregate(predicted, expected))
@@ -32,9 +32,9 @@ def summarise(records: list[Record], metric, calls_per_day: float, *, seed: int 
     per_call = None if cost is None or n == 0 else cost / n
     latencies = np.array([r.latency_ms for r in records], dtype=float) if n else np.array([0.0])
     spent = sum(r.spent_usd for r in records)
-    return {
+    return RunSummary(**{
         "n": n,
-        "metric": metric.name,
+        "metric": metric.name if metric is not None else "",
         "score": _num(score),
         "ci_low": _num(ci_low),
         "ci_high": _num(ci_high),
@@ -55,7 +55,7 @@ def summarise(records: list[Record], metric, calls_per_day: float, *, seed: int 
         # RAG rungs on rows that name their gold sources/passages: recall@k of the retrieval.
         "retrieval_recall_at_k": _mean([r.trace["retrieval_recall"] for r in records if "retrieval_recall" in r.trace]),
         "projected_monthly_usd": None if per_call is None else per_call * calls_per_day * 30,
-    }
+    })
 
 
 def _mean(values: list[float]) -> float | None:

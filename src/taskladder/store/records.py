@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class Record(BaseModel):
@@ -34,6 +34,64 @@ class Record(BaseModel):
     trace: dict[str, Any] = Field(default_factory=dict)
 
 
+class RunSummary(BaseModel):
+    """What a finished run measured, derived from its records alone (``runner.summary``).
+
+    Every command's run carries this one model; command-specific parts (a steps run's
+    per-step report, a cascade's tier shares) are optional typed fields, absent elsewhere.
+    Extra keys are kept, so a store written by a newer version still reads.
+    """
+
+    model_config = ConfigDict(extra="allow")
+
+    n: int = 0
+    metric: str = ""
+    score: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    parse_failures: int = 0
+    errors: int = 0
+    cost_usd: float | None = None  # None: some call's price is unknown
+    cost_usd_spent: float = 0.0  # paid by this run (0 for cached calls)
+    cost_per_1k_calls: float | None = None
+    latency_p50_ms: float = 0.0
+    latency_p95_ms: float = 0.0
+    calls: int = 0
+    cached_calls: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    calls_per_day: float = 0.0
+    shots_used_mean: float = 0.0  # k-shot rungs: demos the prompts really carried
+    retrieval_recall_at_k: float | None = None  # RAG rungs on rows that name their gold sources
+    projected_monthly_usd: float | None = None
+    retries: int = 0
+    resumed_records: int = 0  # records this run found already stored (a resumed run)
+    # steps runs
+    steps: dict[str, dict[str, Any]] | None = None
+    attribution: dict[str, Any] | None = None
+    # cascade runs
+    thresholds: list[float] | None = None
+    signal: str | None = None
+    share_escalated: float | None = None
+    tier_share: dict[str, float] | None = None
+    # arena runs
+    judgments: int | None = None
+
+    # Mapping-style reads, so code written against the old summary dict keeps working.
+    def __getitem__(self, key: str) -> Any:
+        try:
+            return getattr(self, key)
+        except AttributeError:
+            raise KeyError(key) from None
+
+    def get(self, key: str, default: Any = None) -> Any:
+        value = getattr(self, key, None)
+        return default if value is None else value
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and getattr(self, key, None) is not None
+
+
 class RunInfo(BaseModel):
     """A run: which task, predictor/pipeline and split; its summary once finished."""
 
@@ -47,4 +105,4 @@ class RunInfo(BaseModel):
     task_spec: dict[str, Any] = Field(default_factory=dict)  # to re-score and compare from the store alone
     status: str = "running"  # running | finished | interrupted
     created_at: float = 0.0
-    summary: dict[str, Any] = Field(default_factory=dict)
+    summary: RunSummary = Field(default_factory=RunSummary)

@@ -1,0 +1,203 @@
+"""The run kernel: one lifecycle for every stored run.
+
+eval, steps, cascade, arena and each rung of a climb describe *what* a run is (a
+``RunPlan``) and hand the kernel a ``Predictor``; the kernel does the rest the same way
+for all of them:
+
+- **resume**: a run is keyed by its plan; an unfinished run with that key is picked up
+  again and only examples without a stored record are predicted;
+- **records**: each answer becomes a ``Record`` (scored here), written in batches — they are
+  a view of calls already in the cache, so a kill loses none of what was paid for;
+- **status**: ``running`` while it runs, ``interrupted`` when anything stops it (an
+  exception, Ctrl-C), ``finished`` with a typed ``RunSummary`` at the end;
+- **progress**: a bar with done/total, ETA, spend, cache hits and errors.
+
+Cache, budget, retries and rate limits live one layer down, in the predictor's
+``ModelCaller``: every call is persisted before it counts, so a rerun never pays twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import ConfigError
+from ..metrics import Metric
+from ..models.base import Prediction, Predictor
+from ..store import Record, RunInfo, RunSummary, Store
+from ..task import Example, Task
+from .calls import RunStats
+from .progress import progress_bar, status_line
+from .summary import summarise
+
+FLUSH_EVERY = 500  # records per write
+FLUSH_SECONDS = 2.0  # ...or this often, so a slow run checkpoints too
+
+
+@dataclass
+class RunPlan:
+    """What a run is: the examples it answers and everything that makes it distinct.
+
+    ``identity`` holds what besides the task, split and metric tells two runs apart (the
+    pipeline, the models' identities, a limit); its hash is the run key that resume uses.
+    """
+
+    task: Task
+    split: str
+    examples: list[Example]
+    identity: dict[str, Any]
+    model: str  # the name a run is listed under
+    pipeline: dict[str, Any]  # plain data describing the predictor (stored with the run)
+    scorer: Metric | None  # None: the records carry no score (an arena's judgments)
+    label: str = ""  # progress bar text
+    fingerprint: str | None = None  # the task's content hash, when ``task`` is a view of another
+
+    @classmethod
+    def for_task(cls, task: Task, split: str, limit: int | None, **kwargs: Any) -> "RunPlan":
+        """A plan over ``task``'s ``split`` (its first ``limit`` examples); an empty split is an error."""
+        examples = task.split(split)[: limit if limit else None]
+        if not examples:
+            raise ConfigError(f"task '{task.name}': the {split} split is empty; add data or change the split")
+        identity = {"limit": limit, **kwargs.pop("identity", {})}
+        return cls(task=task, split=split, examples=examples, identity=identity, **kwargs)
+
+    @property
+    def task_fingerprint(self) -> str:
+        return self.fingerprint or self.task.fingerprint()
+
+    @property
+    def key(self) -> str:
+        payload = {"task": self.task_fingerprint, "split": self.split,
+                   "metric": self.scorer.name if self.scorer else None, **self.identity}
+        return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+    def new_run(self) -> RunInfo:
+        return RunInfo(
+            run_id=new_run_id(self.key), task=self.task.name, task_fingerprint=self.task_fingerprint,
+            model=self.model, split=self.split, metric=self.scorer.name if self.scorer else "",
+            created_at=time.time(), task_spec=self.task.spec.model_dump(mode="json", by_alias=True),
+            pipeline=self.pipeline,
+        )
+
+
+@dataclass
+class RunResult:
+    """A stored run and its records, in example order."""
+
+    run: RunInfo
+    records: list[Record]
+
+    @property
+    def summary(self) -> RunSummary:
+        return self.run.summary
+
+
+Finisher = Callable[[list[Record]], dict[str, Any]]
+
+
+def execute(plan: RunPlan, predictor: Predictor, *, store: Store, stats: RunStats | None = None,
+            progress: bool = True, finish: Finisher | None = None) -> RunResult:
+    """Run ``predictor`` over ``plan`` to a finished, stored run (resuming an unfinished one).
+
+    ``finish`` adds command-specific fields to the summary from the run's records.
+    """
+    return asyncio.run(aexecute(plan, predictor, store=store, stats=stats, progress=progress, finish=finish))
+
+
+async def aexecute(plan: RunPlan, predictor: Predictor, *, store: Store, stats: RunStats | None = None,
+                   progress: bool = True, finish: Finisher | None = None) -> RunResult:
+    stats = stats or RunStats()
+    key = plan.key
+    run = store.find_unfinished_run(key) or plan.new_run()
+    run.status = "running"
+    store.save_run(run, key)
+    done = store.record_ids(run.run_id)
+    todo = [e for e in plan.examples if e.id not in done]
+    try:
+        fresh = await _predict_all(plan, predictor, run, todo, store, stats, progress)
+    except BaseException:
+        run.status = "interrupted"
+        store.save_run(run, key)
+        raise
+    by_id = {r.example_id: r for r in (store.get_records(run.run_id) if done else [])}
+    by_id.update((r.example_id, r) for r in fresh)
+    records = [by_id[e.id] for e in plan.examples if e.id in by_id]
+    summary = summarise(records, plan.scorer, plan.task.spec.volume.calls_per_day)
+    extra = {"retries": stats.retries, "resumed_records": len(done), **(finish(records) if finish else {})}
+    run.summary = RunSummary.model_validate({**summary.model_dump(exclude_unset=True), **extra})
+    run.status = "finished"
+    store.save_run(run, key)
+    return RunResult(run=run, records=records)
+
+
+async def _predict_all(plan: RunPlan, predictor: Predictor, run: RunInfo, todo: list[Example], store: Store,
+                       stats: RunStats, progress: bool) -> list[Record]:
+    if not todo:
+        return []
+    with status_line(f"{plan.label or plan.model}: preparing to answer {len(todo)} examples", enabled=progress):
+        await predictor.aprepare(plan.task)
+    batches = iter(_chunks(todo, max(1, predictor.batch_size)))
+    pending: list[Record] = []
+    finished: list[Record] = []
+    last_flush = time.monotonic()
+
+    def flush() -> None:
+        nonlocal last_flush
+        store.put_records(pending[:])
+        pending.clear()
+        last_flush = time.monotonic()
+
+    async def worker() -> None:
+        # A fixed pool of workers pulling from one iterator keeps the predictor busy without a
+        # task (and a wake-up) per example; a million-row run holds one batch per worker.
+        for batch in batches:
+            predictions = await predictor.apredict(batch)
+            if len(predictions) != len(batch):
+                raise RuntimeError(f"{predictor.name} answered {len(predictions)} of {len(batch)} examples")
+            for example, prediction in zip(batch, predictions):
+                record = record_of(run, example, prediction, plan.scorer)
+                pending.append(record)
+                finished.append(record)
+            bar.advance(len(batch))
+            # Records are only a view of cached calls, so batching their writes is safe.
+            if len(pending) >= FLUSH_EVERY or time.monotonic() - last_flush > FLUSH_SECONDS:
+                flush()
+
+    workers = max(1, min(predictor.concurrency, -(-len(todo) // max(1, predictor.batch_size))))
+    with progress_bar(plan.label or plan.model, len(todo), stats, enabled=progress) as bar:
+        try:
+            await asyncio.gather(*(worker() for _ in range(workers)))
+        finally:
+            flush()
+    return finished
+
+
+def record_of(run: RunInfo, example: Example, p: Prediction, scorer: Metric | None) -> Record:
+    """The stored form of one answer, scored against the example's expected outputs."""
+    if scorer is None:
+        score = None
+    else:
+        score = float(scorer.score(p.output, example.outputs)) if p.output is not None else 0.0
+    return Record(
+        run_id=run.run_id, example_id=example.id, split=run.split, inputs=example.inputs,
+        expected=example.outputs, prediction=p.output, raw_text=p.raw_text, parse_status=p.parse_status,
+        parse_error=p.parse_error, score=score, input_tokens=p.usage.input_tokens,
+        output_tokens=p.usage.output_tokens, cost_usd=p.cost_usd, spent_usd=p.spent_usd,
+        latency_ms=p.latency_ms, calls=p.calls, cached_calls=p.cached_calls, error=p.error,
+        confidence=p.confidence, trace=p.trace,
+    )
+
+
+def new_run_id(run_key: str) -> str:
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
+    salt = hashlib.sha256(f"{run_key}{time.time_ns()}".encode()).hexdigest()[:6]
+    return f"{stamp}-{salt}"
+
+
+def _chunks(items: Sequence[Example], size: int) -> list[list[Example]]:
+    return [list(items[i : i + size]) for i in range(0, len(items), size)]
