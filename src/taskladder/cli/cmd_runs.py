@@ -89,35 +89,20 @@ def compare_command(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Paired test of two runs on their shared examples: difference (B − A), interval, p-value."""
-    from ..errors import TaskladderError
-    from ..metrics import compare_auto, get_metric, paired_compare
+    from ..runner.compare import compare_records
     from ..store import Store
-    from ..task.spec import TaskSpec
 
     store = Store()
     a, b = get_run_or_fail(store, run_a), get_run_or_fail(store, run_b)
-    if a.task != b.task:
-        raise TaskladderError(f"runs belong to different tasks ('{a.task}' vs '{b.task}'); compare runs of one task")
-    ra = {r.example_id: r for r in store.get_records(a.run_id)}
-    rb = {r.example_id: r for r in store.get_records(b.run_id)}
-    shared = [k for k in ra if k in rb]
-    if not shared:
-        raise TaskladderError("the two runs share no examples; evaluate both on the same split")
-    metric_name = a.summary.get("metric") or a.metric
-    if not a.task_spec:
-        raise TaskladderError(f"run {a.run_id} has no stored task spec; rerun it with this version")
-    spec = TaskSpec.model_validate(a.task_spec)
-    metric = get_metric(metric_name, spec)
-    pa, pb = [ra[k].prediction for k in shared], [rb[k].prediction for k in shared]
-    exp = [ra[k].expected for k in shared]
-    result = compare_auto(metric, pa, pb, exp) if method == "auto" else paired_compare(metric, pa, pb, exp, method=method)
-    out = {"run_a": a.run_id, "run_b": b.run_id, "model_a": a.model, "model_b": b.model, "metric": metric.name,
+    result = compare_records(a, store.get_records(a.run_id), b, store.get_records(b.run_id), method=method)
+    out = {"run_a": a.run_id, "run_b": b.run_id, "model_a": a.model, "model_b": b.model,
+           "metric": a.summary.metric or a.metric,
            **result.model_dump()}
     if as_json:
         print_json(out)
         return
     verdict = "significant" if result.p_value < 0.05 else "not significant"
-    typer.echo(f"{metric.name} on {result.n} shared examples: A={result.score_a:.4f} ({a.model}) "
+    typer.echo(f"{out['metric']} on {result.n} shared examples: A={result.score_a:.4f} ({a.model}) "
                f"B={result.score_b:.4f} ({b.model})")
     typer.echo(f"B − A = {result.diff:+.4f}  95% CI [{result.ci_low:+.4f}, {result.ci_high:+.4f}]  "
                f"p = {result.p_value:.4g} ({result.method}; {verdict} at 0.05)")

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..baselines import make_baseline
+from ..errors import ConfigError
 from ..metrics import get_metric
 from ..models.base import Predictor
 from ..models.config import ModelConfig, resolve_model
@@ -29,7 +30,7 @@ EvalResult = RunResult
 
 def evaluate(
     task: Task,
-    pipeline: PipelineSpec | str,
+    pipeline: PipelineSpec | str | Predictor,
     *,
     split: str = "dev",
     limit: int | None = None,
@@ -43,12 +44,16 @@ def evaluate(
 ) -> EvalResult:
     """Run ``pipeline`` over ``task``'s ``split`` and return its run and records.
 
+    ``pipeline`` is a model or baseline name, a ``PipelineSpec``, or any ``Predictor`` (your
+    own object with ``aprepare``/``apredict``; its ``describe()`` keys the run for resume).
     ``budget`` is a hard cap shared across runs: no provider call starts unless its
     worst-case cost still fits (see ``runner.budget``).
     """
-    spec = PipelineSpec(model=pipeline) if isinstance(pipeline, str) else pipeline
     store = store or Store()
     scorer = get_metric(metric or task.spec.default_metric(), task.spec)
+    if not isinstance(pipeline, (str, PipelineSpec)):
+        return _evaluate_predictor(task, pipeline, split, limit, store, scorer, progress)
+    spec = PipelineSpec(model=pipeline) if isinstance(pipeline, str) else pipeline
     cfg = None if spec.is_baseline else resolve_model(spec.model, models or {})
     stats = RunStats()
     plan = RunPlan.for_task(
@@ -64,6 +69,17 @@ def evaluate(
         caller = ModelCaller(cfg, store, stats, client=client, concurrency=concurrency, budget=budget)
         predictor = PipelinePredictor(LLMPipeline(spec, task, models), caller, check=client is None)
     return execute(plan, predictor, store=store, stats=stats, progress=progress)
+
+
+def _evaluate_predictor(task: Task, predictor: Predictor, split: str, limit: int | None, store: Store, scorer,
+                        progress: bool) -> EvalResult:
+    if not isinstance(predictor, Predictor):
+        raise ConfigError(f"evaluate() takes a model name, a PipelineSpec or a Predictor, not {type(predictor).__name__}")
+    described = predictor.describe()
+    plan = RunPlan.for_task(task, split, limit, scorer=scorer, model=predictor.name,
+                            label=f"{task.name} · {predictor.name}", identity={"predictor": described},
+                            pipeline={**described, "kind": described.get("kind", "predictor")})
+    return execute(plan, predictor, store=store, progress=progress)
 
 
 def _default_rung(spec: PipelineSpec) -> str | None:
