@@ -154,26 +154,6 @@ async def run_example(graph: StepGraph, runners: dict[str, Any], example: Exampl
     return outcomes
 
 
-async def run_example(graph: StepGraph, runners: dict[str, Any], example: Example) -> dict[str, StepOutcome]:
-    """Every step's outcome for one example, in graph order."""
-    values: dict[Ref, Any] = {Ref(TASK, k): v for k, v in example.inputs.items()}
-    outcomes: dict[str, StepOutcome] = {}
-
-    async def step(name: str) -> StepOutcome:
-        failed = [p for p in sorted(graph.parents[name]) if not outcomes[p].ok]
-        if failed:
-            return StepOutcome(error=f"skipped: step '{failed[0]}' failed")
-        inputs = {local: values[ref] for local, ref in graph.inputs[name].items()}
-        return await runners[name].run(example.id, inputs)
-
-    for level in graph.levels:
-        for name, outcome in zip(level, await asyncio.gather(*(step(n) for n in level))):
-            outcomes[name] = outcome
-            if outcome.ok:
-                values.update((Ref(name, k), v) for k, v in (outcome.output or {}).items())
-    return outcomes
-
-
 def prediction_of(graph: StepGraph, outcomes: dict[str, StepOutcome]) -> Prediction:
     """The example's answer: the final fields when every producing step succeeded, else the
     first failing step's error (a failed call) or parse failure; every step's detail in the trace."""
