@@ -26,3 +26,11 @@ def test_the_readme_python_example_runs(tmp_path, monkeypatch, capsys):
     assert diff.n == lr.summary.n and diff.diff > 0  # B (tf-idf) − A (the rule): better
     printed = capsys.readouterr().out
     assert f"{lr.summary.score}" in printed and "tfidf-lr − rule" in printed
+
+
+def test_the_public_names_are_exactly_the_lazy_table():
+    import taskladder
+
+    assert set(taskladder.__all__) == {"__version__", "TaskladderError", *taskladder._PUBLIC}
+    for name in taskladder._PUBLIC:
+        assert getattr(taskladder, name) is not None

@@ -38,7 +38,10 @@ _PUBLIC = {
     "RunSummary": ("taskladder.store", "RunSummary"),
 }
 
-__all__ = ["__version__", "TaskladderError", *_PUBLIC]
+__all__ = [
+    "__version__", "TaskladderError", "load_task", "load_models", "evaluate", "compare", "climb", "PipelineSpec",
+    "Predictor", "Prediction", "Store", "RunResult", "RunSummary",
+]
 
 if TYPE_CHECKING:
     from .ladder import climb

@@ -39,33 +39,34 @@ class RunSummary(BaseModel):
 
     Every command's run carries this one model; command-specific parts (a steps run's
     per-step report, a cascade's tier shares) are optional typed fields, absent elsewhere.
-    Extra keys are kept, so a store written by a newer version still reads.
+    Every field may be None (not measured), and extra keys are kept, so summaries written by
+    older and newer versions both still read.
     """
 
     model_config = ConfigDict(extra="allow")
 
-    n: int = 0
-    metric: str = ""
+    n: int | None = 0
+    metric: str | None = ""
     score: float | None = None
     ci_low: float | None = None
     ci_high: float | None = None
-    parse_failures: int = 0
-    errors: int = 0
+    parse_failures: int | None = 0
+    errors: int | None = 0
     cost_usd: float | None = None  # None: some call's price is unknown
-    cost_usd_spent: float = 0.0  # paid by this run (0 for cached calls)
+    cost_usd_spent: float | None = 0.0  # paid by this run (0 for cached calls)
     cost_per_1k_calls: float | None = None
-    latency_p50_ms: float = 0.0
-    latency_p95_ms: float = 0.0
-    calls: int = 0
-    cached_calls: int = 0
-    input_tokens: int = 0
-    output_tokens: int = 0
-    calls_per_day: float = 0.0
-    shots_used_mean: float = 0.0  # k-shot rungs: demos the prompts really carried
+    latency_p50_ms: float | None = 0.0
+    latency_p95_ms: float | None = 0.0
+    calls: int | None = 0
+    cached_calls: int | None = 0
+    input_tokens: int | None = 0
+    output_tokens: int | None = 0
+    calls_per_day: float | None = 0.0
+    shots_used_mean: float | None = 0.0  # k-shot rungs: demos the prompts really carried
     retrieval_recall_at_k: float | None = None  # RAG rungs on rows that name their gold sources
     projected_monthly_usd: float | None = None
-    retries: int = 0
-    resumed_records: int = 0  # records this run found already stored (a resumed run)
+    retries: int | None = 0
+    resumed_records: int | None = 0  # records this run found already stored (a resumed run)
     # steps runs
     steps: dict[str, dict[str, Any]] | None = None
     attribution: dict[str, Any] | None = None
