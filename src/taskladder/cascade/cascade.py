@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError
-from ..models.base import Prediction, Usage
+from ..models.base import Prediction, Usage, total_cost
 from .curve import CascadeObservations
 from .signals import ProbabilitySignal, Signal
 from .tiers import as_tier
@@ -158,7 +158,7 @@ class Cascade:
         }}
         return Prediction(
             output=last.output, raw_text=last.raw_text, parse_error=last.parse_error, error=last.error,
-            usage=usage, cost_usd=None if any(c is None for c in costs) else float(sum(costs)),
+            usage=usage, cost_usd=total_cost(costs),
             spent_usd=float(sum(p.spent_usd for _, p in ran)),
             latency_ms=float(sum(p.latency_ms for _, p in ran)),  # tiers run one after another
             cached=all(p.cached for _, p in ran), calls=sum(p.calls for _, p in ran),

@@ -21,6 +21,7 @@ from ..pipeline.spec import SamplingSpec
 BATCH = 256  # examples a tier answers per call when it stands alone as a Predictor
 
 if TYPE_CHECKING:
+    from ..pipeline.llm import LLMPipeline
     from ..runner.budget import Budget
     from ..store import Store
     from ..task import Example, Task
@@ -89,7 +90,7 @@ class PipelineTier(Tier):
         self._budget = budget
         self._client = client
         self._task: Task | None = None
-        self._pipeline = None
+        self._pipeline: "LLMPipeline | None" = None
         self._caller = None
         self._loop = None
         self._prepared = False
@@ -124,7 +125,8 @@ class PipelineTier(Tier):
         return self._caller
 
     async def apredict(self, examples: list["Example"]) -> list[Prediction]:
-        if self._pipeline is None:
+        pipeline = self._pipeline
+        if pipeline is None:
             raise RuntimeError(f"tier {self.name}: call fit(task) first")
         if not examples:
             return []
@@ -133,7 +135,7 @@ class PipelineTier(Tier):
 
         async def one(example: "Example") -> Prediction:
             async with gate:
-                return await self._pipeline.apredict(example, caller)
+                return await pipeline.apredict(example, caller)
 
         return list(await asyncio.gather(*(one(e) for e in examples)))
 

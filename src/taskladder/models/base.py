@@ -14,7 +14,7 @@ All produce ``Prediction`` objects, so all land on the same leaderboard.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel, Field
@@ -32,6 +32,16 @@ class Usage(BaseModel):
             input_tokens=self.input_tokens + other.input_tokens,
             output_tokens=self.output_tokens + other.output_tokens,
         )
+
+
+def total_cost(costs: Iterable[float | None]) -> float | None:
+    """The sum of some costs, or None when any is unknown (an unknown price is never $0)."""
+    total = 0.0
+    for cost in costs:
+        if cost is None:
+            return None
+        total += cost
+    return total
 
 
 class Prediction(BaseModel):

@@ -161,7 +161,7 @@ class ModelCaller:
                 if self.budget is not None:
                     self.budget.settle(reserved, reserved)
                 self.stats.errors += 1
-                return CallOutcome(error=redact_secrets(str(exc), [self._key_value()]))
+                return CallOutcome(error=redact_secrets(str(exc), [k for k in [self._key_value()] if k]))
         cost = call_cost(self.price, result.input_tokens, result.output_tokens)
         if self.budget is not None:
             self.budget.settle(reserved, cost or 0.0)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from ..errors import TaskladderError
 from ..metrics import CompareResult, compare_auto, get_metric, paired_compare
 from ..store import Record, RunInfo
@@ -9,14 +11,14 @@ from ..task.spec import TaskSpec
 from .kernel import RunResult
 
 
-def compare_runs(a: RunResult, b: RunResult, *, method: str = "auto") -> CompareResult:
+def compare_runs(a: RunResult, b: RunResult, *, method: Literal["auto", "bootstrap", "mcnemar"] = "auto") -> CompareResult:
     """B − A on the shared examples, with a 95% interval and p-value (``auto``: McNemar for
     0/1 scores, a paired bootstrap otherwise; or ``bootstrap`` / ``mcnemar``)."""
     return compare_records(a.run, a.records, b.run, b.records, method=method)
 
 
 def compare_records(a: RunInfo, records_a: list[Record], b: RunInfo, records_b: list[Record], *,
-                    method: str = "auto") -> CompareResult:
+                    method: Literal["auto", "bootstrap", "mcnemar"] = "auto") -> CompareResult:
     if a.task != b.task:
         raise TaskladderError(f"runs belong to different tasks ('{a.task}' vs '{b.task}'); compare runs of one task")
     ra = {r.example_id: r for r in records_a}

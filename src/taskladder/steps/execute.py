@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..metrics import get_metric
-from ..models.base import Prediction, Usage
+from ..models.base import Prediction, Usage, total_cost
 from ..models.config import ModelConfig, resolve_model
 from ..runner.budget import Budget
 from ..runner.calls import ModelCaller, RunStats
@@ -71,7 +71,7 @@ def run_steps(
     graph = build_graph(steps_spec, task.spec)
     store = store or Store()
     scorer = get_metric(metric or task.spec.default_metric(), task.spec)
-    configs = {s.name: resolve_model(s.model, models or {}) for s in steps_spec.steps if s.kind == "llm"}
+    configs = {s.name: resolve_model(s.model, models or {}) for s in steps_spec.steps if s.kind == "llm" and s.model}
     plan = RunPlan.for_task(
         task, split, limit, scorer=scorer, model=f"steps:{steps_spec.label()}",
         label=f"{task.name} · steps {steps_spec.label()}",
@@ -176,7 +176,7 @@ def prediction_of(graph: StepGraph, outcomes: dict[str, StepOutcome]) -> Predict
         output=prediction, raw_text=outcomes[first.step].raw_text, parse_error=parse_error, error=error,
         usage=Usage(input_tokens=sum(o.input_tokens for o in ordered),
                     output_tokens=sum(o.output_tokens for o in ordered)),
-        cost_usd=None if any(c is None for c in costs) else float(sum(costs)),
+        cost_usd=total_cost(costs),
         spent_usd=sum(o.spent_usd for o in ordered), latency_ms=_critical_path(graph, outcomes),
         calls=sum(o.calls for o in ordered), cached_calls=sum(o.cached_calls for o in ordered),
         confidence=outcomes[first.step].confidence,

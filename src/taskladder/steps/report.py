@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from ..models.base import total_cost
 from ..store import Record
 from ..task import Example, Task, TaskSpec
 from .gold import gold_output
@@ -58,7 +59,7 @@ def step_report(task: Task, graph: StepGraph, examples: list[Example], records: 
             flags.append(output is None or any(s < 1.0 - 1e-9 for s in scores.values()))
         wrong[name] = flags
         costs = [o.get("cost_usd", 0.0) for o in ran]
-        cost = None if any(c is None for c in costs) else float(sum(costs))
+        cost = total_cost(costs)
         latencies = np.array([o.get("latency_ms", 0.0) for o in ran] or [0.0], dtype=float)
         entry: dict[str, Any] = {
             "kind": step.kind,
