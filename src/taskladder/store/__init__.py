@@ -1,6 +1,7 @@
-"""The SQLite store: call cache, runs and per-example records."""
+"""The SQLite store: call cache, runs and per-example records, under a versioned schema."""
 
 from .db import CachedCall, Store
+from .migrations import SCHEMA_VERSION
 from .records import Record, RunInfo
 
-__all__ = ["Store", "CachedCall", "Record", "RunInfo"]
+__all__ = ["Store", "CachedCall", "Record", "RunInfo", "SCHEMA_VERSION"]
