@@ -17,6 +17,7 @@ import json
 import sqlite3
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
@@ -68,6 +69,18 @@ class Store:
         """The schema version recorded in the file (``PRAGMA user_version``)."""
         with self._lock:
             return int(self._db.execute("PRAGMA user_version").fetchone()[0])
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """A batch is all or nothing, and a failed one never leaves the shared connection mid-transaction."""
+        with self._lock:
+            self._db.execute("BEGIN")
+            try:
+                yield
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
 
     def close(self) -> None:
         with self._lock:
@@ -181,10 +194,8 @@ class Store:
             return
         columns = ", ".join(("run_id", "example_id", "data", *RECORD_COLUMNS))
         marks = ",".join("?" * (3 + len(RECORD_COLUMNS)))
-        with self._lock:
-            self._db.execute("BEGIN")
+        with self._transaction():
             self._db.executemany(f"INSERT OR REPLACE INTO records ({columns}) VALUES ({marks})", rows)
-            self._db.execute("COMMIT")
 
     def get_records(self, run_id: str) -> list[Record]:
         return list(self.iter_records(run_id))
@@ -206,12 +217,10 @@ class Store:
     def put_rationales(self, task_fingerprint: str, model: str, rows: Iterable[dict[str, Any]]) -> None:
         data = [(task_fingerprint, model, r["example_id"], r["rationale"], json.dumps(r["answer"]),
                  json.dumps(r["lineage"])) for r in rows]
-        with self._lock:
-            self._db.execute("BEGIN")
+        with self._transaction():
             self._db.executemany(
                 "INSERT OR REPLACE INTO rationales (task_fingerprint, model, example_id, rationale, answer, lineage) "
                 "VALUES (?,?,?,?,?,?)", data)
-            self._db.execute("COMMIT")
 
     def get_rationales(self, task_fingerprint: str | None = None, model: str | None = None) -> list[dict[str, Any]]:
         query, args = "SELECT task_fingerprint, model, example_id, rationale, answer, lineage FROM rationales", []
