@@ -123,3 +123,14 @@ def test_an_empty_file_becomes_a_fresh_store(tmp_path):
     path = tmp_path / "s.sqlite"
     path.write_bytes(b"")
     assert Store(path).schema_version() == SCHEMA_VERSION
+
+
+def test_a_failed_record_batch_writes_nothing_and_the_store_stays_usable(tmp_path):
+    store = Store(tmp_path / "s.sqlite")
+    store._db.execute("CREATE TRIGGER refuse BEFORE INSERT ON records WHEN NEW.example_id = 'bad' "
+                      "BEGIN SELECT RAISE(ABORT, 'refused'); END")
+    with pytest.raises(sqlite3.IntegrityError, match="refused"):
+        store.put_records([record("r1", "good"), record("r1", "bad")])
+    assert not store._db.in_transaction and store.get_records("r1") == []
+    store.put_records([record("r1", "good")])
+    assert [r.example_id for r in store.get_records("r1")] == ["good"]
