@@ -36,3 +36,7 @@ class ConfigError(TaskladderError):
 
 class ModelAccessError(TaskladderError):
     """A model cannot be called: missing API key, unreachable server, unknown name."""
+
+
+class StoreError(TaskladderError):
+    """The store file cannot be used: not SQLite, or written by a newer taskladder."""

@@ -55,7 +55,7 @@ def export_records(
     import json
     import sys
 
-    from ..store import Store
+    from ..store import SCHEMA_VERSION, Store
 
     store = Store()
     run = get_run_or_fail(store, run_id)
@@ -63,18 +63,20 @@ def export_records(
     if output is not None and output.suffix.lower() == ".csv":
         import csv
 
-        fields = list(records[0].model_dump().keys()) if records else ["run_id"]
+        fields = [*(records[0].model_dump().keys() if records else ["run_id"]), "schema_version"]
         with output.open("w", newline="", encoding="utf-8") as fh:
             writer = csv.DictWriter(fh, fieldnames=fields)
             writer.writeheader()
             for r in records:
-                row = r.model_dump()
+                row = {**r.model_dump(), "schema_version": SCHEMA_VERSION}
                 writer.writerow({k: json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else v
                                  for k, v in row.items()})
     else:
         fh = output.open("w", encoding="utf-8") if output else sys.stdout
         for r in records:
-            fh.write(r.model_dump_json() + "\n")
+            # Through pydantic's JSON first: it writes NaN/inf as null, as this export always did.
+            row = {**json.loads(r.model_dump_json()), "schema_version": SCHEMA_VERSION}  # which store layout wrote it
+            fh.write(json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n")
         if output:
             fh.close()
     if output:

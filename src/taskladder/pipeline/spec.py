@@ -80,8 +80,11 @@ class PipelineSpec(BaseModel):
     def save(self, path: str | Path) -> Path:
         import yaml
 
+        from ..store import SCHEMA_VERSION
+
         path = Path(path)
-        path.write_text(yaml.safe_dump(self.model_dump(exclude_none=True), sort_keys=False), encoding="utf-8")
+        data = {"schema_version": SCHEMA_VERSION, **self.model_dump(exclude_none=True)}  # the store layout it was run with
+        path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
         return path
 
 
@@ -90,10 +93,22 @@ def load_pipeline(path: str | Path) -> PipelineSpec:
 
     path = Path(path)
     raw = load_yaml(path) if path.suffix.lower() in (".yaml", ".yml") else _load_json(path)
+    raw = _without_schema_version(path, raw)
     try:
         return PipelineSpec.model_validate(raw.get("pipeline", raw))
     except ValidationError as exc:
         raise ConfigError(format_validation_error(path, exc)) from None
+
+
+def _without_schema_version(path: Path, raw: Any) -> Any:
+    """`save` records the store schema version for provenance; it does not change the spec."""
+    if not isinstance(raw, dict) or "schema_version" not in raw:
+        return raw
+    version = raw["schema_version"]
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise ConfigError(f"{path}, field 'schema_version': expected a whole number >= 1, got {version!r}; "
+                          "fix it or delete the line")
+    return {k: v for k, v in raw.items() if k != "schema_version"}
 
 
 def _load_json(path: Path) -> dict[str, Any]:

@@ -5,6 +5,10 @@ so a crash or ``kill -9`` loses at most the call in flight; records are written 
 batches because they can always be rebuilt from the cached calls.
 
 Secrets never reach this file: requests are stored without API keys or headers.
+
+The schema is versioned (``migrations.py``): opening a store brings it up to
+``SCHEMA_VERSION``; a file that is not SQLite, or one written by a newer taskladder, raises
+a one-line ``StoreError`` before anything in it is changed.
 """
 
 from __future__ import annotations
@@ -13,63 +17,18 @@ import json
 import sqlite3
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from ..config import home_dir
+from ..errors import StoreError
+from .migrations import check_usable, migrate
 from .records import Record, RunInfo
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS calls (
-    key TEXT PRIMARY KEY,
-    model TEXT NOT NULL,
-    request TEXT NOT NULL,
-    text TEXT NOT NULL,
-    input_tokens INTEGER NOT NULL,
-    output_tokens INTEGER NOT NULL,
-    cost_usd REAL,
-    latency_ms REAL NOT NULL,
-    extra TEXT,
-    created_at REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS runs (
-    run_id TEXT PRIMARY KEY,
-    run_key TEXT NOT NULL,
-    task TEXT NOT NULL,
-    model TEXT NOT NULL,
-    split TEXT NOT NULL,
-    status TEXT NOT NULL,
-    created_at REAL NOT NULL,
-    info TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS runs_by_key ON runs(run_key, status);
-CREATE TABLE IF NOT EXISTS rationales (
-    task_fingerprint TEXT NOT NULL,
-    model TEXT NOT NULL,
-    example_id TEXT NOT NULL,
-    rationale TEXT NOT NULL,
-    answer TEXT NOT NULL,
-    lineage TEXT NOT NULL,
-    PRIMARY KEY (task_fingerprint, model, example_id)
-);
-CREATE TABLE IF NOT EXISTS served (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    model TEXT NOT NULL,
-    time REAL NOT NULL,
-    status TEXT NOT NULL,
-    decisions TEXT NOT NULL,
-    input_tokens INTEGER NOT NULL,
-    output_tokens INTEGER NOT NULL,
-    cached INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS records (
-    run_id TEXT NOT NULL,
-    example_id TEXT NOT NULL,
-    data TEXT NOT NULL,
-    PRIMARY KEY (run_id, example_id)
-);
-"""
-
+# Record fields mirrored into their own columns of `records` (schema 2) so they can be queried
+# in plain SQL; `data` keeps the whole record and stays the source of truth.
+RECORD_COLUMNS = ("split", "score", "parse_status", "cost_usd", "latency_ms", "error")
 
 class CachedCall(dict):
     """A cached provider call: text, usage, cost and latency as first recorded."""
@@ -81,11 +40,47 @@ class Store:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # One connection shared by the event loop thread; a lock guards rare use from others.
         self._lock = threading.RLock()
-        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL survives a process kill
-        self._db.execute("PRAGMA busy_timeout=10000")
-        self._db.executescript(SCHEMA)
+        try:
+            self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open the taskladder store {self.path}: {exc}; "
+                             "check the path or set TASKLADDER_HOME to another folder") from None
+        try:
+            self._open()
+        except BaseException:
+            self._db.close()
+            raise
+
+    def _open(self) -> None:
+        try:
+            self._db.execute("PRAGMA busy_timeout=10000")
+            check_usable(self._db, self.path)  # read-only, so a foreign or newer file stays byte-identical
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL survives a process kill
+            migrate(self._db, self.path)
+        except sqlite3.DatabaseError as exc:
+            if getattr(exc, "sqlite_errorname", "") == "SQLITE_NOTADB" or "not a database" in str(exc):
+                raise StoreError(f"{self.path} is not a SQLite file, so it cannot be the taskladder store: "
+                                 "move it away or set TASKLADDER_HOME to another folder") from None
+            raise StoreError(f"cannot open the taskladder store {self.path}: {exc}; "
+                             "check the file or set TASKLADDER_HOME to another folder") from None
+
+    def schema_version(self) -> int:
+        """The schema version recorded in the file (``PRAGMA user_version``)."""
+        with self._lock:
+            return int(self._db.execute("PRAGMA user_version").fetchone()[0])
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """A batch is all or nothing, and a failed one never leaves the shared connection mid-transaction."""
+        with self._lock:
+            self._db.execute("BEGIN")
+            try:
+                yield
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
 
     def close(self) -> None:
         with self._lock:
@@ -122,7 +117,8 @@ class Store:
     ) -> None:
         with self._lock:
             self._db.execute(
-                "INSERT OR REPLACE INTO calls VALUES (?,?,?,?,?,?,?,?,?,?)",
+                "INSERT OR REPLACE INTO calls (key, model, request, text, input_tokens, output_tokens, cost_usd, "
+                "latency_ms, extra, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
                 (key, model, json.dumps(request, sort_keys=True), text, input_tokens, output_tokens,
                  cost_usd, latency_ms, json.dumps(extra) if extra else None, time.time()),
             )
@@ -153,9 +149,10 @@ class Store:
     def save_run(self, info: RunInfo, run_key: str) -> None:
         with self._lock:
             self._db.execute(
-                "INSERT OR REPLACE INTO runs VALUES (?,?,?,?,?,?,?,?)",
+                "INSERT OR REPLACE INTO runs (run_id, run_key, task, model, split, status, created_at, info, "
+                "updated_at) VALUES (?,?,?,?,?,?,?,?,?)",
                 (info.run_id, run_key, info.task, info.model, info.split, info.status,
-                 info.created_at, info.model_dump_json()),
+                 info.created_at, info.model_dump_json(), time.time()),
             )
 
     def find_unfinished_run(self, run_key: str) -> RunInfo | None:
@@ -191,13 +188,14 @@ class Store:
         return [RunInfo.model_validate_json(r[0]) for r in rows]
 
     def put_records(self, records: Iterable[Record]) -> None:
-        rows = [(r.run_id, r.example_id, r.model_dump_json()) for r in records]
+        rows = [(r.run_id, r.example_id, r.model_dump_json(), *(getattr(r, c) for c in RECORD_COLUMNS))
+                for r in records]
         if not rows:
             return
-        with self._lock:
-            self._db.execute("BEGIN")
-            self._db.executemany("INSERT OR REPLACE INTO records VALUES (?,?,?)", rows)
-            self._db.execute("COMMIT")
+        columns = ", ".join(("run_id", "example_id", "data", *RECORD_COLUMNS))
+        marks = ",".join("?" * (3 + len(RECORD_COLUMNS)))
+        with self._transaction():
+            self._db.executemany(f"INSERT OR REPLACE INTO records ({columns}) VALUES ({marks})", rows)
 
     def get_records(self, run_id: str) -> list[Record]:
         return list(self.iter_records(run_id))
@@ -219,10 +217,10 @@ class Store:
     def put_rationales(self, task_fingerprint: str, model: str, rows: Iterable[dict[str, Any]]) -> None:
         data = [(task_fingerprint, model, r["example_id"], r["rationale"], json.dumps(r["answer"]),
                  json.dumps(r["lineage"])) for r in rows]
-        with self._lock:
-            self._db.execute("BEGIN")
-            self._db.executemany("INSERT OR REPLACE INTO rationales VALUES (?,?,?,?,?,?)", data)
-            self._db.execute("COMMIT")
+        with self._transaction():
+            self._db.executemany(
+                "INSERT OR REPLACE INTO rationales (task_fingerprint, model, example_id, rationale, answer, lineage) "
+                "VALUES (?,?,?,?,?,?)", data)
 
     def get_rationales(self, task_fingerprint: str | None = None, model: str | None = None) -> list[dict[str, Any]]:
         query, args = "SELECT task_fingerprint, model, example_id, rationale, answer, lineage FROM rationales", []
