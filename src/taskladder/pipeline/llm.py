@@ -94,9 +94,9 @@ class LLMPipeline:
         pipeline's judge calls depend on the samples' answers: ``judge_calls_follow`` says they
         come after the listed sample calls.
         """
-        if self._caller is None and caller is None:
-            raise RuntimeError("LLMPipeline.plan needs the prepared pipeline: await pipeline.aprepare(caller) first")
         caller = caller or self._caller
+        if caller is None:
+            raise RuntimeError("LLMPipeline.plan needs the prepared pipeline: await pipeline.aprepare(caller) first")
         sampling = self.spec.sampling
         judged = bool(sampling and sampling.select == "judge")
         out = PipelinePlan(example_id=example.id, pipeline=self.name, model=self.spec.model,

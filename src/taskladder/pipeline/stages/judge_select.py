@@ -42,6 +42,7 @@ async def select_best(spec: PipelineSpec, new_judge: Callable[[], LLMJudge], exa
                       trace: dict[str, Any]) -> Prediction:
     """Candidates that parse are ranked by the judge; the best becomes the prediction."""
     sampling = spec.sampling
+    assert sampling is not None  # only sampling pipelines select
     usable = [i for i, p in enumerate(parsed) if p.output is not None]
     if not usable:
         pred.parse_error = parsed[0].error or "no sample could be parsed"
