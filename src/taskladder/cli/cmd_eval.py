@@ -25,6 +25,8 @@ def eval_command(
     data_dir: Optional[Path] = typer.Option(None, "--data", help="Folder the task's data paths resolve from."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Print the planned messages and the calls and estimated cost of the split; send nothing, store no run."),
+    dry_run_limit: int = typer.Option(3, "--dry-run-limit", min=0, help="With --dry-run: print the messages of the first N examples."),
 ) -> None:
     """Evaluate one or more models on a task split, with intervals, cost and latency."""
     from ..baselines import BASELINE_NAMES
@@ -51,6 +53,9 @@ def eval_command(
         raise ConfigError("say what to evaluate: --model NAME (repeatable) or --pipeline SPEC.yaml")
 
     store = Store()
+    if dry_run:
+        _print_dry_runs(task, specs, split, limit, models, store, dry_run_limit, as_json)
+        return
     results = []
     for spec in specs:
         result = evaluate(task, spec, split=split, limit=limit, models=models, store=store,
@@ -62,3 +67,15 @@ def eval_command(
         print_leaderboard(results, f"{task.name} · {split} · {results[0]['metric']}")
         spent = sum(r["cost_usd_spent"] or 0 for r in results)
         typer.echo(f"spent this run: ${spent:.4f} · runs stored in {store.path}")
+
+
+def _print_dry_runs(task, specs, split, limit, models, store, show, as_json) -> None:
+    from .dry_run import dry_run, print_dry_run
+
+    plans = [dry_run(task, spec, split=split, limit=limit, models=models, store=store, show=show) for spec in specs]
+    if as_json:
+        print_json(plans[0] if len(plans) == 1 else {"dry_run": True, "runs": plans})
+        return
+    typer.echo("dry run: nothing is sent and no run is stored", err=True)
+    for result in plans:
+        print_dry_run(result)

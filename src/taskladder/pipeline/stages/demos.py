@@ -1,0 +1,46 @@
+"""Demos: the pool (train rows, or bootstrapped rationales), the selector, and per-example picks."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ...demos import make_selector
+from ...prompt import context_window
+from ...reasoning import bootstrap_rationales
+from ...task import Example, Task
+from ..spec import DemoSpec
+
+if TYPE_CHECKING:
+    from ...runner.calls import ModelCaller
+
+DEFAULT_CONTEXT_TOKENS = 8192  # when neither the config nor LiteLLM knows the window
+
+
+async def demo_pool(task: Task, demos: DemoSpec, caller: "ModelCaller", params: dict[str, Any]) -> list[Example]:
+    """Train rows; for rationale demos, the rows whose bootstrapped rationale checked out (this calls the model)."""
+    if not demos.rationales:
+        return list(task.train)
+    result = await bootstrap_rationales(task, caller, n=demos.rationale_pool, seed=demos.seed, params=params)
+    return result.demos
+
+
+def fit_selector(demos: DemoSpec, pool: list[Example]):
+    selector = make_selector(demos.strategy, max(1, min(demos.k, len(pool) or 1)), seed=demos.seed)
+    selector.fit(pool)
+    return selector
+
+
+def packing_budget(demos: DemoSpec, configured_window: int | None, model: str) -> int | None:
+    """max-shots: the prompt token budget demos are packed into; None when not packing."""
+    if not demos.max_shots:
+        return None
+    return demos.max_prompt_tokens or configured_window or context_window(model) or DEFAULT_CONTEXT_TOKENS
+
+
+def pick_demos(selector, example: Example, k: int, packing: bool) -> list[Example]:
+    if selector is None:
+        return []
+    if packing:
+        # max-shots: a ranked list (best first) up to k, packed later until the context is full.
+        return selector.ranked(example, k)
+    return selector.select(example)
