@@ -14,7 +14,6 @@ rung that produced it saves it and confirms it once on the test split.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -30,8 +29,6 @@ from .options import LadderOptions
 from .recommend import mark_pareto, recommend
 from .results import ClimbResult, RungResult, row_from_run
 from .rungs import GAIN_PATIENCE, ClimbRung, ClimbState, ModelRung, ModelState, Rung, ladder_rungs
-
-log = logging.getLogger(__name__)
 
 __all__ = ["climb", "ClimbResult", "RungResult", "GAIN_PATIENCE"]
 
@@ -79,7 +76,7 @@ def _climb_model(state: ClimbState, name: str, rungs: list[ModelRung]) -> None:
     access_error = _access_error(cfg)
     model = ModelState(name)
     for rung in rungs:
-        if not rung.applies(state):
+        if not (state.options.wants(rung.name) and rung.applies(state)):
             continue
         spec = rung.spec(state, model)
         est = rung.estimate(state, cfg, spec)

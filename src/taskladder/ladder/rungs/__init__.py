@@ -58,7 +58,7 @@ RUNG_ORDER = rung_names(LADDER, selectable=True)
 def build_rungs(task: Task, model: str, options: LadderOptions) -> list[PipelineSpec]:
     """The pipeline specs ``model`` would climb before any run (consensus then votes zero-shot)."""
     ctx, start = LadderContext(task, options), ModelState(model)
-    return [r.spec(ctx, start) for r in ladder_rungs() if isinstance(r, ModelRung) and r.applies(ctx)]
+    return [r.spec(ctx, start) for r in ladder_rungs() if isinstance(r, ModelRung) and options.wants(r.name) and r.applies(ctx)]
 
 
 def specs_zero_shot(task: Task, model: str, options: LadderOptions) -> dict:

@@ -119,7 +119,10 @@ class Rung(ABC):
     spends_budget: ClassVar[bool] = True  # False: its spending is not drawn from the climb's budget
 
     def applies(self, ctx: LadderContext) -> bool:
-        """Whether this climb has this rung at all (a rung that does not apply leaves no row)."""
+        """Whether this task/climb has this rung at all (a rung that does not apply leaves no row).
+
+        ``LadderOptions.rungs`` is checked by the climb, not here: a selectable rung that
+        applies still climbs only when the options want it."""
         return True
 
     def save(self, row: RungResult, out_dir: Path | None) -> str | None:
@@ -135,9 +138,6 @@ class ModelRung(Rung):
     """A rung every model climbs: one pipeline spec, priced, then run."""
 
     selectable = True
-
-    def applies(self, ctx: LadderContext) -> bool:
-        return ctx.options.wants(self.name)
 
     @abstractmethod
     def spec(self, ctx: LadderContext, model: ModelState) -> PipelineSpec:

@@ -13,7 +13,7 @@ class Rag(ModelRung):
     name = "rag"
 
     def applies(self, ctx: LadderContext) -> bool:
-        return bool(ctx.task.spec.documents) and super().applies(ctx)
+        return bool(ctx.task.spec.documents)
 
     def spec(self, ctx: LadderContext, model: ModelState) -> PipelineSpec:
         o = ctx.options
