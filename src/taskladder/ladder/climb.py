@@ -81,7 +81,7 @@ def _climb_model(state: ClimbState, name: str, rungs: list[ModelRung]) -> None:
         spec = rung.spec(state, model)
         est = rung.estimate(state, cfg, spec)
         base: dict[str, Any] = dict(model=name, rung=spec.rung, pipeline=spec.model_dump(exclude_none=True),
-                    estimated_cost_usd=est.typical_usd, max_cost_usd=est.max_usd)
+                                    estimated_cost_usd=est.typical_usd, max_cost_usd=est.max_usd)
         if access_error:
             state.add(RungResult(**base, status="no-access", reason=access_error))
             continue
