@@ -31,7 +31,7 @@ def climb_command(
     import json
 
     from ..errors import ConfigError
-    from ..ladder import RUNG_ORDER, LadderOptions, climb
+    from ..ladder import LadderOptions, climb, rung_names
     from ..models.config import load_models
     from ..report import write_report
     from ..store import Store
@@ -43,9 +43,10 @@ def climb_command(
     options = LadderOptions(shots=shots)
     if rungs:
         chosen = tuple(r.strip() for r in rungs.split(",") if r.strip())
-        unknown = [r for r in chosen if r not in RUNG_ORDER]
+        known = rung_names(selectable=True)
+        unknown = [r for r in chosen if r not in known]
         if unknown:
-            raise ConfigError(f"unknown rung(s) {unknown}; choose from {', '.join(RUNG_ORDER)}")
+            raise ConfigError(f"unknown rung(s) {unknown}; choose from {', '.join(known)}")
         options.rungs = chosen
     out_dir = out or Path("taskladder-out") / task.name
     store = Store()

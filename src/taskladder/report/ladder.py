@@ -4,17 +4,23 @@ from __future__ import annotations
 
 from .rows import LeaderRow
 
-# Cheapest first, as the climber walks them; rungs not listed here follow in the order
-# they first appear, so a new rung shows up without a code change.
-LADDER_ORDER = [
-    "baseline", "zero-shot", "few-shot", "max-shots", "knn-shots", "rag", "cot", "knn-cot",
-    "consensus", "self-consistency", "best-of-n", "decompose", "finetune",
-]
+# Rung names other commands give their runs; they follow the ladder's own rungs.
+OTHER_RUNGS = ["self-consistency", "best-of-n", "decompose", "finetune"]
+
+
+def ladder_order() -> list[str]:
+    """Cheapest first, as the climber walks them (the ladder's own list), then the others."""
+    from ..ladder import rung_names
+
+    return list(dict.fromkeys([*rung_names(), *OTHER_RUNGS]))
 
 
 def rung_order(rungs: list[str]) -> list[str]:
-    known = [r for r in LADDER_ORDER if r in rungs]
-    extra = list(dict.fromkeys(r for r in rungs if r not in LADDER_ORDER))
+    """``rungs`` in ladder order; rungs not known follow in the order they first appear,
+    so a new rung shows up without a code change."""
+    order = ladder_order()
+    known = [r for r in order if r in rungs]
+    extra = list(dict.fromkeys(r for r in rungs if r not in order))
     return known + extra
 
 

@@ -1,0 +1,23 @@
+"""What a climb may be told: demo counts, packing budget, consensus sampling, which rungs."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+
+class LadderOptions(BaseModel):
+    shots: int = 8
+    max_shots_cap: int = 200  # demos considered for packing; the context window decides how many fit
+    max_prompt_tokens: int | None = 16000  # packing budget for max-shots (None: the model's whole window)
+    rationale_pool: int = 48
+    cascade: bool = True  # after the rungs: the best baseline in front of the best LLM pipeline, when it pays
+    samples: int = 5  # consensus rung: votes per example
+    sample_temperature: float = 0.7
+    seed: int = 0
+    # Names of the per-model rungs to climb, picked from the ladder (climbing order is the
+    # ladder's, not this tuple's). None: every rung of the ladder being climbed, so a rung
+    # added to the list climbs without touching this default.
+    rungs: tuple[str, ...] | None = None
+
+    def wants(self, rung_name: str) -> bool:
+        return self.rungs is None or rung_name in self.rungs

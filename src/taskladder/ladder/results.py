@@ -1,0 +1,70 @@
+"""What a climb reports: one row per (model, rung) and the climb as a whole (climb.json).
+
+The climb reads a run's summary only through ``summary_values``, so the day the summary
+becomes a typed object is a one-function edit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from ..pipeline import PipelineSpec
+from ..runner import EvalResult
+
+
+class RungResult(BaseModel):
+    model: str
+    rung: str
+    pipeline: dict[str, Any]
+    status: str  # ran | skipped-budget | no-access | stopped-no-gain | unavailable
+    reason: str | None = None
+    run_id: str | None = None
+    score: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    cost_per_1k_calls: float | None = None
+    projected_monthly_usd: float | None = None
+    estimated_cost_usd: float | None = None
+    max_cost_usd: float | None = None
+    cost_usd_spent: float = 0.0
+    latency_p50_ms: float | None = None
+    pareto: bool = False
+
+
+class ClimbResult(BaseModel):
+    task: str
+    split: str
+    budget_usd: float | None
+    spent_usd: float = 0.0
+    rungs: list[RungResult] = Field(default_factory=list)
+    recommendation: dict[str, Any] | None = None
+    test: dict[str, Any] | None = None
+    pipeline_path: str | None = None
+    run_ids: list[str] = Field(default_factory=list)
+
+
+ROW_FIELDS = ("score", "ci_low", "ci_high", "cost_per_1k_calls", "projected_monthly_usd", "cost_usd_spent",
+              "latency_p50_ms")
+
+
+def summary_values(ev: EvalResult, keys: Iterable[str]) -> dict[str, Any]:
+    """The named figures of a run's summary (the only place the ladder reads ``ev.summary``)."""
+    s = ev.summary
+    return {k: s[k] for k in keys}
+
+
+def score_of(ev: EvalResult) -> float:
+    return summary_values(ev, ("score",))["score"] or 0.0
+
+
+def row_from_run(model: str, spec: PipelineSpec, ev: EvalResult, typical: float | None,
+                 worst: float | None) -> RungResult:
+    s = summary_values(ev, ROW_FIELDS)
+    return RungResult(
+        model=model, rung=spec.rung or "baseline", pipeline=spec.model_dump(exclude_none=True), status="ran",
+        run_id=ev.run.run_id, **{**s, "cost_usd_spent": s["cost_usd_spent"] or 0.0},
+        estimated_cost_usd=typical, max_cost_usd=worst,
+    )

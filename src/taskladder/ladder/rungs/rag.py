@@ -1,0 +1,22 @@
+"""rag: passages retrieved from the task's documents, plus a few nearest demos.
+
+Only for tasks that name documents; elsewhere the rung leaves no row at all.
+"""
+
+from __future__ import annotations
+
+from ...pipeline import DemoSpec, PipelineSpec
+from .base import LadderContext, ModelRung, ModelState
+
+
+class Rag(ModelRung):
+    name = "rag"
+
+    def applies(self, ctx: LadderContext) -> bool:
+        return bool(ctx.task.spec.documents)
+
+    def spec(self, ctx: LadderContext, model: ModelState) -> PipelineSpec:
+        o = ctx.options
+        return PipelineSpec(model=model.name, rung=self.name, params={"max_tokens": ctx.answer_tokens},
+                            retrieval={"strategy": "bm25", "k": 4},
+                            demos=DemoSpec(strategy="bm25", k=min(o.shots, 4), seed=o.seed))
