@@ -78,6 +78,9 @@ def installed(monkeypatch, tmp_path):
         def not_a_metric(outputs, field):
             return "oops"
 
+        def raises(*args):
+            raise TypeError("takes 0 positional arguments")
+
         class Other(MajorityBaseline):
             pass
     """), encoding="utf-8")
@@ -167,6 +170,19 @@ def test_a_metric_plugin_that_returns_no_metric_is_a_one_line_error(installed):
         get_metric("oops", None)
     assert "acme-plugins" in str(err.value) and "fake_plugins:not_a_metric" in str(err.value)
     assert "\n" not in str(err.value)
+
+
+def test_a_plugin_factory_that_raises_is_a_one_line_error_naming_it(installed):
+    installed({"metrics": [("bad", "fake_plugins:raises", "acme-plugins")],
+               "baselines": [("bad", "fake_plugins:raises", "acme-plugins")],
+               "providers": [("bad", "fake_plugins:raises", "acme-plugins")]})
+    for make in (lambda: get_metric("bad", None), lambda: make_baseline("baseline/bad"),
+                 lambda: make_client(ModelConfig(name="b", model="bad/m"))):
+        with pytest.raises(ConfigError) as err:
+            make()
+        message = str(err.value)
+        assert "acme-plugins" in message and "TypeError: takes 0 positional arguments" in message
+        assert "\n" not in message
 
 
 def test_broken_clashing_and_badly_named_plugins_are_left_out_with_one_warning_each(installed, caplog):

@@ -47,6 +47,7 @@ from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
 from typing import Any
 
+from .errors import ConfigError, TaskladderError
 from .usercode import one_line
 
 log = logging.getLogger(__name__)
@@ -71,6 +72,21 @@ class Plugin:
     @property
     def builtin(self) -> bool:
         return self.distribution == BUILTIN_DISTRIBUTION
+
+    def make(self, *args: Any) -> Any:
+        """Call the registered factory. A plugin's own failure becomes a one-line ``ConfigError``
+        that names it (the fix is in that package); a built-in's propagates as the bug it is."""
+        try:
+            return self.obj(*args)
+        except TaskladderError:
+            raise
+        except Exception as exc:
+            if self.builtin:
+                raise
+            raise ConfigError(f"{self.describe()} raised {one_line(exc)}; fix or uninstall that plugin") from exc
+
+    def describe(self) -> str:
+        return f"plugin {self.group} '{self.name}' ({self.target}) from {self.distribution}"
 
 
 _cache: dict[str, dict[str, Plugin]] = {}
@@ -130,7 +146,7 @@ def _add(out: dict[str, Plugin], group: str, ep: EntryPoint, dist: str, normaliz
         return
     try:
         obj = ep.load()
-    except Exception as exc:  # a broken plugin must not take the rest of taskladder down
+    except (Exception, SystemExit) as exc:  # a broken plugin must not take the rest of taskladder down
         log.warning("%s skipped: it failed to load: %s", what, one_line(exc))
         return
     out[key] = Plugin(group=group, name=key, target=ep.value, distribution=dist, obj=obj)

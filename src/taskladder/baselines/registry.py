@@ -39,7 +39,7 @@ def make_baseline(name: str) -> BatchPredictor:
     plugins = baseline_plugins()
     if name not in plugins:
         raise TaskladderError(f"unknown baseline '{name}'; use one of: {', '.join(plugins)}")
-    return plugins[name].obj(name)
+    return plugins[name].make(name)
 
 
 def __getattr__(attr: str) -> Any:

@@ -68,10 +68,10 @@ def get_metric(
             "or a custom 'module:function' / 'path/to/file.py:function'"
         )
     plugin = plugins[key]
-    metric = plugin.obj(outputs, field)
+    metric = plugin.make(outputs, field)
     if not isinstance(metric, Metric):
         raise ConfigError(
-            f"metric '{name}' from {plugin.distribution} ({plugin.target}) returned {type(metric).__name__}, "
-            "not a taskladder Metric; fix that plugin or use another metric"
+            f"{plugin.describe()} returned {type(metric).__name__}, not a taskladder Metric; "
+            "fix or uninstall that plugin, or use another metric"
         )
     return metric

@@ -56,4 +56,4 @@ def make_client(cfg: ModelConfig) -> Any:
         from .llm import LiteLLMClient
 
         return LiteLLMClient(cfg)
-    return provider.obj(cfg)
+    return provider.make(cfg)
