@@ -229,6 +229,26 @@ def test_rung_plugins_are_registered_from_their_group(installed):
     assert list(plugins.registry("rungs")) == ["late-rung"]
 
 
+def test_rungs_are_placed_after_the_rung_they_name(caplog):
+    @dataclass
+    class Rung:
+        name: str
+        after: str | None = None
+
+    def plugin(rung):
+        return plugins.Plugin("rungs", rung.name, f"pkg:{rung.name}", "acme", rung)
+
+    ladder = [Rung("baseline"), Rung("zero-shot"), Rung("knn-shots"), Rung("reasoning")]
+    added = [Rung("a", after="zero-shot"), Rung("b", after="zero-shot"), Rung("c"), Rung("d", after="nowhere"),
+             Rung("e", after="reasoning")]
+    with caplog.at_level(logging.WARNING, logger="taskladder.plugins"):
+        placed = plugins.place_after(ladder, [plugin(r) for r in added], name_of=lambda r: r.name)
+    assert [r.name for r in placed] == ["baseline", "zero-shot", "a", "b", "knn-shots", "reasoning", "e", "c", "d"]
+    assert [r.name for r in ladder] == ["baseline", "zero-shot", "knn-shots", "reasoning"]  # not edited
+    assert len(caplog.records) == 1 and "'nowhere'" in caplog.records[0].getMessage()
+    assert "acme" in caplog.records[0].getMessage()
+
+
 # --- providers ---------------------------------------------------------------------------
 
 def test_a_provider_plugin_serves_its_prefix_without_litellm(installed):

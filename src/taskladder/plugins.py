@@ -26,6 +26,7 @@ What each group's entry point names, and what its object must be:
     rungs. Its place in the ladder is its attribute ``after``: the name of the rung it comes
     right after (``after = "knn-shots"``); no ``after`` puts it at the end. Rungs that name
     the same ``after`` keep this module's order (distribution, then entry point name).
+    ``place_after`` does the placing once ``ladder/`` has its ordered built-in rungs.
 
 taskladder's own built-ins are declared the same way in its ``pyproject.toml``, so a plugin
 and a built-in are looked up alike. When the installed metadata does not match the code
@@ -111,6 +112,33 @@ def registry(group: str, builtins: Mapping[str, str] | None = None,
 def clear_cache() -> None:
     """Forget loaded registries (tests that change the installed entry points use it)."""
     _cache.clear()
+
+
+def place_after(items: list[Any], additions: list[Plugin], name_of: Callable[[Any], str]) -> list[Any]:
+    """``items`` (the built-in rungs, in ladder order) with each addition's object placed right
+    after the item its ``after`` attribute names; no ``after`` puts it at the end.
+
+    Additions come in registry order, and one placed after the same item as an earlier one
+    goes after that earlier one too, so the result never depends on install order. An
+    ``after`` naming nothing in the ladder puts the rung at the end with one warning line.
+    """
+    out = list(items)
+    for plugin in additions:
+        after = getattr(plugin.obj, "after", None)
+        names = [name_of(item) for item in out]
+        if after is None:
+            out.append(plugin.obj)
+            continue
+        if after not in names:
+            log.warning("%s: after = %r names no rung (rungs: %s); placed at the end", plugin.describe(), after,
+                        ", ".join(names))
+            out.append(plugin.obj)
+            continue
+        at = names.index(after) + 1
+        while at < len(out) and getattr(out[at], "after", None) == after:
+            at += 1  # behind rungs already placed after the same one
+        out.insert(at, plugin.obj)
+    return out
 
 
 def _load(group: str, builtins: dict[str, str] | None, normalize: Callable[[str], str]) -> dict[str, Plugin]:
