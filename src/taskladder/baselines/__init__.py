@@ -10,9 +10,16 @@ from .classifier import LinearClassifierBaseline
 from .knn import KnnCopyBaseline
 from .majority import MajorityBaseline
 from .neighbours import Bm25Neighbours, EmbedNeighbours
-from .registry import BASELINE_NAMES, EMBEDDING_BASELINES, make_baseline
+from .registry import EMBEDDING_BASELINES, baseline_names, make_baseline
 
 __all__ = [
-    "BASELINE_NAMES", "EMBEDDING_BASELINES", "make_baseline", "Baseline", "MajorityBaseline",
+    "BASELINE_NAMES", "EMBEDDING_BASELINES", "baseline_names", "make_baseline", "Baseline", "MajorityBaseline",
     "KnnCopyBaseline", "LinearClassifierBaseline", "Bm25Neighbours", "EmbedNeighbours",
 ]
+
+
+def __getattr__(attr: str):
+    # BASELINE_NAMES includes installed plugins: read on use, never at import (see registry.py).
+    if attr == "BASELINE_NAMES":
+        return baseline_names()
+    raise AttributeError(f"module {__name__!r} has no attribute {attr!r}")

@@ -1,50 +1,50 @@
-"""Built-in baseline names and the factory that makes them."""
+"""Baseline names and the factory that makes them: built-ins and ``taskladder.baselines`` plugins."""
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Any
 
 from ..errors import TaskladderError
 from ..models.base import BatchPredictor
-from .classifier import LinearClassifierBaseline
-from .features import EmbedFeatures, TfidfFeatures
-from .knn import KnnCopyBaseline
-from .majority import MajorityBaseline
-from .neighbours import Bm25Neighbours, EmbedNeighbours
+from ..plugins import Plugin, registry
+from .builtin import EMBED_C, TFIDF_C  # noqa: F401  (their old home; kept for importers)
 
-# C for logistic regression. TF-IDF rows and embeddings are both unit length, and the default
-# C=1 regularises too hard for many-class intent data: on a dev split cut from Banking77
-# train, C=1 → 10 took TF-IDF from 84.1% to 87.9% and embeddings from 90.2% to 92.0%
-# (C=30 and 100 were no better). "sag" fits the wide sparse TF-IDF matrix ~10x faster than
-# lbfgs at the same accuracy, and tol=1e-3 halves its time again with the same Banking77 test
-# accuracy (89.55%); lbfgs suits the narrow dense embeddings.
-TFIDF_C = 10.0
-EMBED_C = 10.0
+PREFIX = "baseline/"
 
-_FACTORIES: dict[str, Callable[[str], BatchPredictor]] = {
-    "baseline/majority": MajorityBaseline,
-    "baseline/knn-bm25": lambda name: KnnCopyBaseline(name, Bm25Neighbours()),
-    "baseline/knn-embed": lambda name: KnnCopyBaseline(name, EmbedNeighbours()),
-    "baseline/tfidf-lr": lambda name: LinearClassifierBaseline(
-        name, TfidfFeatures(), Bm25Neighbours, C=TFIDF_C, solver="sag", tol=1e-3
-    ),
-    "baseline/embed-lr": lambda name: LinearClassifierBaseline(
-        name, EmbedFeatures(), EmbedNeighbours, C=EMBED_C
-    ),
+# name (after "baseline/") -> factory; pyproject.toml's [project.entry-points."taskladder.baselines"]
+# says the same, and tests/test_plugins.py keeps the two equal.
+BUILTIN_BASELINES: dict[str, str] = {
+    "majority": "taskladder.baselines.majority:MajorityBaseline",
+    "knn-bm25": "taskladder.baselines.builtin:knn_bm25",
+    "knn-embed": "taskladder.baselines.builtin:knn_embed",
+    "tfidf-lr": "taskladder.baselines.builtin:tfidf_lr",
+    "embed-lr": "taskladder.baselines.builtin:embed_lr",
 }
-
-BASELINE_NAMES: tuple[str, ...] = tuple(_FACTORIES)
 
 # Baselines that need the `embed` extra (torch + the bundled MiniLM model).
 EMBEDDING_BASELINES: tuple[str, ...] = ("baseline/knn-embed", "baseline/embed-lr")
 
 
+def baseline_plugins() -> dict[str, Plugin]:
+    """Every baseline by its full name (``baseline/majority``), built-ins first."""
+    return {PREFIX + name: plugin for name, plugin in registry("baselines", BUILTIN_BASELINES).items()}
+
+
+def baseline_names() -> tuple[str, ...]:
+    return tuple(baseline_plugins())
+
+
 def make_baseline(name: str) -> BatchPredictor:
     """A fresh, unfitted baseline by name (see ``BASELINE_NAMES``)."""
-    try:
-        factory = _FACTORIES[name]
-    except KeyError:
-        raise TaskladderError(
-            f"unknown baseline '{name}'; use one of: {', '.join(BASELINE_NAMES)}"
-        ) from None
-    return factory(name)
+    plugins = baseline_plugins()
+    if name not in plugins:
+        raise TaskladderError(f"unknown baseline '{name}'; use one of: {', '.join(plugins)}")
+    return plugins[name].make(name)
+
+
+def __getattr__(attr: str) -> Any:
+    # BASELINE_NAMES includes plugins, so it is read when asked for, not when this module is
+    # imported: importing taskladder must not scan installed packages or import plugins.
+    if attr == "BASELINE_NAMES":
+        return baseline_names()
+    raise AttributeError(f"module {__name__!r} has no attribute {attr!r}")

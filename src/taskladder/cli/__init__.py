@@ -19,6 +19,7 @@ from . import (  # noqa: E402,F401
     cmd_guard,
     cmd_init,
     cmd_models,
+    cmd_plugins,
     cmd_rank,
     cmd_report,
     cmd_runs,

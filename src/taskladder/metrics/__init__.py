@@ -13,10 +13,10 @@ from ._compare import CompareResult, compare_auto, mcnemar_scores, paired_bootst
 from ._custom import CustomMetric, load_custom_metric
 from ._macro_f1 import MacroF1
 from ._normalize import normalize_text, numbers_match, parse_numbers, token_f1
-from ._registry import BUILTIN_METRICS, get_metric
+from ._registry import BUILTIN_METRICS, get_metric, metric_names
 
 __all__ = [
-    "Metric", "get_metric", "BUILTIN_METRICS",
+    "Metric", "get_metric", "BUILTIN_METRICS", "metric_names",
     "ExactMatch", "Accuracy", "MacroF1", "TokenF1", "Numeric", "JsonFields",
     "CustomMetric", "load_custom_metric",
     "bootstrap_ci", "bootstrap_mean_ci",

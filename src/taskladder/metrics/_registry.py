@@ -1,4 +1,8 @@
-"""Choose a metric by name for a task: ``get_metric("accuracy", spec)``."""
+"""Choose a metric by name for a task: ``get_metric("accuracy", spec)``.
+
+Names come from the ``taskladder.metrics`` registry (built-ins and installed plugins, see
+``taskladder.plugins``); ``module:function`` names a custom metric instead.
+"""
 
 from __future__ import annotations
 
@@ -6,19 +10,30 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import ConfigError
+from ..plugins import Plugin, registry
 from ._base import Metric
-from ._builtin import Accuracy, ChrF, ExactMatch, JsonFields, Numeric, TokenF1
 from ._custom import is_custom_spec, load_custom_metric
-from ._macro_f1 import MacroF1
 
 if TYPE_CHECKING:
     from ..task.spec import OutputField, TaskSpec
 
-# Single-field metrics and the field type each prefers when a task has several outputs.
-_SINGLE = {"accuracy": (Accuracy, "label"), "macro_f1": (MacroF1, "label"),
-           "token_f1": (TokenF1, "text"), "chrf": (ChrF, "text"), "numeric": (Numeric, "number")}
-_ALL_FIELDS = {"exact_match": ExactMatch, "json_fields": JsonFields}
 BUILTIN_METRICS = ("exact_match", "accuracy", "macro_f1", "token_f1", "chrf", "numeric", "json_fields")
+# pyproject.toml's [project.entry-points."taskladder.metrics"] says the same; tests keep them equal.
+BUILTIN_METRIC_FACTORIES: dict[str, str] = {name: f"taskladder.metrics._factories:{name}" for name in BUILTIN_METRICS}
+
+
+def metric_key(name: str) -> str:
+    """The registry key of a metric name: case and ``-``/``_`` do not matter."""
+    return name.strip().lower().replace("-", "_")
+
+
+def metric_plugins() -> dict[str, Plugin]:
+    """Every named metric, built-ins first."""
+    return registry("metrics", BUILTIN_METRIC_FACTORIES, metric_key)
+
+
+def metric_names() -> tuple[str, ...]:
+    return tuple(metric_plugins())
 
 
 def get_metric(
@@ -42,31 +57,21 @@ def get_metric(
         name = spec.default_metric()
     if is_custom_spec(name):
         return load_custom_metric(name, base_dir)
-    key = name.strip().lower().replace("-", "_")
+    key = metric_key(name)
     outputs: dict[str, OutputField] = dict(spec.outputs) if spec else {}
     if field is not None and outputs and field not in outputs:
         raise ConfigError(f"metric '{name}': the task has no output field '{field}'; it has {sorted(outputs)}")
-    if key in _ALL_FIELDS:
-        return _ALL_FIELDS[key](outputs, only=[field] if field else (list(outputs) or None))
-    if key in _SINGLE:
-        cls, preferred = _SINGLE[key]
-        target = field or _single_field(key, preferred, outputs)
-        return cls(target, outputs.get(target) if target else None)
-    raise ConfigError(
-        f"unknown metric '{name}'; use one of {', '.join(BUILTIN_METRICS)} "
-        "or a custom 'module:function' / 'path/to/file.py:function'"
-    )
-
-
-def _single_field(metric: str, preferred: str, outputs: dict[str, OutputField]) -> str | None:
-    if not outputs:
-        return None  # no spec: each example's only field
-    if len(outputs) == 1:
-        return next(iter(outputs))
-    typed = [k for k, v in outputs.items() if v.type == preferred]
-    if len(typed) == 1:
-        return typed[0]
-    raise ConfigError(
-        f"metric '{metric}' compares one {preferred} field but the task has outputs {sorted(outputs)}; "
-        "pass the field to compare or use json_fields / exact_match"
-    )
+    plugins = metric_plugins()
+    if key not in plugins:
+        raise ConfigError(
+            f"unknown metric '{name}'; use one of {', '.join(plugins)} "
+            "or a custom 'module:function' / 'path/to/file.py:function'"
+        )
+    plugin = plugins[key]
+    metric = plugin.make(outputs, field)
+    if not isinstance(metric, Metric):
+        raise ConfigError(
+            f"{plugin.describe()} returned {type(metric).__name__}, not a taskladder Metric; "
+            "fix or uninstall that plugin, or use another metric"
+        )
+    return metric

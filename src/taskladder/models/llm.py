@@ -126,10 +126,7 @@ class OpenAICompatibleClient:
 
 
 def make_client(cfg: ModelConfig):
-    if cfg.is_scripted:
-        from .scripted import ScriptedClient
+    """The client for ``cfg``: its prefix's provider (built-in or plugin), else LiteLLM."""
+    from .providers import make_client as provider_client
 
-        return ScriptedClient.from_config(cfg)
-    if cfg.transport == "openai" or (cfg.transport == "auto" and cfg.model.startswith("openai/")):
-        return OpenAICompatibleClient(cfg)
-    return LiteLLMClient(cfg)
+    return provider_client(cfg)

@@ -12,10 +12,11 @@ from urllib.parse import urlparse
 
 from ..errors import ModelAccessError
 from ..models.config import ModelConfig
+from ..models.providers import served_by_plugin
 
 
 def check_access(cfg: ModelConfig, timeout_s: float = 2.0) -> None:
-    if cfg.is_scripted:
+    if cfg.is_scripted or served_by_plugin(cfg):  # LiteLLM cannot check a plugin provider's access
         return
     cfg.api_key()  # raises when api_key_env names an unset variable
     if cfg.api_base:
