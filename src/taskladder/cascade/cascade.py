@@ -148,7 +148,7 @@ class Cascade:
         }}
         return Prediction(
             output=last.output, raw_text=last.raw_text, parse_error=last.parse_error, error=last.error,
-            usage=usage, cost_usd=None if any(c is None for c in costs) else float(sum(costs)),
+            usage=usage, cost_usd=None if any(c is None for c in costs) else float(sum(c for c in costs if c is not None)),
             spent_usd=float(sum(p.spent_usd for _, p in ran)),
             latency_ms=float(sum(p.latency_ms for _, p in ran)),  # tiers run one after another
             cached=all(p.cached for _, p in ran), calls=sum(p.calls for _, p in ran),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import Optional, TextIO, cast
 
 import typer
 
@@ -72,11 +72,11 @@ def export_records(
                 writer.writerow({k: json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else v
                                  for k, v in row.items()})
     else:
-        fh = output.open("w", encoding="utf-8") if output else sys.stdout
+        stream: TextIO = output.open("w", encoding="utf-8") if output else sys.stdout
         for r in records:
-            fh.write(r.model_dump_json() + "\n")
+            stream.write(r.model_dump_json() + "\n")
         if output:
-            fh.close()
+            stream.close()
     if output:
         typer.echo(f"wrote {len(records)} records of run {run.run_id} to {output}", err=True)
 
@@ -91,6 +91,7 @@ def compare_command(
     """Paired test of two runs on their shared examples: difference (B − A), interval, p-value."""
     from ..errors import TaskladderError
     from ..metrics import compare_auto, get_metric, paired_compare
+    from ..metrics._compare import Method
     from ..store import Store
     from ..task.spec import TaskSpec
 
@@ -110,7 +111,10 @@ def compare_command(
     metric = get_metric(metric_name, spec)
     pa, pb = [ra[k].prediction for k in shared], [rb[k].prediction for k in shared]
     exp = [ra[k].expected for k in shared]
-    result = compare_auto(metric, pa, pb, exp) if method == "auto" else paired_compare(metric, pa, pb, exp, method=method)
+    if method == "auto":
+        result = compare_auto(metric, pa, pb, exp)
+    else:  # paired_compare rejects any other name with a ConfigError that lists the choices
+        result = paired_compare(metric, pa, pb, exp, method=cast(Method, method))
     out = {"run_a": a.run_id, "run_b": b.run_id, "model_a": a.model, "model_b": b.model, "metric": metric.name,
            **result.model_dump()}
     if as_json:

@@ -240,6 +240,7 @@ async def arun_recipe(
         reports: list[StepReport] = []
         for step in recipe.steps:
             rows, rep = await apply_step(step, rows, ctx, recipe.split)
+            assert step.name is not None  # Recipe._names gives every step a name
             _unique_ids(rows, step.name)
             reports.append(rep)
             log.info("%s", rep.summary())
