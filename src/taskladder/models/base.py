@@ -3,8 +3,9 @@
 Two shapes, because they run differently:
 - ``BatchPredictor``: fitted on the train split, then answers a list of examples at once
   (offline baselines; vectorised, no network, no cost).
-- ``CallPredictor``: answers one example per awaitable call through the runner (LLMs),
-  which adds concurrency, retries, rate limits, caching and cost.
+- LLM pipelines (``pipeline.llm.LLMPipeline``): answer one example per awaitable
+  ``apredict(example, caller)``; the runner's ``ModelCaller`` adds concurrency, retries,
+  rate limits, caching and cost.
 Both produce ``Prediction`` objects, so both land on the same leaderboard.
 """
 
