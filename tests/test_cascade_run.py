@@ -189,6 +189,21 @@ def test_signals_that_cannot_work_say_so():
     assert make_signal("vote-margin").name == "vote_margin"
 
 
+def test_a_verifier_that_raises_gives_zero_confidence_and_warns_once(caplog):
+    from taskladder.task import Example
+
+    def broken(example, output):
+        raise KeyError("answer")
+
+    signal = VerifierSignal(broken, name="strict")
+    pred = Prediction(output={"label": "pos"})
+    with caplog.at_level("WARNING", logger="taskladder.cascade.signals"):
+        scores = [signal.confidence(Example(id=f"e{i}", inputs={"text": "x"}), pred) for i in range(3)]
+    assert scores == [0.0, 0.0, 0.0]
+    warnings = [r for r in caplog.records if r.name == "taskladder.cascade.signals"]
+    assert len(warnings) == 1 and "verifier 'strict' raised on example e0" in warnings[0].getMessage()
+
+
 def test_cli_cascade_json_and_curve(task, tmp_path):
     import yaml
 

@@ -25,7 +25,7 @@ def iter_jsonl(path: str | Path, *, missing: str = "file not found") -> Iterator
     if not path.is_file():
         raise DataError(str(path), missing)
     opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rb") as fh:  # type: ignore[operator]
+    with opener(path, "rb") as fh:
         for lineno, raw in enumerate(fh, start=1):
             try:
                 line = raw.decode("utf-8")

@@ -59,7 +59,7 @@ def cost_quality_curve(obs: CascadeObservations) -> list[CurvePoint]:
     cheap = np.asarray(obs.cheap_score, dtype=float)[order]
     strong = np.asarray(obs.strong_score, dtype=float)[order]
     unknown_cheap = any(c is None for c in obs.cheap_cost)
-    cheap_total = None if unknown_cheap else float(sum(obs.cheap_cost))  # the cheap tier always answers
+    cheap_total = None if unknown_cheap else float(sum(c for c in obs.cheap_cost if c is not None))  # the cheap tier always answers
     strong_cost = np.array([np.nan if c is None else float(c) for c in obs.strong_cost])[order]
     # k = how many (lowest-confidence) examples are escalated; k runs 0..n.
     gain = np.concatenate([[0.0], np.cumsum(strong - cheap)])

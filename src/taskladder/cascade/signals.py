@@ -14,6 +14,7 @@ A cascade escalates an example to the next tier when its signal is below the thr
 from __future__ import annotations
 
 import inspect
+import logging
 import math
 from abc import ABC, abstractmethod
 from pathlib import Path
@@ -21,9 +22,12 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from ..errors import ConfigError
 from ..models.base import Prediction
+from ..usercode import one_line
 
 if TYPE_CHECKING:
     from ..task import Example
+
+log = logging.getLogger(__name__)
 
 
 class Signal(ABC):
@@ -59,6 +63,7 @@ class VerifierSignal(Signal):
         if not callable(check) or len(inspect.signature(check).parameters) < 2:
             raise ConfigError("a verifier signal needs a function check(example, output) -> bool or float")
         self.check = check
+        self._warned = False
         if name:
             self.name = name
 
@@ -67,7 +72,11 @@ class VerifierSignal(Signal):
             return None
         try:
             value = self.check(example, prediction.output)
-        except Exception:  # a verifier that cannot judge the answer does not vouch for it
+        except Exception as exc:  # the user's check failing: it cannot vouch for the answer, so 0
+            if not self._warned:  # once per signal: a broken check would otherwise flood the log
+                log.warning("verifier '%s' raised on example %s: %s; treating it as confidence 0",
+                            self.name, example.id, one_line(exc))
+                self._warned = True
             return 0.0
         return float(value)
 

@@ -23,6 +23,7 @@ BATCH = 256  # examples a tier answers per call when it stands alone as a Predic
 if TYPE_CHECKING:
     from ..pipeline.llm import LLMPipeline
     from ..runner.budget import Budget
+    from ..runner.calls import ModelCaller, RunStats
     from ..store import Store
     from ..task import Example, Task
 
@@ -90,11 +91,11 @@ class PipelineTier(Tier):
         self._budget = budget
         self._client = client
         self._task: Task | None = None
-        self._pipeline: "LLMPipeline | None" = None
-        self._caller = None
-        self._loop = None
+        self._pipeline: LLMPipeline | None = None
+        self._caller: ModelCaller | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._prepared = False
-        self.stats = None
+        self.stats: RunStats | None = None
 
     def fit(self, task: "Task") -> None:
         from ..pipeline.llm import LLMPipeline
@@ -105,7 +106,7 @@ class PipelineTier(Tier):
             self._caller = None
             self._prepared = False
 
-    async def _ready(self):
+    async def _ready(self, pipeline: LLMPipeline) -> ModelCaller:
         from ..runner.calls import ModelCaller, RunStats
         from ..runner.preflight import check_access
         from ..store import Store
@@ -120,7 +121,7 @@ class PipelineTier(Tier):
                                        budget=self._budget)
             self._loop = loop
             if not self._prepared:
-                await self._pipeline.aprepare(self._caller)
+                await pipeline.aprepare(self._caller)
                 self._prepared = True
         return self._caller
 
@@ -130,7 +131,7 @@ class PipelineTier(Tier):
             raise RuntimeError(f"tier {self.name}: call fit(task) first")
         if not examples:
             return []
-        caller = await self._ready()
+        caller = await self._ready(pipeline)
         gate = asyncio.Semaphore(max(caller.concurrency * 4, 64))
 
         async def one(example: "Example") -> Prediction:

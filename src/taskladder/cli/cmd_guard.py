@@ -70,13 +70,14 @@ def scan(
     except TaskladderError as exc:
         fail(str(exc))
         return
+    lat = _latency_summary(latencies)
     summary = {
         "file": str(file),
         "stage": stage,
         "rows": len(rows),
         "decisions": decisions,
         "checks": dict(sorted(per_check.items())),
-        "latency_us": _latency_summary(latencies),
+        "latency_us": lat,
     }
     if as_json:
         print_json({"rows": rows, "summary": summary})
@@ -85,7 +86,6 @@ def scan(
     typer.echo(f"{len(rows)} rows: {counts}")
     if per_check:
         typer.echo("checks fired: " + ", ".join(f"{k} {v}" for k, v in sorted(per_check.items())))
-    lat = summary["latency_us"]
     if lat:
         typer.echo(f"guard latency per row: mean {lat['mean']:.0f} us, p95 {lat['p95']:.0f} us,"
                    f" max {lat['max']:.0f} us")

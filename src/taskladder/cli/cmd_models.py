@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import List, Optional
+from typing import Any, List, Optional
 
 import typer
 
@@ -27,7 +27,7 @@ def models_command(
     names = list(configs) + [m for m in model if m not in configs]
     if not names:
         raise TaskladderError("name models with --models models.yaml or --model PROVIDER/MODEL")
-    rows = []
+    rows: list[dict[str, Any]] = []
     for name in names:
         cfg = resolve_model(name, configs)
         price = lookup_price(cfg)

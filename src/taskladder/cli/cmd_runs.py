@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import Optional, TextIO
 
 import typer
 
@@ -72,13 +72,13 @@ def export_records(
                 writer.writerow({k: json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else v
                                  for k, v in row.items()})
     else:
-        fh = output.open("w", encoding="utf-8") if output else sys.stdout
+        stream: TextIO = output.open("w", encoding="utf-8") if output else sys.stdout
         for r in records:
             # Through pydantic's JSON first: it writes NaN/inf as null, as this export always did.
             row = {**json.loads(r.model_dump_json()), "schema_version": SCHEMA_VERSION}  # which store layout wrote it
-            fh.write(json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n")
+            stream.write(json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n")
         if output:
-            fh.close()
+            stream.close()
     if output:
         typer.echo(f"wrote {len(records)} records of run {run.run_id} to {output}", err=True)
 

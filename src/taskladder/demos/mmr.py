@@ -9,7 +9,7 @@ of the two documents' BM25 terms).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any, Literal
 
 import numpy as np
@@ -51,13 +51,14 @@ class MMRSelector(DemoSelector):
             EmbeddingSelector(k, seed, embed_fn=embed_fn) if backend == "embedding" else BM25Selector(k, seed)
         )
 
-    def fit(self, pool: list[Example], *, embeddings: np.ndarray | None = None) -> "MMRSelector":
+    def fit(self, pool: Sequence[Example], *, embeddings: np.ndarray | None = None) -> "MMRSelector":
         """Fit on ``pool``; ``embeddings`` (embedding backend) skips embedding the pool."""
         if isinstance(self._inner, EmbeddingSelector):
             self._inner.fit(pool, embeddings=embeddings)
         else:
             self._inner.fit(pool)
-        return super().fit(pool)  # type: ignore[return-value]
+        super().fit(pool)
+        return self
 
     def _fit(self, pool: list[Example]) -> None:
         """The inner selector already holds the index (built in ``fit``)."""

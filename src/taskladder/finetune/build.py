@@ -64,7 +64,8 @@ def build_chat(
         if style == "answer":
             turns = [{"role": "assistant", "content": row.output}]
         elif style == "think":
-            turns = [{"role": "assistant", "content": f"<think>\n{row.reasoning.strip()}\n</think>\n\n{row.output}"}]
+            reasoning_text = row.reasoning or ""  # not blank here: checked above
+            turns = [{"role": "assistant", "content": f"<think>\n{reasoning_text.strip()}\n</think>\n\n{row.output}"}]
         else:
             reasoning: dict[str, Any] = {"role": "assistant", "content": row.reasoning}
             if not train_reasoning and fmt == "openai-chat":

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import contextlib
 import io
+import logging
 from typing import Any
 
 from pydantic import BaseModel
+
+log = logging.getLogger(__name__)
 
 
 class TargetModel(BaseModel):
@@ -38,7 +41,8 @@ def target_model(model: str) -> TargetModel:
     with contextlib.redirect_stdout(io.StringIO()):  # litellm prints provider hints on stdout
         try:
             info: dict[str, Any] = dict(litellm.get_model_info(model))
-        except Exception:  # noqa: BLE001 - litellm raises several types for "not mapped"
+        except Exception as exc:  # noqa: BLE001 - litellm raises a bare Exception for "not mapped"
+            log.debug("litellm has no entry for %s: %s", model, exc)
             return TargetModel(model=model, known=False)
     raw = litellm.model_cost.get(model) or {}
     limit = info.get("max_input_tokens") or info.get("max_tokens")

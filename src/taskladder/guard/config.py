@@ -55,23 +55,23 @@ class CheckConfig(BaseModel):
 class RepeatedUnitConfig(CheckConfig):
     """A short unit (1..max_unit_chars characters) repeated ``threshold`` times in a row."""
 
-    threshold: float = Field(20, ge=2)
-    min_run_chars: int = Field(80, ge=8)
-    max_unit_chars: int = Field(32, ge=1, le=256)
+    threshold: float = Field(default=20, ge=2)
+    min_run_chars: int = Field(default=80, ge=8)
+    max_unit_chars: int = Field(default=32, ge=1, le=256)
 
 
 class DominantTokenConfig(CheckConfig):
     """One whitespace token's share of a prompt of at least ``min_tokens`` tokens."""
 
     redactable: ClassVar[bool] = False
-    threshold: float = Field(0.25, gt=0, le=1)
-    min_tokens: int = Field(100, ge=2)
+    threshold: float = Field(default=0.25, gt=0, le=1)
+    min_tokens: int = Field(default=100, ge=2)
 
 
 class SeparatorRunConfig(CheckConfig):
     """A run of ``threshold`` or more ASCII punctuation/symbol characters."""
 
-    threshold: float = Field(100, ge=2)
+    threshold: float = Field(default=100, ge=2)
 
 
 class RepeatRequestConfig(CheckConfig):
@@ -79,7 +79,7 @@ class RepeatRequestConfig(CheckConfig):
 
     redactable: ClassVar[bool] = False
     threshold: float = 100
-    window_chars: int = Field(120, ge=10)  # how far before "forever"/"times" a verb may be
+    window_chars: int = Field(default=120, ge=10)  # how far before "forever"/"times" a verb may be
 
 
 class ManyShotConfig(CheckConfig):
@@ -121,16 +121,16 @@ class RepetitionLoopConfig(CheckConfig):
     """A unit repeated ``threshold`` times in a row; redact keeps one copy and cuts the rest."""
 
     action: Action = "redact"
-    threshold: float = Field(4, ge=2)
-    min_run_chars: int = Field(60, ge=8)
-    max_unit_chars: int = Field(400, ge=1, le=4000)
+    threshold: float = Field(default=4, ge=2)
+    min_run_chars: int = Field(default=60, ge=8)
+    max_unit_chars: int = Field(default=400, ge=1, le=4000)
 
 
 class RegurgitationConfig(CheckConfig):
     """``threshold`` or more consecutive words copied verbatim from a protected document."""
 
     action: Action = "redact"
-    threshold: float = Field(12, ge=3)
+    threshold: float = Field(default=12, ge=3)
     corpus: list[str] = Field(default_factory=list)  # .txt files, or .jsonl with `text` (+ `id`)
     replacement: str = "[redacted]"
 
@@ -146,9 +146,9 @@ class LanguageConfig(CheckConfig):
     """A paragraph identified as another language with confidence >= ``threshold``."""
 
     action: Action = "warn"
-    threshold: float = Field(0.9, gt=0, le=1)
+    threshold: float = Field(default=0.9, gt=0, le=1)
     expected: str | None = None  # default expected language (ISO 639-1); per call overrides
-    min_chars: int = Field(40, ge=1)  # shorter paragraphs are too short to judge
+    min_chars: int = Field(default=40, ge=1)  # shorter paragraphs are too short to judge
     candidates: list[str] = Field(default_factory=lambda: ["en", "es", "fr", "de", "it", "pt", "nl"])
 
 

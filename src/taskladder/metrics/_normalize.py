@@ -187,7 +187,7 @@ def _deep_equal(a: Any, b: Any) -> bool:
         return a is None and b is None
     if isinstance(a, (dict, list)):
         return False
-    na, nb = _plain_number(a), _plain_number(b)
-    if na is not None and nb is not None:
-        return math.isclose(na, nb, rel_tol=1e-9, abs_tol=1e-12)
+    number_a, number_b = _plain_number(a), _plain_number(b)
+    if number_a is not None and number_b is not None:
+        return math.isclose(number_a, number_b, rel_tol=1e-9, abs_tol=1e-12)
     return normalize_text(a) == normalize_text(b)

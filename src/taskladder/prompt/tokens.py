@@ -88,7 +88,8 @@ def context_window(model: str) -> int | None:
             # get_model_info prints a provider list to stdout for unknown names; keep it quiet.
             with contextlib.redirect_stdout(io.StringIO()):
                 entry = dict(litellm.get_model_info(model))
-        except Exception:
+        except Exception as exc:  # noqa: BLE001 - litellm raises a bare Exception for "not mapped"
+            log.debug("litellm has no context window for %s: %s", model, exc)
             return None
     value = entry.get("max_input_tokens") or entry.get("max_tokens")
     return int(value) if value else None

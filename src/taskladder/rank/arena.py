@@ -79,6 +79,7 @@ def preference_pairs(runs: list[tuple[RunInfo, list[Record]]], comparisons: list
             continue  # a flip or a tie says nothing about preference
         winner, loser = (a, b) if both[0] == "a" else (b, a)
         chosen, rejected = by_name[winner][item], by_name[loser][item]
+        prompt: str | list[dict[str, Any]]
         if spec is not None:
             example = Example(id=item, inputs=chosen.inputs)
             prompt = [m for m in render_messages(spec, example) if m["role"] in ("system", "user")]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import json
 import math
-from typing import Any
+from typing import Any, TypeGuard
 
 UNKNOWN = "unknown"
 
@@ -31,7 +31,8 @@ def show(value: Any) -> str:
         return str(value)
 
 
-def is_num(value: Any) -> bool:
+def is_num(value: Any) -> TypeGuard[float]:
+    """A real, known number (not a bool, not NaN); narrows ``value`` to ``float`` (``int`` included)."""
     return isinstance(value, (int, float)) and not isinstance(value, bool) and not math.isnan(value)
 
 

@@ -76,7 +76,7 @@ def quality_cost_svg(rows: list[LeaderRow]) -> str | None:
     ax.xaxis.set_minor_locator(NullLocator())
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: "free" if v == 0 else usd(v)))
     ax.set_ylim(*ax.get_ylim())  # settle autoscaling before labels are placed in axes fractions
-    place_labels(ax, [(r.cost_per_1k, r.score, r.label) for r in pts])
+    place_labels(ax, [(r.cost_per_1k, r.score, r.label) for r in pts if r.cost_per_1k is not None and r.score is not None])
     ax.set_xlabel("cost per 1k calls (USD; symlog axis, 0 = free)")
     metric = next((r.metric for r in pts if r.metric), "score")
     ax.set_ylabel(f"{metric} (95% interval)")

@@ -21,7 +21,7 @@ def interval_bar(
     *, width: int = 110, height: int = 14,
 ) -> str:
     """A small bar: the interval as a line, the score as a dot, on the axis ``[lo, hi]``."""
-    if not is_num(value) or hi <= lo:
+    if value is None or not is_num(value) or hi <= lo:
         return ""
 
     def x(v: float) -> float:

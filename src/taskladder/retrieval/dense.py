@@ -76,12 +76,14 @@ class EmbeddingRetriever(Retriever):
     def _scores(self, queries: list[str]) -> list[np.ndarray]:
         # Exact einsum up to ANN_MIN_ROWS chunks, IVF above (see demos/ann.py): a query's
         # scores never depend on the batch it came in, so prompts and cache keys do not either.
-        if self._index is None or self._indexed is not self.matrix:  # the matrix was set directly
-            self._reindex()
-        return self._index.scores(self._embed(queries))
+        index = self._index
+        if index is None or self._indexed is not self.matrix:  # the matrix was set directly
+            index = self._reindex()
+        return index.scores(self._embed(queries))
 
-    def _reindex(self) -> None:
+    def _reindex(self) -> VectorIndex:
         self._index, self._indexed = VectorIndex(self.matrix), self.matrix
+        return self._index
 
     def _keep(self, scores: np.ndarray, best: np.ndarray) -> list[int]:
         """Chunks in cells the IVF index did not read score -inf: never return them."""

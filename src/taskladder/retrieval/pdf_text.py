@@ -17,7 +17,8 @@ def pdf_to_text(path: Path) -> tuple[str, str]:
     try:
         reader = PdfReader(str(path))
         pages = [(page.extract_text() or "").strip() for page in reader.pages]
-        title = str((reader.metadata or {}).get("/Title") or "")
+        metadata = reader.metadata
+        title = str((metadata.get("/Title") if metadata else None) or "")
     except (PyPdfError, OSError, ValueError, KeyError) as exc:
         raise DataError(str(path), f"unreadable PDF ({exc}); re-export it or convert it to text") from None
     return "\n\n".join(p for p in pages if p) + "\n", title.strip()

@@ -35,8 +35,9 @@ def _position(answer: Any, n: int, letters: str) -> int | None:
     if isinstance(answer, int) and not isinstance(answer, bool):
         return answer if 0 <= answer < n else None
     text = str(answer).strip()
-    m = _ANSWER_LETTER.findall(text)
-    letter = m[-1] if m else (_LETTER.match(text).group(1) if _LETTER.match(text) else None)
+    stated = _ANSWER_LETTER.findall(text)
+    leading = _LETTER.match(text)
+    letter = stated[-1] if stated else (leading.group(1) if leading else None)
     if letter is None:
         return None
     k = letters.find(letter.upper())

@@ -17,7 +17,7 @@ import logging
 import time
 import uuid
 from contextlib import asynccontextmanager
-from typing import Any, AsyncIterator, Callable
+from typing import Any, AsyncIterator, Awaitable, Callable, cast
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
@@ -192,8 +192,14 @@ def create_app(
         try:
             # A sync responder runs in a worker thread; on timeout the client gets its 504 at
             # once, though the thread itself cannot be interrupted and finishes on its own.
-            pending = responder(messages, params) if is_async else run_in_threadpool(responder, messages, params)
-            result = await (asyncio.wait_for(pending, request_timeout_s) if request_timeout_s else pending)  # type: ignore[arg-type]
+            # `Responder` allows either kind of callable; `is_async` (checked once above) says which
+            # this one is, so the awaitable yields a ResponderResult either way.
+            pending: Awaitable[ResponderResult]
+            if is_async:
+                pending = cast("Awaitable[ResponderResult]", responder(messages, params))
+            else:
+                pending = cast("Awaitable[ResponderResult]", run_in_threadpool(responder, messages, params))
+            result = await (asyncio.wait_for(pending, request_timeout_s) if request_timeout_s else pending)
         except asyncio.TimeoutError:
             raise APIError(504, f"the model did not answer within {request_timeout_s:g} s",
                            type="server_error", code="timeout") from None

@@ -10,8 +10,9 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from ..models.base import BatchPredictor, Prediction
 from ..models.config import ModelConfig, resolve_model
 from ..pipeline import PipelineSpec
 from ..store import Store
@@ -19,13 +20,17 @@ from ..task import Example, Task
 from .errors import APIError
 from .responder import ResponderResult
 
+if TYPE_CHECKING:
+    from ..pipeline.llm import LLMPipeline
+    from ..runner.calls import ModelCaller
+
 
 class PipelineResponder:
     def __init__(self, task: Task, spec: PipelineSpec, models: dict[str, ModelConfig], store: Store):
         self.task, self.spec, self.store = task, spec, store
-        self._predictor = None
-        self._pipeline = None
-        self._caller = None
+        self._predictor: BatchPredictor | None = None
+        self._pipeline: LLMPipeline | None = None
+        self._caller: ModelCaller | None = None
         if spec.is_baseline:
             from ..baselines import make_baseline
 
@@ -51,16 +56,18 @@ class PipelineResponder:
                            param="messages", code="invalid_value")
         text = str(users[-1].get("content", ""))
         names = self.task.spec.inputs
+        inputs: dict[str, Any]
         if len(names) == 1:
             inputs = {names[0]: text}
         else:
             try:
-                inputs = json.loads(text)
+                parsed = json.loads(text)
             except json.JSONDecodeError:
-                inputs = None
-            if not isinstance(inputs, dict) or set(names) - set(inputs):
+                parsed = None
+            if not isinstance(parsed, dict) or set(names) - set(parsed):
                 raise APIError(400, f"this pipeline needs a JSON object with the fields {names} as the user message",
                                param="messages", code="invalid_value")
+            inputs = parsed
         ex_id = hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()[:16]
         return Example(id=f"served-{ex_id}", inputs={k: inputs[k] for k in names})
 
@@ -69,17 +76,19 @@ class PipelineResponder:
         if self._predictor is not None:
             pred = (await asyncio.to_thread(self._predictor.predict, [example]))[0]
         else:
+            pipeline, caller = self._pipeline, self._caller
+            assert pipeline is not None and caller is not None  # __init__ builds both when there is no baseline
             async with self._ready:
                 if not self._prepared:
-                    await self._pipeline.aprepare(self._caller)
+                    await pipeline.aprepare(caller)
                     self._prepared = True
-            pred = await self._pipeline.apredict(example, self._caller)
+            pred = await pipeline.apredict(example, caller)
         if pred.error:
             raise APIError(502, f"the model failed: {pred.error}", type="server_error", code="upstream_error")
         return ResponderResult(text=self.render(pred), usage_in=pred.usage.input_tokens,
                                usage_out=pred.usage.output_tokens, cached=pred.cached)
 
-    def render(self, pred) -> str:
+    def render(self, pred: Prediction) -> str:
         if pred.output is None:
             return pred.raw_text
         if len(pred.output) == 1:

@@ -45,7 +45,8 @@ def make_server(app: Any, host: str, port: int, token: str | None = None, *,
         app.state.api_token = token  # the app reads it per request
     check_exposure(host, token or app_token)
     config = uvicorn.Config(app, host=host, port=port, log_level=log_level, lifespan="on",
-                            timeout_graceful_shutdown=graceful_timeout_s)
+                            # uvicorn annotates int, but passes it to asyncio.timeout(), which takes float seconds
+                            timeout_graceful_shutdown=graceful_timeout_s)  # type: ignore[arg-type]
     return uvicorn.Server(config)
 
 

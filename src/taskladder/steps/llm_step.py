@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError
 from ..pipeline import PipelineSpec
-from ..task import Example, Task, TaskSpec
+from ..task import DataSpec, Example, Task, TaskSpec
 from .gold import MISSING, gold_output, gold_value
 from .graph import TASK, Ref, StepGraph
 from .outcome import StepOutcome
@@ -31,7 +31,7 @@ def step_task_spec(task: Task, graph: StepGraph, name: str) -> TaskSpec:
             kind = kind.model_copy(update={"labels": labels or None})
         outputs[field] = kind
     return TaskSpec(name=f"{task.name}:{name}", instructions=step.instructions or "",
-                    inputs=list(graph.inputs[name]), outputs=outputs, data={"file": "(steps)"},
+                    inputs=list(graph.inputs[name]), outputs=outputs, data=DataSpec(file="(steps)"),
                     documents=task.spec.documents)
 
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..models.base import total_cost
 from ..store import Record
-from ..task import Example, Task, TaskSpec
+from ..task import DataSpec, Example, Task, TaskSpec
 from .gold import gold_output
 from .graph import StepGraph
 
@@ -28,7 +28,7 @@ def field_metrics(graph: StepGraph, name: str) -> dict[str, Any]:
     from ..metrics import get_metric
 
     step = graph.step(name)
-    spec = TaskSpec(name=name, inputs=["_"], outputs=step.outputs, data={"file": "(steps)"})
+    spec = TaskSpec(name=name, inputs=["_"], outputs=step.outputs, data=DataSpec(file="(steps)"))
     return {f: get_metric(FIELD_METRIC[k.type], spec, field=f) for f, k in step.outputs.items()}
 
 

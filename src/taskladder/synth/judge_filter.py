@@ -107,8 +107,10 @@ async def judge_filter(
     for i, row in enumerate(rows):
         if i not in scores:
             kept.append(row)
-        elif scores[i] is not None and scores[i] >= threshold:
-            kept.append(row.model_copy(update={"judge_score": scores[i]}))
+            continue
+        judged = scores[i]
+        if judged is not None and judged >= threshold:
+            kept.append(row.model_copy(update={"judge_score": judged}))
     c = ctx.calls.counts(model).minus(before)
     rep = out.report
     return kept, StepReport(name=name, step="judge", rows_in=len(rows), rows_out=len(kept), removed=rep.removed,

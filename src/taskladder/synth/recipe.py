@@ -219,10 +219,11 @@ class Recipe(BaseModel):
     @model_validator(mode="after")
     def _names(self) -> Recipe:
         kinds = [s.step for s in self.steps]
+        names: list[str] = []
         for i, s in enumerate(self.steps):
             if s.name is None:
                 s.name = s.step if kinds.count(s.step) == 1 else f"{s.step}-{kinds[:i + 1].count(s.step)}"
-        names = [s.name for s in self.steps]
+            names.append(s.name)
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
             raise ValueError(f"step names must be unique; repeated: {dupes}")

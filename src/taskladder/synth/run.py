@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from pydantic import BaseModel, Field
 
-from ..errors import ConfigError
+from ..errors import ConfigError, TaskladderError
 from .calls import SynthCalls
 from .context import StepContext, StepReport
 from .dataset import DATASET_FILE, composition, dumps, export_dataset, write_dataset
@@ -87,7 +87,8 @@ def data_time(task: Task) -> float:
             continue
         try:
             f = locate(p, task.base_dir)
-        except Exception:  # noqa: BLE001 - a URL not downloaded yet: fall back below
+        except (TaskladderError, OSError) as exc:  # a URL that cannot be fetched now: fall back below
+            log.debug("no modification time for %s: %s", p, exc)
             continue
         if f.exists():
             times.append(f.stat().st_mtime)
@@ -240,6 +241,7 @@ async def arun_recipe(
         reports: list[StepReport] = []
         for step in recipe.steps:
             rows, rep = await apply_step(step, rows, ctx, recipe.split)
+            assert step.name is not None  # Recipe._names gives every step a name
             _unique_ids(rows, step.name)
             reports.append(rep)
             log.info("%s", rep.summary())

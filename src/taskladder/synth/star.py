@@ -138,8 +138,8 @@ async def star_rationales(
             else:
                 replaced[i] = None
 
-    out = [replaced.get(i, r) for i, r in enumerate(rows)]
-    out = [r for r in out if r is not None]
+    merged = [replaced.get(i, r) for i, r in enumerate(rows)]
+    out = [r for r in merged if r is not None]
     c = ctx.calls.counts(model).minus(before)
     tried = sum(len(v) for v in groups.values())
     removed = len(rows) - len(out)

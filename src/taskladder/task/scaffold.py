@@ -22,7 +22,7 @@ def guess_type(values: list[Any]) -> tuple[str, list[str] | None]:
         [float(v) for v in present]
         return "number", None
     except (TypeError, ValueError):
-        pass
+        pass  # some value is not a number: try the other types below
     if all(isinstance(v, (dict, list)) or str(v).lstrip().startswith(("{", "[")) for v in present):
         return "json", None
     distinct = sorted({str(v) for v in present})

@@ -200,7 +200,7 @@ class LoopbackServer:
         except h11.RemoteProtocolError as exc:  # garbage or a half-sent request: nothing to answer
             log.debug("loopback: protocol error from client: %s", exc)
         except (ConnectionError, asyncio.CancelledError):
-            pass
+            pass  # the client hung up or the server is stopping: the connection simply ends
         finally:
             self._connections.discard(task)
             http.close()

@@ -113,7 +113,7 @@ def _refuse(event, args):
     try:
         os.write(2, f"[sandbox] blocked: {event} {args!r:.200}\n".encode("utf-8", "replace"))
     except OSError:
-        pass
+        pass  # stderr closed by the untrusted code: the refusal below still stops it
     raise SandboxViolation(f"sandbox refused {event}")
 
 
@@ -175,8 +175,8 @@ def _finish(status):
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
-        except Exception:  # noqa: BLE001 - a closed or broken stream must not hide the status
-            pass
+        except Exception:  # noqa: BLE001 - untrusted code may have replaced or broken the stream,
+            pass  # and nothing is left to report to: the exit status below is the report
     os._exit(status)
 
 

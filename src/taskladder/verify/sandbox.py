@@ -88,7 +88,7 @@ def _kill_group(pid: int) -> None:
     try:
         os.killpg(pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
-        pass
+        pass  # the group has already exited (or its pid was reused): nothing left to kill
 
 
 def _classify(rc: int | None, timed_out: bool, stdout: str, stderr: str, nonce: str) -> Status:

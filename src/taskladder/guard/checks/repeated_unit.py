@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from ..config import RepeatedUnitConfig
+from typing import TypeVar
+
+from ..config import RepeatedUnitConfig, RepetitionLoopConfig
 from ..decision import Edit, Finding
 from ..periodic import PeriodicScanner
 from ..text import TextView
-from .base import C, Check
+from .base import Check
+
+# The configs that carry the scanner's knobs (max_unit_chars, min_run_chars).
+PeriodicConfig = TypeVar("PeriodicConfig", bound=RepeatedUnitConfig | RepetitionLoopConfig)
 
 
-class PeriodicRunCheck(Check[C]):
+class PeriodicRunCheck(Check[PeriodicConfig]):
     """Base of the checks that look for a unit repeated back to back (input and output)."""
 
-    def __init__(self, config: C) -> None:
+    def __init__(self, config: PeriodicConfig) -> None:
         super().__init__(config)
         self.scanner = PeriodicScanner(
             max_unit=config.max_unit_chars,

@@ -20,7 +20,7 @@ def task_brief(spec: TaskSpec, labels: dict[str, list[str]]) -> str:
     lines.append("Input fields: " + ", ".join(spec.inputs))
     outs = []
     for name, f in spec.outputs.items():
-        hint = f.type
+        hint: str = f.type
         if f.type == "label" and labels.get(name):
             hint += ": one of " + ", ".join(labels[name])
         outs.append(f"{name} ({hint})")

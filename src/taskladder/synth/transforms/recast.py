@@ -11,13 +11,16 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ...errors import ConfigError
 from ..context import StepContext, StepReport
 from ..lineage import prompt_hash
 from ..rows import TASK_VIEW, SynthRow, child_lineage
 from .common import add_reasons, parse_rows, row_keys, task_brief
+
+if TYPE_CHECKING:
+    from ...retrieval.chunking import ChunkMode
 
 SYSTEM = (
     "You turn a document passage into demonstrations for the task below: inputs a user would "
@@ -37,7 +40,7 @@ def recast_messages(brief: str, chunk: dict[str, str], k: int, keys: list[str]) 
 
 async def recast_rows(
     rows: list[SynthRow], ctx: StepContext, *, model: str, per_chunk: int = 1, max_chunks: int | None = None,
-    chunking: str = "tokens", size: int = 200, overlap: int = 40, documents: list[str] | None = None,
+    chunking: ChunkMode = "tokens", size: int = 200, overlap: int = 40, documents: list[str] | None = None,
     params: dict[str, Any] | None = None, name: str = "recast",
 ) -> tuple[list[SynthRow], StepReport]:
     """Append ``per_chunk`` rows per passage (up to ``max_chunks`` passages, a seeded sample).
