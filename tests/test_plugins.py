@@ -229,6 +229,42 @@ def test_rung_plugins_are_registered_from_their_group(installed):
     assert list(plugins.registry("rungs")) == ["late-rung"]
 
 
+def test_a_plugin_rung_is_climbed_in_the_place_it_names(installed, tmp_path):
+    from helpers import sentiment_rows, write_task
+
+    from taskladder.ladder import climb
+    from taskladder.ladder.rungs import ladder_rungs, rung_names
+    from taskladder.task import load_task
+
+    (tmp_path / "terse_rung.py").write_text(textwrap.dedent("""
+        from taskladder.ladder.rungs import ZeroShot
+
+        class Terse(ZeroShot):
+            name = "terse"
+            after = "zero-shot"
+
+            def spec(self, ctx, model):
+                return super().spec(ctx, model).model_copy(update={"rung": self.name, "instructions": "Label it."})
+    """), encoding="utf-8")
+    installed({"rungs": [("terse", "terse_rung:Terse", "acme-rungs")]})
+    assert rung_names()[:3] == ("baseline", "zero-shot", "terse")
+    task = load_task(write_task(tmp_path / "t", sentiment_rows(40)))
+    models = {"bot": ModelConfig(name="bot", model="scripted", script={"callable": "helpers:sentiment_responder"})}
+    result = climb(task, ["bot"], models, baselines=[], rungs=ladder_rungs(), confirm_on_test=False, progress=False)
+    ran = [(r.rung, r.status) for r in result.rungs]
+    assert ran[:2] == [("zero-shot", "ran"), ("terse", "ran")]
+    terse = next(r for r in result.rungs if r.rung == "terse")
+    assert terse.pipeline["instructions"] == "Label it."
+
+
+def test_a_plugin_rung_that_is_no_rung_is_a_one_line_error(installed):
+    from taskladder.ladder.rungs import ladder_rungs
+
+    installed({"rungs": [("odd", "fake_plugins:Other", "acme-rungs")]})
+    with pytest.raises(ConfigError, match="not a ModelRung or ClimbRung"):
+        ladder_rungs()
+
+
 def test_rungs_are_placed_after_the_rung_they_name(caplog):
     @dataclass
     class Rung:

@@ -45,6 +45,13 @@ class SamplingSpec(BaseModel):
     model_config = {"extra": "forbid"}
 
 
+# The prompt shapes a hand-written spec can have. The ladder's rungs that build these
+# shapes take their names from here, so a spec run by `eval` and the same rung of a
+# climb are labelled alike.
+ZERO_SHOT, FEW_SHOT, MAX_SHOTS, KNN_SHOTS = "zero-shot", "few-shot", "max-shots", "knn-shots"
+NEAREST_STRATEGIES = ("bm25", "embedding", "mmr")
+
+
 class PipelineSpec(BaseModel):
     model: str  # a models.yaml name, a LiteLLM string, or baseline/...
     rung: str | None = None
@@ -69,6 +76,16 @@ class PipelineSpec(BaseModel):
 
     def digest(self) -> str:
         return hashlib.sha256(json.dumps(self.canonical(), sort_keys=True).encode()).hexdigest()[:16]
+
+    def shape(self) -> str | None:
+        """The rung this spec's prompt looks like when it names none (None for a baseline)."""
+        if self.is_baseline:
+            return None
+        if self.demos and self.demos.k:
+            if self.demos.max_shots:
+                return MAX_SHOTS
+            return KNN_SHOTS if self.demos.strategy in NEAREST_STRATEGIES else FEW_SHOT
+        return ZERO_SHOT
 
     def label(self) -> str:
         if self.rung:

@@ -60,7 +60,7 @@ def evaluate(
         task, split, limit, scorer=scorer, model=spec.model, label=f"{task.name} · {spec.label()}",
         identity={"pipeline": spec.canonical(), "model": cfg.identity() if cfg else {}},
         pipeline={**spec.model_dump(exclude_none=True), "kind": "baseline" if spec.is_baseline else "llm",
-                  "rung": spec.rung or _default_rung(spec)},
+                  "rung": spec.rung or spec.shape()},
     )
     predictor: Predictor
     if cfg is None:
@@ -80,11 +80,3 @@ def _evaluate_predictor(task: Task, predictor: Predictor, split: str, limit: int
                             label=f"{task.name} · {predictor.name}", identity={"predictor": described},
                             pipeline={**described, "kind": described.get("kind", "predictor")})
     return execute(plan, predictor, store=store, progress=progress)
-
-
-def _default_rung(spec: PipelineSpec) -> str | None:
-    if spec.is_baseline:
-        return None
-    if spec.demos and spec.demos.k:
-        return "max-shots" if spec.demos.max_shots else ("knn-shots" if spec.demos.strategy in ("bm25", "embedding", "mmr") else "few-shot")
-    return "zero-shot"

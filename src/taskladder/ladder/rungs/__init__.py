@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ...errors import ConfigError
 from ...pipeline import PipelineSpec
+from ...plugins import place_after, registry
 from ...task import Task
 from ..options import LadderOptions
 from .base import GAIN_PATIENCE, ClimbRung, ClimbState, LadderContext, ModelRung, ModelState, Rung
@@ -42,8 +44,16 @@ LADDER: tuple[Rung, ...] = (
 
 
 def ladder_rungs() -> list[Rung]:
-    """The rungs a climb walks, in order (the built-in ones; plugin rungs join here)."""
-    return list(LADDER)
+    """The rungs a climb walks, in order: the built-in ones, and each installed plugin rung
+    (entry point group ``taskladder.rungs``) right after the rung its ``after`` names."""
+    added = [p for p in registry("rungs", builtins={}).values() if not p.builtin]
+    placed = place_after(list(LADDER), added, name_of=lambda rung: rung.name)
+    for rung in placed:
+        is_rung = isinstance(rung, Rung) or (isinstance(rung, type) and issubclass(rung, Rung))
+        if not is_rung:
+            raise ConfigError(f"plugin rung {getattr(rung, 'name', rung)!r} is not a ModelRung or ClimbRung "
+                              "(taskladder.ladder.rungs); fix or uninstall that plugin")
+    return [r() if isinstance(r, type) else r for r in placed]  # a plugin may register its class
 
 
 def rung_names(rungs: Sequence[Rung] | None = None, *, selectable: bool = False) -> tuple[str, ...]:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from ...pipeline import DemoSpec, PipelineSpec
+from ...pipeline.spec import FEW_SHOT
 from .base import LadderContext, ModelRung, ModelState
 
 
 class FewShot(ModelRung):
-    name = "few-shot"
+    name = FEW_SHOT
 
     def spec(self, ctx: LadderContext, model: ModelState) -> PipelineSpec:
         o = ctx.options

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from ...pipeline import DemoSpec, PipelineSpec
+from ...pipeline.spec import KNN_SHOTS
 from .base import LadderContext, ModelRung, ModelState
 
 
 class KnnShots(ModelRung):
-    name = "knn-shots"
+    name = KNN_SHOTS
 
     def spec(self, ctx: LadderContext, model: ModelState) -> PipelineSpec:
         o = ctx.options

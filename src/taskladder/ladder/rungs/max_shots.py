@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from ...pipeline import DemoSpec, PipelineSpec
+from ...pipeline.spec import MAX_SHOTS
 from .base import LadderContext, ModelRung, ModelState
 
 
 class MaxShots(ModelRung):
-    name = "max-shots"
+    name = MAX_SHOTS
 
     def spec(self, ctx: LadderContext, model: ModelState) -> PipelineSpec:
         o = ctx.options
