@@ -6,11 +6,9 @@ one-line fix here.
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import BaseModel
 
-from ..store.records import Record, RunInfo
+from ..store.records import Record, RunInfo, RunSummary
 from .fmt import is_num
 from .pareto import pareto_frontier
 
@@ -44,18 +42,18 @@ class LeaderRow(BaseModel):
         return f"{self.model} · {self.rung}" if self.rung else self.model
 
 
-def _num(summary: dict[str, Any], key: str) -> float | None:
-    value = summary.get(key)
-    return float(value) if is_num(value) else None
+def _num(summary: RunSummary, key: str) -> float | None:
+    value = getattr(summary, key, None)
+    return float(value) if is_num(value) else None  # NaN and infinities read as missing
 
 
-def _int(summary: dict[str, Any], key: str) -> int | None:
-    value = summary.get(key)
+def _int(summary: RunSummary, key: str) -> int | None:
+    value = getattr(summary, key, None)
     return int(value) if is_num(value) else None
 
 
 def row_of(info: RunInfo) -> LeaderRow:
-    s = info.summary or {}
+    s = info.summary
     rung = info.pipeline.get("rung") if isinstance(info.pipeline, dict) else None
     kind = info.pipeline.get("kind") if isinstance(info.pipeline, dict) else None
     return LeaderRow(
@@ -64,7 +62,7 @@ def row_of(info: RunInfo) -> LeaderRow:
         rung=str(rung) if rung else None,
         kind=str(kind) if kind else None,
         split=info.split,
-        metric=str(s.get("metric") or info.metric or ""),
+        metric=str(s.metric or info.metric or ""),
         score=_num(s, "score"),
         ci_low=_num(s, "ci_low"),
         ci_high=_num(s, "ci_high"),
