@@ -1,7 +1,6 @@
 """What a climb reports: one row per (model, rung) and the climb as a whole (climb.json).
 
-The climb reads a run's summary only through ``summary_values``, so the day the summary
-becomes a typed object is a one-function edit.
+The climb reads a run's (typed) summary only through ``summary_values`` and ``score_of``.
 """
 
 from __future__ import annotations
@@ -52,12 +51,11 @@ ROW_FIELDS = ("score", "ci_low", "ci_high", "cost_per_1k_calls", "projected_mont
 
 def summary_values(ev: EvalResult, keys: Iterable[str]) -> dict[str, Any]:
     """The named figures of a run's summary (the only place the ladder reads ``ev.summary``)."""
-    s = ev.summary
-    return {k: s[k] for k in keys}
+    return ev.summary.model_dump(include=set(keys))
 
 
 def score_of(ev: EvalResult) -> float:
-    return summary_values(ev, ("score",))["score"] or 0.0
+    return ev.summary.score or 0.0
 
 
 def row_from_run(model: str, spec: PipelineSpec, ev: EvalResult, typical: float | None,
