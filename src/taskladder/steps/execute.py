@@ -129,6 +129,10 @@ def _make_runner(task: Task, graph: StepGraph, name: str, caller):
         from .python_step import PythonStep
 
         return PythonStep(step, graph.spec.base_dir, where)
+    if step.kind == "predictor":
+        from .predictor_step import PredictorStep
+
+        return PredictorStep(task, graph, name)
     from .retrieval_step import RetrievalStep
 
     return RetrievalStep(task, step, where)

@@ -63,7 +63,7 @@ def step_report(task: Task, graph: StepGraph, examples: list[Example], records: 
         latencies = np.array([o.get("latency_ms", 0.0) for o in ran] or [0.0], dtype=float)
         entry: dict[str, Any] = {
             "kind": step.kind,
-            "model": step.model if step.kind == "llm" else (step.function if step.kind == "python" else None),
+            "model": {"llm": step.model, "python": step.function, "predictor": step.predictor}.get(step.kind),
             "n": len(rows), "ran": len(ran),
             "errors": sum(1 for o in ran if o.get("error")),
             "parse_failures": sum(1 for o in ran if not o.get("error") and o.get("output") is None),

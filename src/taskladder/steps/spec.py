@@ -35,7 +35,7 @@ from ..errors import ConfigError
 from ..pipeline.spec import DemoSpec, SamplingSpec
 from ..task.spec import OutputField
 
-StepKind = Literal["llm", "python", "retrieval"]
+StepKind = Literal["llm", "python", "retrieval", "predictor"]
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]*$")
 
 
@@ -65,6 +65,9 @@ class StepSpec(BaseModel):
     # retrieval steps (and llm steps with their own context): taskladder.retrieval options
     # over the task's `documents`, e.g. {strategy: bm25, k: 4}
     retrieval: dict[str, Any] | None = None
+    # predictor steps: any Predictor, fitted on the rows whose gold covers the step — a
+    # `baseline/...` name, or "module:factory" / "file.py:factory" returning a Predictor
+    predictor: str | None = None
 
     model_config = {"extra": "forbid", "frozen": True}
 
@@ -77,6 +80,8 @@ class StepSpec(BaseModel):
         if isinstance(value, dict) and "kind" not in value:
             if value.get("function"):
                 value = {**value, "kind": "python"}
+            elif value.get("predictor"):
+                value = {**value, "kind": "predictor"}
             elif value.get("retrieval") is not None and not value.get("model"):
                 value = {**value, "kind": "retrieval"}
         return value
@@ -101,6 +106,8 @@ class StepSpec(BaseModel):
             raise ValueError(f"llm step '{self.name}' needs `model` (a models.yaml name or a LiteLLM string)")
         if self.kind == "python" and not self.function:
             raise ValueError(f"python step '{self.name}' needs `function: module:function`")
+        if self.kind == "predictor" and not self.predictor:
+            raise ValueError(f"predictor step '{self.name}' needs `predictor: baseline/...` or `module:factory`")
         if self.kind != "llm" and (self.model or self.demos or self.reasoning or self.sampling):
             raise ValueError(f"{self.kind} step '{self.name}': model/demos/reasoning/sampling belong to llm steps")
         return self
@@ -109,7 +116,8 @@ class StepSpec(BaseModel):
         return self.model_dump(mode="json", exclude_none=True, by_alias=True)
 
     def label(self) -> str:
-        what = {"llm": self.model, "python": self.function, "retrieval": "retrieval"}[self.kind]
+        what = {"llm": self.model, "python": self.function, "retrieval": "retrieval",
+                "predictor": self.predictor}[self.kind]
         return f"{self.name} ({what})"
 
 
