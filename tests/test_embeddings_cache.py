@@ -41,7 +41,7 @@ def encoder(monkeypatch):
     fake = CountingEncoder()
     loads: list[str] = []
 
-    def fake_load(name):
+    def fake_load(name, **options):
         loads.append(name)
         return fake
 

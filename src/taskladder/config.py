@@ -1,13 +1,12 @@
-"""Where taskladder keeps its state. Passed explicitly; no global mutable settings."""
+"""Kept for importers of ``taskladder.config.home_dir``; settings live in ``taskladder.settings``."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
+
+from .settings import Settings
 
 
 def home_dir() -> Path:
-    """``TASKLADDER_HOME`` or ``./.taskladder``; created on first use."""
-    path = Path(os.environ.get("TASKLADDER_HOME", ".taskladder")).expanduser()
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    """``TASKLADDER_HOME`` or ``./.taskladder``; created on first use. Prefer ``Settings.home_dir()``."""
+    return Settings.from_env().home_dir()

@@ -6,6 +6,9 @@ way a plugin declares its own (see ``taskladder.plugins``).
 
 from __future__ import annotations
 
+import functools
+
+from ..embeddings.cache import EmbeddingCache
 from ..models.base import BatchPredictor
 from .classifier import LinearClassifierBaseline
 from .features import EmbedFeatures, TfidfFeatures
@@ -26,13 +29,16 @@ def knn_bm25(name: str) -> BatchPredictor:
     return KnnCopyBaseline(name, Bm25Neighbours())
 
 
-def knn_embed(name: str) -> BatchPredictor:
-    return KnnCopyBaseline(name, EmbedNeighbours())
+def knn_embed(name: str, *, embedding_cache: EmbeddingCache | None = None) -> BatchPredictor:
+    """``embedding_cache``: where vectors persist (default: the settings' embeddings cache)."""
+    return KnnCopyBaseline(name, EmbedNeighbours(cache=embedding_cache))
 
 
 def tfidf_lr(name: str) -> BatchPredictor:
     return LinearClassifierBaseline(name, TfidfFeatures(), Bm25Neighbours, C=TFIDF_C, solver="sag", tol=1e-3)
 
 
-def embed_lr(name: str) -> BatchPredictor:
-    return LinearClassifierBaseline(name, EmbedFeatures(), EmbedNeighbours, C=EMBED_C)
+def embed_lr(name: str, *, embedding_cache: EmbeddingCache | None = None) -> BatchPredictor:
+    """``embedding_cache``: where vectors persist (default: the settings' embeddings cache)."""
+    return LinearClassifierBaseline(name, EmbedFeatures(embedding_cache),
+                                    functools.partial(EmbedNeighbours, cache=embedding_cache), C=EMBED_C)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..errors import TaskladderError
+
+if TYPE_CHECKING:
+    from ..embeddings import EmbeddingCache
 
 
 class Featurizer(Protocol):
@@ -40,9 +43,13 @@ class TfidfFeatures:
 
 
 class EmbedFeatures:
-    """all-MiniLM-L6-v2 sentence embeddings (L2-normalised, cached by content hash)."""
+    """all-MiniLM-L6-v2 sentence embeddings (L2-normalised, cached by content hash in ``cache``,
+    else in the settings' embeddings cache)."""
 
     kind = "all-MiniLM-L6-v2 embeddings"
+
+    def __init__(self, cache: "EmbeddingCache | None" = None):
+        self.cache = cache
 
     def fit_transform(self, texts: list[str]) -> Any:
         return self.transform(texts)
@@ -50,4 +57,4 @@ class EmbedFeatures:
     def transform(self, texts: list[str]) -> Any:
         from ..embeddings import embed_texts
 
-        return embed_texts(texts)
+        return embed_texts(texts, cache=self.cache)

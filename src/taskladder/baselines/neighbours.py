@@ -6,9 +6,12 @@ classifiers' fallback for non-label fields can use either.
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from ..embeddings import EmbeddingCache
 
 # Query rows scored at once against the whole train matrix (bounds memory for big tasks).
 _QUERY_CHUNK = 2048
@@ -48,24 +51,26 @@ class Bm25Neighbours:
 
 
 class EmbedNeighbours:
-    """Cosine similarity of sentence embeddings (cached by content hash)."""
+    """Cosine similarity of sentence embeddings (cached by content hash in ``cache``, else in
+    the settings' embeddings cache)."""
 
     kind = "embedding cosine"
 
-    def __init__(self, model: str | None = None):
+    def __init__(self, model: str | None = None, cache: "EmbeddingCache | None" = None):
         from ..embeddings import DEFAULT_MODEL
 
         self.model = model or DEFAULT_MODEL
+        self.cache = cache
 
     def fit(self, texts: list[str]) -> None:
         from ..embeddings import embed_texts
 
-        self._train = embed_texts(texts, model=self.model)
+        self._train = embed_texts(texts, model=self.model, cache=self.cache)
 
     def nearest(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         from ..embeddings import embed_texts
 
-        return nearest_rows(embed_texts(texts, model=self.model), self._train)
+        return nearest_rows(embed_texts(texts, model=self.model, cache=self.cache), self._train)
 
 
 def nearest_rows(queries: np.ndarray, train: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -76,7 +76,7 @@ def evaluate_cascade(task: Task, cascade: Cascade, *, split: str = "test", thres
     """Run the cascade on ``split``: later tiers see (and are paid for) only escalated examples."""
     scorer = get_metric(metric or task.spec.default_metric(), task.spec)
     limits = cascade.limits(thresholds)
-    return _run(task, cascade, split, limit, scorer, limits, CascadePredictor(cascade, limits), store or Store(),
+    return _run(task, cascade, split, limit, scorer, limits, CascadePredictor(cascade, limits), store or Store.default(),
                 progress=progress)
 
 

@@ -84,7 +84,7 @@ def cascade_rung(task: Task, cheap: str, strong: PipelineSpec | str, models: dic
 
     if target is not None and not 0.0 <= target <= 1.0:
         raise ConfigError(f"cascade target {target} is not a score in [0, 1]; e.g. 0.9 for 90%")
-    store = store or Store()
+    store = store or Store.default()
     examples = task.split(split)[: limit if limit else None]
     if not examples:
         raise ConfigError(f"task '{task.name}': the {split} split is empty; add data or change the split")

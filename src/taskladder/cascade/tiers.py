@@ -117,7 +117,7 @@ class PipelineTier(Tier):
                 check_access(self.cfg)
             self.stats = self.stats or RunStats()
             # A caller per event loop: its semaphore and cache batching belong to one loop.
-            self._caller = ModelCaller(self.cfg, self._store or Store(), self.stats, client=self._client,
+            self._caller = ModelCaller(self.cfg, self._store or Store.default(), self.stats, client=self._client,
                                        budget=self._budget)
             self._loop = loop
             if not self._prepared:

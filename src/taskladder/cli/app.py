@@ -2,6 +2,10 @@
 
 Each command lives in its own module under ``taskladder.cli`` and imports heavy libraries
 inside the command function, so ``taskladder --help`` starts fast.
+
+The app callback reads the environment once per invocation into a ``Settings`` object on the
+Typer context (``ctx.obj``); commands take it from there (``settings_of(ctx)``) and open the
+store through it, so no command reads ``TASKLADDER_HOME`` itself.
 """
 
 from __future__ import annotations
@@ -19,6 +23,14 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def _build_settings(ctx: typer.Context) -> None:
+    # Imported here, not at the top: `taskladder --help` never runs this callback.
+    from ..settings import Settings
+
+    ctx.obj = Settings.from_env()
 
 
 def print_json(obj: Any) -> None:

@@ -12,6 +12,7 @@ from .app import app, print_json
 
 @app.command("arena")
 def arena_command(
+    ctx: typer.Context,
     run_ids: List[str] = typer.Argument(..., help="Two or more runs of one task (ids or unique prefixes)."),
     judge: str = typer.Option(..., "--judge", help="Judge model (models.yaml name or LiteLLM string)."),
     models_file: Optional[Path] = typer.Option(None, "--models", help="models.yaml naming the judge."),
@@ -32,13 +33,13 @@ def arena_command(
     from ..rank.arena import arena_rows
     from ..runner.calls import ModelCaller
     from ..runner.preflight import check_access
-    from ..store import Store
     from ..task.spec import TaskSpec
     from .cmd_runs import get_run_or_fail
+    from .common import settings_of
 
     if len(run_ids) < 2:
         raise TaskladderError("an arena needs at least two runs")
-    store = Store()
+    store = settings_of(ctx).open_store()
     runs = [get_run_or_fail(store, r) for r in run_ids]
     if len({r.task for r in runs}) > 1:
         raise TaskladderError("the runs belong to different tasks; an arena compares runs of one task")

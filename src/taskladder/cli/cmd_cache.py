@@ -13,11 +13,11 @@ app.add_typer(cache_app, name="cache")
 
 
 @cache_app.command("stats")
-def cache_stats(as_json: bool = typer.Option(False, "--json", help="Print one JSON object.")) -> None:
+def cache_stats(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print one JSON object.")) -> None:
     """Cached calls per model, with their tokens and original cost."""
-    from ..store import Store
+    from .common import settings_of
 
-    stats = Store().cache_stats()
+    stats = settings_of(ctx).open_store().cache_stats()
     if as_json:
         print_json(stats)
         return
@@ -36,13 +36,14 @@ def cache_stats(as_json: bool = typer.Option(False, "--json", help="Print one JS
 
 @cache_app.command("clear")
 def cache_clear(
+    ctx: typer.Context,
     model: Optional[str] = typer.Option(None, "--model", help="Only this provider model string."),
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
 ) -> None:
     """Delete cached calls (runs and records are kept)."""
-    from ..store import Store
+    from .common import settings_of
 
     if not yes and not typer.confirm(f"delete cached calls{f' of {model}' if model else ''}?"):
         raise typer.Exit(1)
-    removed = Store().clear_cache(model)
+    removed = settings_of(ctx).open_store().clear_cache(model)
     typer.echo(f"removed {removed} cached calls")

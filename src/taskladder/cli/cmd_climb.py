@@ -12,6 +12,7 @@ from .app import app, print_json
 
 @app.command("climb")
 def climb_command(
+    ctx: typer.Context,
     task_file: Path = typer.Argument(..., help="Task YAML."),
     models_file: Optional[Path] = typer.Option(None, "--models", help="models.yaml; every model in it climbs unless --model is given."),
     model: List[str] = typer.Option([], "--model", "-m", help="Only these models (repeatable)."),
@@ -34,8 +35,7 @@ def climb_command(
     from ..ladder import LadderOptions, climb, rung_names
     from ..models.config import load_models
     from ..report import write_report
-    from ..store import Store
-    from .common import load_task_arg
+    from .common import load_task_arg, settings_of
 
     task = load_task_arg(task_file, data_dir)
     models = load_models(models_file)
@@ -49,7 +49,7 @@ def climb_command(
             raise ConfigError(f"unknown rung(s) {unknown}; choose from {', '.join(known)}")
         options.rungs = chosen
     out_dir = out or Path("taskladder-out") / task.name
-    store = Store()
+    store = settings_of(ctx).open_store()
     result = climb(task, names, models, budget_usd=budget, split=split, limit=limit, options=options, store=store,
                    baselines=[] if no_baselines else None, out_dir=out_dir, progress=not quiet and not as_json,
                    confirm_on_test=not no_test)

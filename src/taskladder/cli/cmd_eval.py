@@ -12,6 +12,7 @@ from .app import app, print_json
 
 @app.command("eval")
 def eval_command(
+    ctx: typer.Context,
     task_file: Path = typer.Argument(..., help="Task YAML."),
     model: List[str] = typer.Option([], "--model", "-m", help="Model name (models.yaml, LiteLLM string or baseline/...); repeatable. 'baseline/all' runs every offline baseline."),
     models_file: Optional[Path] = typer.Option(None, "--models", help="models.yaml with named model configs."),
@@ -34,8 +35,7 @@ def eval_command(
     from ..models.config import load_models
     from ..pipeline import DemoSpec, PipelineSpec, load_pipeline
     from ..runner import evaluate
-    from ..store import Store
-    from .common import load_task_arg, print_leaderboard, run_json
+    from .common import load_task_arg, print_leaderboard, run_json, settings_of
 
     task = load_task_arg(task_file, data_dir)
     models = load_models(models_file)
@@ -52,7 +52,7 @@ def eval_command(
     if not specs:
         raise ConfigError("say what to evaluate: --model NAME (repeatable) or --pipeline SPEC.yaml")
 
-    store = Store()
+    store = settings_of(ctx).open_store()
     if dry_run:
         _print_dry_runs(task, specs, split, limit, models, store, dry_run_limit, as_json)
         return

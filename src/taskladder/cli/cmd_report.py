@@ -12,6 +12,7 @@ from .app import app
 
 @app.command("report")
 def report_command(
+    ctx: typer.Context,
     run_ids: List[str] = typer.Argument(None, help="Run ids (default: the latest finished run of each model for --task, or of the latest task)."),
     output: Path = typer.Option(Path("report.html"), "-o", "--output", help="HTML file to write."),
     task: Optional[str] = typer.Option(None, "--task", help="Report this task's latest runs."),
@@ -20,11 +21,11 @@ def report_command(
     """Write an HTML report that opens offline: leaderboard, cost plot, per-label table, worst errors."""
     from ..errors import TaskladderError
     from ..report import write_report
-    from ..store import Store
     from ..task.spec import TaskSpec
     from .cmd_runs import get_run_or_fail
+    from .common import settings_of
 
-    store = Store()
+    store = settings_of(ctx).open_store()
     if run_ids:
         runs = [get_run_or_fail(store, r) for r in run_ids]
     else:

@@ -21,15 +21,15 @@ def get_run_or_fail(store, run_id: str):
 
 @app.command("runs")
 def runs_command(
+    ctx: typer.Context,
     task: Optional[str] = typer.Option(None, "--task", help="Only runs of this task name."),
     limit: int = typer.Option(30, "--limit"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """List stored runs, newest first."""
-    from ..store import Store
-    from .common import money, pct
+    from .common import money, pct, settings_of
 
-    runs = Store().list_runs(task, limit)
+    runs = settings_of(ctx).open_store().list_runs(task, limit)
     if as_json:
         print_json({"runs": [r.model_dump() for r in runs]})
         return
@@ -48,6 +48,7 @@ def runs_command(
 
 @app.command("export-records")
 def export_records(
+    ctx: typer.Context,
     run_id: str = typer.Argument(..., help="Run id (a unique prefix is enough)."),
     output: Optional[Path] = typer.Option(None, "-o", "--output", help="File to write; .csv or .jsonl (default: stdout JSONL)."),
 ) -> None:
@@ -55,9 +56,10 @@ def export_records(
     import json
     import sys
 
-    from ..store import SCHEMA_VERSION, Store
+    from ..store import SCHEMA_VERSION
+    from .common import settings_of
 
-    store = Store()
+    store = settings_of(ctx).open_store()
     run = get_run_or_fail(store, run_id)
     records = store.get_records(run.run_id)
     if output is not None and output.suffix.lower() == ".csv":
@@ -85,6 +87,7 @@ def export_records(
 
 @app.command("compare")
 def compare_command(
+    ctx: typer.Context,
     run_a: str = typer.Argument(..., help="Baseline run id."),
     run_b: str = typer.Argument(..., help="Candidate run id."),
     method: str = typer.Option("auto", "--method", help="auto, bootstrap or mcnemar."),
@@ -92,9 +95,9 @@ def compare_command(
 ) -> None:
     """Paired test of two runs on their shared examples: difference (B − A), interval, p-value."""
     from ..runner.compare import compare_records
-    from ..store import Store
+    from .common import settings_of
 
-    store = Store()
+    store = settings_of(ctx).open_store()
     a, b = get_run_or_fail(store, run_a), get_run_or_fail(store, run_b)
     result = compare_records(a, store.get_records(a.run_id), b, store.get_records(b.run_id), method=method)
     out = {"run_a": a.run_id, "run_b": b.run_id, "model_a": a.model, "model_b": b.model,

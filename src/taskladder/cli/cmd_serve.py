@@ -13,6 +13,7 @@ from .app import app
 
 @app.command("serve")
 def serve_command(
+    ctx: typer.Context,
     pipeline_file: Path = typer.Argument(..., help="Pipeline spec (e.g. taskladder-out/TASK/pipeline.yaml)."),
     task_file: Path = typer.Option(..., "--task", help="The task the pipeline answers (its fields, labels and demos)."),
     models_file: Optional[Path] = typer.Option(None, "--models", help="models.yaml naming the pipeline's model."),
@@ -30,12 +31,11 @@ def serve_command(
     from ..pipeline import load_pipeline
     from ..serve import run_server
     from ..serve.pipeline import PipelineResponder
-    from ..store import Store
-    from .common import load_task_arg
+    from .common import load_task_arg, settings_of
 
     task = load_task_arg(task_file, data_dir)
     spec = load_pipeline(pipeline_file)
-    store = Store()
+    store = settings_of(ctx).open_store()
     responder = PipelineResponder(task, spec, load_models(models_file), store)
     if no_guard:
         guard = None

@@ -13,6 +13,7 @@ from .app import app, print_json
 
 @app.command("steps")
 def steps_command(
+    ctx: typer.Context,
     task_file: Path = typer.Argument(..., help="Task YAML."),
     steps_file: Path = typer.Argument(..., help="Steps spec (YAML/JSON): a graph of llm, python and retrieval steps."),
     models_file: Optional[Path] = typer.Option(None, "--models", help="models.yaml with named model configs."),
@@ -26,12 +27,12 @@ def steps_command(
     """Run a multi-step pipeline: final score, and each step's quality, cost and latency."""
     from ..models.config import load_models
     from ..steps import load_steps, run_steps
-    from .common import load_task_arg, run_json
+    from .common import load_task_arg, run_json, settings_of
 
     task = load_task_arg(task_file, data_dir)
     spec = load_steps(steps_file)
     result = run_steps(task, spec, split=split, models=load_models(models_file), limit=limit, metric=metric,
-                       progress=not quiet and not as_json)
+                       progress=not quiet and not as_json, store=settings_of(ctx).open_store())
     out = run_json(result.run, task.name) | {"label": spec.label(), "steps": result.steps,
                                              "attribution": result.attribution}
     if as_json:
@@ -42,6 +43,7 @@ def steps_command(
 
 @app.command("cascade")
 def cascade_command(
+    ctx: typer.Context,
     task_file: Path = typer.Argument(..., help="Task YAML."),
     cheap: str = typer.Option(..., "--cheap", help="The cheap tier: baseline/... or a model (then sampled, vote margin)."),
     strong: str = typer.Option(..., "--strong", help="The strong tier: a pipeline spec file or a model name."),
@@ -59,14 +61,14 @@ def cascade_command(
     from ..cascade import cascade_rung, make_signal
     from ..models.config import load_models
     from ..pipeline import load_pipeline
-    from .common import load_task_arg
+    from .common import load_task_arg, settings_of
 
     task = load_task_arg(task_file, data_dir)
     looks_like_file = Path(strong).suffix.lower() in (".yaml", ".yml", ".json")
     strong_spec: Any = load_pipeline(strong) if looks_like_file else strong
     result = cascade_rung(task, cheap, strong_spec, load_models(models_file), split=split, target=target,
                           limit=limit, samples=samples, signal=make_signal(signal) if signal else None,
-                          confirm_split="test" if confirm else None)
+                          confirm_split="test" if confirm else None, store=settings_of(ctx).open_store())
     if as_json:
         print_json(result.model_dump(mode="json"))
         return

@@ -63,6 +63,7 @@ def _human(result) -> None:  # result: SynthResult
 
 @app.command("synth")
 def synth_command(
+    ctx: typer.Context,
     task_file: Annotated[Path, typer.Argument(help="Task YAML.")],
     recipe_file: Annotated[Path, typer.Option("--recipe", "-r", help="Recipe YAML: steps, exports, seed.")],
     models_file: Annotated[Optional[Path], typer.Option("--models", help="models.yaml with named model configs.")] = None,
@@ -77,15 +78,19 @@ def synth_command(
     from ..models.config import load_models
     from ..synth.recipe import load_recipe
     from ..synth.run import run_recipe
-    from .common import load_task_arg
+    from .common import load_task_arg, settings_of
 
     try:
         task = load_task_arg(task_file, data_dir)
         recipe = load_recipe(recipe_file)
         models = load_models(models_file)
         out_dir = out or Path("synth") / task.name
-        result = run_recipe(task, recipe, models=models, out_dir=out_dir, backfill=_backfill(backfill),
-                            budget_usd=budget, base_dir=recipe_file.resolve().parent)
+        store = settings_of(ctx).open_store()
+        try:
+            result = run_recipe(task, recipe, models=models, out_dir=out_dir, backfill=_backfill(backfill),
+                                budget_usd=budget, base_dir=recipe_file.resolve().parent, store=store)
+        finally:
+            store.close()
     except TaskladderError as exc:
         fail(str(exc))
         return
@@ -97,6 +102,7 @@ def synth_command(
 
 @app.command("export")
 def export_command(
+    ctx: typer.Context,
     source: Annotated[str, typer.Argument(help="A dataset.jsonl written by `synth` (or its folder), or a run id.")],
     fmt: Annotated[_Format, typer.Option("--format", "-f", help="openai-chat, hf-messages or dpo.")],
     style: Annotated[_Style, typer.Option("--style", help="answer, two_message or think (chat formats).")] = _Style.answer,
@@ -118,10 +124,10 @@ def export_command(
         if path.exists():
             rows = read_dataset(path)
         else:
-            from ..store import Store
             from ..synth.from_run import run_rows
+            from .common import settings_of
 
-            rows = run_rows(Store(), source, preference=fmt is _Format.dpo, allow_eval_split=allow_eval_split)
+            rows = run_rows(settings_of(ctx).open_store(), source, preference=fmt is _Format.dpo, allow_eval_split=allow_eval_split)
         out_dir = out or Path("export") / spec.folder
         info = export_dataset(rows, out_dir, spec, validation_fraction=validation_fraction, seed=seed)
     except TaskladderError as exc:

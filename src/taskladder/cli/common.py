@@ -5,10 +5,22 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import typer
+
+from ..settings import Settings
+
 SUMMARY_KEYS = (
     "n", "score", "ci_low", "ci_high", "parse_failures", "errors", "cost_usd", "cost_usd_spent",
     "cost_per_1k_calls", "latency_p50_ms", "latency_p95_ms", "calls", "cached_calls", "projected_monthly_usd",
 )
+
+
+def settings_of(ctx: typer.Context) -> Settings:
+    """This invocation's settings, built once by the app callback and kept on the context."""
+    root = ctx.find_root()
+    if not isinstance(root.obj, Settings):  # a command group invoked without the app's callback
+        root.obj = Settings.from_env()
+    return root.obj
 
 
 def run_json(run, task_name: str) -> dict[str, Any]:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -14,13 +15,19 @@ from .ann import VectorIndex
 from .base import DemoSelector
 from .topk import top_indices
 
+if TYPE_CHECKING:
+    from ..embeddings import EmbeddingCache
+
 EmbedFn = Callable[[list[str]], np.ndarray]
 
 
-def default_embed_fn() -> EmbedFn:
+def default_embed_fn(cache: "EmbeddingCache | None" = None) -> EmbedFn:
+    """``taskladder.embeddings.embed_texts``, persisting vectors in ``cache`` when one is given."""
     from ..embeddings import embed_texts
 
-    return embed_texts
+    if cache is None:
+        return embed_texts
+    return functools.partial(embed_texts, cache=cache)
 
 
 @dataclass(frozen=True)
@@ -47,13 +54,16 @@ def normalized(matrix: Any, what: str) -> np.ndarray:
 
 
 class EmbeddingSelector(DemoSelector):
-    """Nearest demos by cosine over ``embed_fn`` vectors (default: ``taskladder.embeddings``)."""
+    """Nearest demos by cosine over ``embed_fn`` vectors (default: ``taskladder.embeddings``,
+    persisted in ``embedding_cache``, else the settings' embeddings cache)."""
 
     strategy = "embedding"
 
-    def __init__(self, k: int, seed: int = 0, embed_fn: EmbedFn | None = None):
+    def __init__(self, k: int, seed: int = 0, embed_fn: EmbedFn | None = None,
+                 embedding_cache: "EmbeddingCache | None" = None):
         super().__init__(k, seed)
         self.embed_fn = embed_fn
+        self.embedding_cache = embedding_cache
         self.matrix = np.zeros((0, 0), dtype=np.float32)
         self._rank = np.zeros(0, dtype=np.int64)
         self._given: np.ndarray | None = None  # precomputed pool vectors, only during fit
@@ -68,7 +78,7 @@ class EmbeddingSelector(DemoSelector):
         return self
 
     def _embed(self, texts: list[str]) -> np.ndarray:
-        fn = self.embed_fn or default_embed_fn()
+        fn = self.embed_fn or default_embed_fn(self.embedding_cache)
         return normalized(fn(texts), "embed_fn output")
 
     def _fit(self, pool: list[Example]) -> None:

@@ -10,7 +10,7 @@ of the two documents' BM25 terms).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -18,6 +18,9 @@ from ..errors import ConfigError
 from ..task import Example
 from .base import DemoSelector
 from .dense import EmbeddingSelector, EmbedFn
+
+if TYPE_CHECKING:
+    from ..embeddings import EmbeddingCache
 from .lexical import BM25Selector
 from .topk import top_indices
 
@@ -38,6 +41,7 @@ class MMRSelector(DemoSelector):
         backend: Literal["embedding", "bm25"] = "embedding",
         fetch_k: int | None = None,
         embed_fn: EmbedFn | None = None,
+        embedding_cache: "EmbeddingCache | None" = None,
     ):
         super().__init__(k, seed)
         if not 0.0 <= lambda_ <= 1.0:
@@ -48,7 +52,7 @@ class MMRSelector(DemoSelector):
         self.backend = backend
         self.fetch_k = fetch_k
         self._inner: EmbeddingSelector | BM25Selector = (
-            EmbeddingSelector(k, seed, embed_fn=embed_fn) if backend == "embedding" else BM25Selector(k, seed)
+            EmbeddingSelector(k, seed, embed_fn=embed_fn, embedding_cache=embedding_cache) if backend == "embedding" else BM25Selector(k, seed)
         )
 
     def fit(self, pool: Sequence[Example], *, embeddings: np.ndarray | None = None) -> "MMRSelector":

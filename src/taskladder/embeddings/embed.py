@@ -6,9 +6,9 @@ import logging
 
 import numpy as np
 
-from ..config import home_dir
+from ..settings import Settings
 from .cache import EmbeddingCache, content_key
-from .model import DEFAULT_MODEL, KNOWN_DIMS, canonical_name, load_model
+from .model import DEFAULT_MODEL, KNOWN_DIMS, canonical_name, load_model, load_options
 
 log = logging.getLogger(__name__)
 
@@ -16,30 +16,41 @@ log = logging.getLogger(__name__)
 _WRITE_EVERY = 2048
 
 
-def embedding_cache() -> EmbeddingCache:
-    """The cache file under the taskladder home (``TASKLADDER_HOME``)."""
-    return EmbeddingCache(home_dir() / "embeddings.sqlite")
+def embedding_cache(settings: Settings | None = None) -> EmbeddingCache:
+    """The cache at ``settings.embeddings_path``; without settings, the environment's
+    (``<TASKLADDER_HOME>/embeddings.sqlite``). The one fallback for callers given no cache."""
+    return EmbeddingCache((settings or Settings.from_env()).embeddings_path)
 
 
-def embed_texts(texts: list[str], model: str = DEFAULT_MODEL, batch_size: int = 64) -> np.ndarray:
+def embed_texts(
+    texts: list[str],
+    model: str = DEFAULT_MODEL,
+    batch_size: int = 64,
+    *,
+    cache: EmbeddingCache | None = None,
+    settings: Settings | None = None,
+) -> np.ndarray:
     """Embed ``texts``: float32 array of shape (n, dim) with L2-normalised rows.
 
     Each distinct text is embedded at most once across runs: vectors are looked up in the
     SQLite cache by sha256(model, text), and only the misses go through the model.
+    ``cache`` (default: ``embedding_cache(settings)``) says where vectors persist; ``settings``
+    also says whether the model may contact a hub and how many torch threads it gets.
     """
     name = canonical_name(model)
     texts = [str(t) for t in texts]
     if not texts:
-        dim = KNOWN_DIMS.get(name) or load_model(name).get_sentence_embedding_dimension()
+        dim = KNOWN_DIMS.get(name) or load_model(name, **load_options(settings or Settings.from_env())).get_sentence_embedding_dimension()
         return np.zeros((0, dim), dtype=np.float32)
     keys = [content_key(name, t) for t in texts]
-    cache = embedding_cache()
+    if cache is None:
+        cache = embedding_cache(settings)
     found = cache.get_many(keys)
     missing = list(dict.fromkeys(k for k in keys if k not in found))
     if missing:
         text_of = dict(zip(keys, texts))
         log.info("embedding %d new texts with %s (%d cached)", len(missing), name, len(found))
-        encoder = load_model(name)
+        encoder = load_model(name, **load_options(settings or Settings.from_env()))
         for start in range(0, len(missing), _WRITE_EVERY):
             chunk = missing[start : start + _WRITE_EVERY]
             vectors = encoder.encode(

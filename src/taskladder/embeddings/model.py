@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
 from pathlib import Path
 from typing import Any
 
 from ..errors import TaskladderError
+from ..settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -47,12 +47,22 @@ def _model_path(model: str) -> str:
     )
 
 
+def load_options(settings: Settings) -> dict[str, Any]:
+    """``load_model`` keyword arguments that ``settings`` decides."""
+    return {"allow_hub": settings.allow_hub, "torch_threads": settings.torch_threads}
+
+
 @functools.lru_cache(maxsize=4)
-def load_model(model: str) -> Any:
-    """The loaded ``SentenceTransformer`` for ``model``; loaded once per process and name."""
+def load_model(model: str, *, allow_hub: bool = False, torch_threads: int | None = None) -> Any:
+    """The loaded ``SentenceTransformer`` for ``model``; loaded once per process, name and options.
+
+    ``allow_hub=False`` (the default, as in ``Settings``) loads with ``local_files_only=True``:
+    the model is on disk, and a hub client allowed online would retry and stall. The process
+    environment is left alone. ``torch_threads`` (``Settings.torch_threads``), when given, is
+    applied here with ``torch.set_num_threads``: torch has only a process-wide setting, so
+    this is the one place taskladder changes it, and only when it loads a local model.
+    """
     path = _model_path(model)
-    # The model is on disk; never let the hub client try the network (it would retry and stall).
-    os.environ["HF_HUB_OFFLINE"] = "1"
     try:
         import torch
         from sentence_transformers import SentenceTransformer
@@ -60,12 +70,12 @@ def load_model(model: str) -> Any:
         raise TaskladderError(
             f"embeddings need torch and sentence-transformers; run: {INSTALL_HINT}"
         ) from None
-    if (os.cpu_count() or 1) <= 2:
-        # On a 2-core machine shared with other work, two torch threads contend with each
-        # other; one thread was as fast or faster there (see DESIGN.md).
-        torch.set_num_threads(1)
+    if torch_threads is not None and torch.get_num_threads() != torch_threads:
+        # Default 1 on <= 2 cores: two torch threads contend with other work there, and one
+        # was as fast or faster (see DESIGN.md and taskladder.settings).
+        torch.set_num_threads(torch_threads)
     log.info("loading embedding model %s from %s", model, path)
-    return _quietly(lambda: SentenceTransformer(path, device="cpu"))
+    return _quietly(lambda: SentenceTransformer(path, device="cpu", local_files_only=not allow_hub))
 
 
 def _quietly(build: Any) -> Any:

@@ -184,7 +184,7 @@ class GuardConfig(BaseModel):
     @classmethod
     def from_yaml(cls, path: str | Path) -> "GuardConfig":
         """Load a guard YAML; a bad field raises ``ConfigError`` naming file and field."""
-        from ..task.load import format_validation_error, load_yaml
+        from ..yamlfile import format_validation_error, load_yaml
 
         path = Path(path)
         raw = load_yaml(path)

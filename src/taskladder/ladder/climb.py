@@ -39,7 +39,7 @@ def climb(task: Task, model_names: list[str], models: dict[str, ModelConfig], *,
           progress: bool = True, confirm_on_test: bool = True, rungs: Sequence[Rung] | None = None) -> ClimbResult:
     """Climb ``rungs`` (default: ``ladder_rungs()``) with every model; recommend, confirm, save."""
     ladder = list(ladder_rungs() if rungs is None else rungs)
-    state = ClimbState(task=task, options=options or LadderOptions(), store=store or Store(),
+    state = ClimbState(task=task, options=options or LadderOptions(), store=store or Store.default(),
                        result=ClimbResult(task=task.name, split=split, budget_usd=budget_usd), models=models,
                        model_names=list(model_names), baselines=baselines,
                        budget=Budget(budget_usd) if budget_usd is not None else None, split=split, limit=limit,

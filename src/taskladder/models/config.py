@@ -94,7 +94,7 @@ class ModelsFile(BaseModel):
 def load_models(path: str | Path | None) -> dict[str, ModelConfig]:
     if path is None:
         return {}
-    from ..task.load import format_validation_error, load_yaml
+    from ..yamlfile import format_validation_error, load_yaml
 
     path = Path(path)
     raw = load_yaml(path)

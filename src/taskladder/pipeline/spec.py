@@ -106,7 +106,7 @@ class PipelineSpec(BaseModel):
 
 
 def load_pipeline(path: str | Path) -> PipelineSpec:
-    from ..task.load import format_validation_error, load_yaml
+    from ..yamlfile import format_validation_error, load_yaml
 
     path = Path(path)
     raw = load_yaml(path) if path.suffix.lower() in (".yaml", ".yml") else _load_json(path)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -13,13 +14,17 @@ from .base import Retriever
 from .chunking import Chunk
 from .index_cache import DEFAULT_INDEX_CACHE, IndexCache, chunks_digest
 
+if TYPE_CHECKING:
+    from ..embeddings import EmbeddingCache
+
 EmbedFn = Callable[[list[str]], np.ndarray]
 
 class EmbeddingRetriever(Retriever):
     """Chunks ranked by cosine similarity of sentence embeddings.
 
     ``embed_fn`` maps texts to one vector per text (default: ``taskladder.embeddings.
-    embed_texts`` with ``model``, which caches vectors on disk by content hash). Only the
+    embed_texts`` with ``model``, which caches vectors on disk by content hash, in
+    ``embedding_cache`` or else the settings' embeddings cache). Only the
     default function's matrices are shared through the index cache: an injected function
     may give other vectors for the same texts.
     """
@@ -33,9 +38,11 @@ class EmbeddingRetriever(Retriever):
         embed_fn: EmbedFn | None = None,
         model: str = DEFAULT_MODEL,
         cache: IndexCache | None = DEFAULT_INDEX_CACHE,
+        embedding_cache: "EmbeddingCache | None" = None,
     ):
         super().__init__(k)
         self.embed_fn = embed_fn
+        self.embedding_cache = embedding_cache
         self.model = model
         self.cache = cache
         self.matrix = np.zeros((0, 0), dtype=np.float32)
@@ -48,7 +55,7 @@ class EmbeddingRetriever(Retriever):
         else:
             from ..embeddings import embed_texts
 
-            vectors = embed_texts(texts, self.model)
+            vectors = embed_texts(texts, self.model, cache=self.embedding_cache)
         return normalized(vectors, "embed_fn output")
 
     def fit_matrix(self, chunks: list[Chunk], matrix: np.ndarray) -> "EmbeddingRetriever":

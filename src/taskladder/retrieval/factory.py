@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..embeddings.cache import EmbeddingCache
 from ..embeddings.model import DEFAULT_MODEL
 from ..errors import ConfigError
 from ..task import Task
@@ -26,21 +27,23 @@ def make_retriever(
     embed_fn: EmbedFn | None = None,
     model: str = DEFAULT_MODEL,
     cache: IndexCache | None = DEFAULT_INDEX_CACHE,
+    embedding_cache: EmbeddingCache | None = None,
 ) -> Retriever:
     """An unfitted retriever; call ``.fit(chunks)`` before searching.
 
     ``embed_fn`` replaces the embedding model (tests, provider embeddings); ``cache`` shares
-    built indices between retrievers over the same chunks (None: always build).
+    built indices between retrievers over the same chunks (None: always build);
+    ``embedding_cache`` is where the default model's vectors persist (None: the settings').
     """
     if strategy == "bm25":
         return BM25Retriever(k, cache=cache)
     if strategy == "embedding":
-        return EmbeddingRetriever(k, embed_fn=embed_fn, model=model, cache=cache)
+        return EmbeddingRetriever(k, embed_fn=embed_fn, model=model, cache=cache, embedding_cache=embedding_cache)
     if strategy == "hybrid":
         return HybridRetriever(
             k,
             lexical=BM25Retriever(k, cache=cache),
-            dense=EmbeddingRetriever(k, embed_fn=embed_fn, model=model, cache=cache),
+            dense=EmbeddingRetriever(k, embed_fn=embed_fn, model=model, cache=cache, embedding_cache=embedding_cache),
         )
     raise ConfigError(f"retrieval strategy '{strategy}' is unknown; use one of {', '.join(STRATEGIES)}")
 
@@ -51,6 +54,7 @@ def build_retriever_for_task(
     *,
     embed_fn: EmbedFn | None = None,
     cache: IndexCache | None = DEFAULT_INDEX_CACHE,
+    embedding_cache: EmbeddingCache | None = None,
 ) -> Retriever | None:
     """A fitted retriever over the task's ``documents:`` (paths resolve from the task YAML's
     folder), or None when the task declares no documents."""
@@ -58,7 +62,8 @@ def build_retriever_for_task(
         return None
     spec = parse_retrieval_spec(retrieval_spec)
     chunks = task_chunks(task, spec, cache=cache)
-    return make_retriever(spec.strategy, spec.k, embed_fn=embed_fn, model=spec.model, cache=cache).fit(chunks)
+    return make_retriever(spec.strategy, spec.k, embed_fn=embed_fn, model=spec.model, cache=cache,
+                          embedding_cache=embedding_cache).fit(chunks)
 
 
 def task_chunks(task: Task, spec: RetrievalSpec, *, cache: IndexCache | None = DEFAULT_INDEX_CACHE) -> list[Chunk]:

@@ -49,7 +49,7 @@ def evaluate(
     ``budget`` is a hard cap shared across runs: no provider call starts unless its
     worst-case cost still fits (see ``runner.budget``).
     """
-    store = store or Store()
+    store = store or Store.default()
     scorer = get_metric(metric or task.spec.default_metric(), task.spec)
     if not isinstance(pipeline, (str, PipelineSpec)):
         return _evaluate_predictor(task, pipeline, split, limit, store, scorer, progress)

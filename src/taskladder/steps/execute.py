@@ -69,7 +69,7 @@ def run_steps(
 ) -> StepsResult:
     """Run ``steps_spec`` over ``task``'s ``split``; score the final outputs and each step."""
     graph = build_graph(steps_spec, task.spec)
-    store = store or Store()
+    store = store or Store.default()
     scorer = get_metric(metric or task.spec.default_metric(), task.spec)
     configs = {s.name: resolve_model(s.model, models or {}) for s in steps_spec.steps if s.kind == "llm" and s.model}
     plan = RunPlan.for_task(

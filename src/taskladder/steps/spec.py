@@ -201,7 +201,7 @@ class StepsSpec(BaseModel):
 
 def load_steps(path: str | Path) -> StepsSpec:
     """Read a steps YAML/JSON file (a top-level `pipeline:` key is also accepted)."""
-    from ..task.load import format_validation_error, load_yaml
+    from ..yamlfile import format_validation_error, load_yaml
 
     path = Path(path)
     if path.suffix.lower() in (".yaml", ".yml"):

@@ -21,8 +21,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from ..config import home_dir
 from ..errors import StoreError
+from ..settings import Settings
 from .migrations import check_usable, migrate
 from .records import Record, RunInfo
 
@@ -36,7 +36,8 @@ class CachedCall(dict):
 
 class Store:
     def __init__(self, path: str | Path | None = None):
-        self.path = Path(path) if path else home_dir() / "taskladder.sqlite"
+        """The store at ``path``; without one, the environment's (prefer ``Store.default()``)."""
+        self.path = Path(path) if path else Settings.from_env().store_path
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # One connection shared by the event loop thread; a lock guards rare use from others.
         self._lock = threading.RLock()
@@ -50,6 +51,11 @@ class Store:
         except BaseException:
             self._db.close()
             raise
+
+    @classmethod
+    def default(cls, settings: Settings | None = None) -> "Store":
+        """The fallback for library calls given no store: ``settings``' store, else the environment's."""
+        return (settings or Settings.from_env()).open_store()
 
     def _open(self) -> None:
         try:

@@ -255,7 +255,7 @@ class Recipe(BaseModel):
 
 
 def load_recipe(path: str | Path) -> Recipe:
-    from ..task.load import format_validation_error, load_yaml
+    from ..yamlfile import format_validation_error, load_yaml
 
     path = Path(path)
     raw = load_yaml(path)

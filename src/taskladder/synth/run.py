@@ -224,7 +224,7 @@ async def arun_recipe(
     if backfill:
         recipe = recipe.with_models(backfill)
     own_store = store is None
-    store = store or Store()
+    store = store or Store.default()
     budget = None
     if budget_usd is not None:
         from ..runner.budget import Budget

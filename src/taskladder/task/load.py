@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from ..errors import ConfigError, DataError
+from ..yamlfile import format_validation_error, load_yaml  # noqa: F401  (load_yaml's old home; kept for importers)
 from .example import Example
 from .sources import locate
 from .spec import TaskSpec
@@ -51,29 +51,6 @@ class Task:
             for e in part:
                 h.update(e.model_dump_json().encode())
         return h.hexdigest()[:16]
-
-
-def load_yaml(path: Path) -> dict[str, Any]:
-    if not path.exists():
-        raise ConfigError(f"{path}: file not found")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        raise ConfigError(f"{path}: invalid YAML{where}: {getattr(exc, 'problem', exc)}") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not UTF-8 text; re-save it as UTF-8") from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: expected a mapping of keys at the top level")
-    return data
-
-
-def format_validation_error(path: Path | str, exc: ValidationError) -> str:
-    first = exc.errors()[0]
-    loc = ".".join(str(p) for p in first["loc"]) or "(top level)"
-    more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
-    return f"{path}: field '{loc}': {first['msg']}{more}"
 
 
 def load_task(path: str | Path, data_dir: str | Path | None = None) -> Task:

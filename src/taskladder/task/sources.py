@@ -10,8 +10,8 @@ import hashlib
 from pathlib import Path
 from urllib.parse import urlparse
 
-from ..config import home_dir
 from ..errors import DataError
+from ..settings import Settings
 from .spec import resolve
 
 
@@ -19,13 +19,16 @@ def is_url(path: str) -> bool:
     return urlparse(path).scheme in ("http", "https")
 
 
-def locate(path: str, base: Path, data_dir: Path | None = None) -> Path:
+def locate(path: str, base: Path, data_dir: Path | None = None, *, downloads: Path | None = None) -> Path:
+    """A local data path resolved from ``base``, or a URL's copy under ``downloads``
+    (default: the settings' downloads folder, ``<TASKLADDER_HOME>/downloads``)."""
     if not is_url(path):
         return resolve(data_dir or base, path)
     name = Path(urlparse(path).path).name or "data"
     if data_dir is not None:
         return data_dir / name
-    target = home_dir() / "downloads" / f"{hashlib.sha256(path.encode()).hexdigest()[:12]}-{name}"
+    folder = downloads if downloads is not None else Settings.from_env().downloads_dir
+    target = folder / f"{hashlib.sha256(path.encode()).hexdigest()[:12]}-{name}"
     if not target.exists():
         _download(path, target)
     return target
