@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, model_validator
 
-from ..synth.lineage import Lineage
+from ..lineage import Lineage
 
 
 class ExportRow(BaseModel):

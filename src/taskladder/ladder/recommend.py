@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..pareto import pareto_frontier
 from ..runner import EvalResult
 from .results import ClimbResult
 from .significance import not_significantly_worse
@@ -9,8 +10,6 @@ from .significance import not_significantly_worse
 
 def mark_pareto(result: ClimbResult) -> None:
     """Flag the rows on the quality-vs-cost frontier."""
-    from ..report import pareto_frontier
-
     ran = [r for r in result.rungs if r.status == "ran"]
     for i in pareto_frontier([(r.score, r.cost_per_1k_calls) for r in ran]):
         ran[i].pareto = True

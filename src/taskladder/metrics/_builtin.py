@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..task.spec import OutputField
+from ..textsim import chrf
 from ._base import Metric, Output
 from ._fields import exact_field, graded_field, infer_field, pick_field
 from ._normalize import normalize_text, numbers_match, token_f1
@@ -48,8 +49,6 @@ class ChrF(_FieldMetric):
     name = "chrf"
 
     def _score(self, predicted: Output, expected: Output) -> float:
-        from ..verify import chrf
-
         pred, gold = self._values(predicted, expected)
         return 0.0 if pred is None else chrf(str(pred), str(gold)) / 100.0
 

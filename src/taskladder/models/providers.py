@@ -12,6 +12,7 @@ from typing import Any
 
 from ..plugins import Plugin, registry
 from .config import ModelConfig
+from .litellm_client import LiteLLMClient
 
 # pyproject.toml's [project.entry-points."taskladder.providers"] says the same; tests keep them equal.
 BUILTIN_PROVIDERS: dict[str, str] = {
@@ -53,7 +54,5 @@ def served_by_plugin(cfg: ModelConfig) -> bool:
 def make_client(cfg: ModelConfig) -> Any:
     provider = provider_for(cfg)
     if provider is None:
-        from .llm import LiteLLMClient
-
         return LiteLLMClient(cfg)
     return provider.make(cfg)

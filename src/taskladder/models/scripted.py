@@ -26,8 +26,9 @@ import time
 from typing import Any, Callable
 
 from ..errors import ConfigError
+from ..usercode import load_callable
+from .client import CallResult
 from .config import ModelConfig
-from .llm import CallResult
 
 Responder = Callable[[list[dict[str, str]]], str]
 
@@ -91,6 +92,4 @@ def build_responder(script: dict[str, Any], name: str = "scripted") -> Responder
 
 
 def _load_callable(spec: str, name: str) -> Responder:
-    from ..usercode import load_callable
-
     return load_callable(spec, base_dir=None, what=f"model '{name}': script callable", prefix="script")

@@ -10,6 +10,7 @@ import asyncio
 from typing import TYPE_CHECKING, Any, Callable
 
 from ..models.base import Prediction
+from ..models.caller import Caller
 from ..models.config import ModelConfig
 from ..task import Example, Task
 from .plan import PipelinePlan, PlannedCall
@@ -27,7 +28,6 @@ from .stages.vote import vote
 
 if TYPE_CHECKING:
     from ..rank.llm_judge import LLMJudge
-    from ..runner.calls import ModelCaller
 
 __all__ = ["DEFAULT_CONTEXT_TOKENS", "LLMPipeline"]
 
@@ -51,9 +51,9 @@ class LLMPipeline:
         self._guard = guard_for(spec.guard)
         self._context_tokens: int | None = None
         self._model = spec.model
-        self._caller: ModelCaller | None = None
+        self._caller: Caller | None = None
 
-    async def aprepare(self, caller: "ModelCaller") -> None:
+    async def aprepare(self, caller: Caller) -> None:
         """Build the demo index; for rationale demos, bootstrap the rationales first (model calls)."""
         demos = self.spec.demos
         self._model = caller.cfg.model
@@ -84,7 +84,7 @@ class LLMPipeline:
         trace["demo_ids"] = [d.id for d in demos]
         return messages, trace
 
-    def plan(self, example: Example, caller: "ModelCaller | None" = None) -> PipelinePlan:
+    def plan(self, example: Example, caller: Caller | None = None) -> PipelinePlan:
         """Exactly what ``apredict(example, caller)`` would send, without calling anything.
 
         Needs the prepared state (demo index, retriever): run ``aprepare`` first. For rationale
@@ -117,7 +117,7 @@ class LLMPipeline:
         out.trace = draws.trace if guard_trace is None else {**draws.trace, "guard": guard_trace}
         return out
 
-    async def apredict(self, example: Example, caller: "ModelCaller") -> Prediction:
+    async def apredict(self, example: Example, caller: Caller) -> Prediction:
         if self._guard is None:
             return await self._apredict(example, caller)
         screened = screen_input(self._guard, example)
@@ -126,7 +126,7 @@ class LLMPipeline:
         pred = await self._apredict(screened.example, caller)
         return screen_output(self._guard, pred, screened.decisions, self.parser)
 
-    async def _apredict(self, example: Example, caller: "ModelCaller") -> Prediction:
+    async def _apredict(self, example: Example, caller: Caller) -> Prediction:
         draws = draw(self.spec, example, self.messages)
         if draws.sampled:
             return await self._consensus(example, draws, caller)
@@ -138,7 +138,7 @@ class LLMPipeline:
             self.parser.parse_into(pred, outcome.text)
         return pred
 
-    async def _consensus(self, example: Example, draws: Draws, caller: "ModelCaller") -> Prediction:
+    async def _consensus(self, example: Example, draws: Draws, caller: Caller) -> Prediction:
         """n samples, parsed, then judged or voted; the vote margin is kept as the confidence."""
         outcomes = await asyncio.gather(*(caller.call(c.messages, c.params, sample_index=c.sample_index)
                                           for c in draws.calls))

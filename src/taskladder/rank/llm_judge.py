@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from ..models.caller import Caller
 from .comparison import Winner
 from .judge_prompt import LLMJudgePrompt, parse_verdict
-
-if TYPE_CHECKING:
-    from ..runner.calls import ModelCaller
 
 JUDGE_MAX_TOKENS = 400
 
@@ -16,7 +14,7 @@ JUDGE_MAX_TOKENS = 400
 class LLMJudge:
     """Asks a model which of two answers is better; an unreadable verdict counts as a tie."""
 
-    def __init__(self, caller: "ModelCaller", prompt: LLMJudgePrompt):
+    def __init__(self, caller: Caller, prompt: LLMJudgePrompt):
         self.caller = caller
         self.prompt = prompt
         self.unparsed = 0

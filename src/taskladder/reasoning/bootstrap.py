@@ -14,10 +14,12 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ..metrics import get_metric
+from ..models.caller import Caller
+from ..prompt import parse_output, render_messages
 from ..task import Example
 
 if TYPE_CHECKING:
-    from ..runner.calls import ModelCaller
     from ..task import Task
 
 SAMPLE_TEMPERATURE = 0.7
@@ -31,7 +33,7 @@ class RationaleSet:
     rows: list[dict[str, Any]] = field(default_factory=list)
 
 
-async def bootstrap_rationales(task: "Task", caller: "ModelCaller", *, n: int = 64, seed: int = 0,
+async def bootstrap_rationales(task: "Task", caller: Caller, *, n: int = 64, seed: int = 0,
                                samples: int = 1, require_gold: bool = True,
                                params: dict[str, Any] | None = None) -> RationaleSet:
     """Generate rationales on up to ``n`` train examples and keep the ones that check out.
@@ -39,9 +41,6 @@ async def bootstrap_rationales(task: "Task", caller: "ModelCaller", *, n: int = 
     ``require_gold=False`` (rows without trustworthy gold) draws ``samples`` answers at a
     temperature and keeps the rationales whose answer agrees with the majority.
     """
-    from ..metrics import get_metric
-    from ..prompt import parse_output, render_messages
-
     pool = list(task.train)
     random.Random(seed).shuffle(pool)
     pool = pool[:n]

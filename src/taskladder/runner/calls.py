@@ -12,15 +12,15 @@ import asyncio
 import hashlib
 import json
 import logging
+import os
 import random
-from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel
-
+from ..models.caller import CallOutcome, RunStats
 from ..models.config import ModelConfig
 from ..models.errors import ProviderError, classify, redact_secrets
 from ..models.pricing import call_cost, lookup_price
+from ..models.providers import make_client
 from ..store import Store
 from .budget import Budget, worst_case_cost
 from .ratelimit import RateLimiter
@@ -28,35 +28,9 @@ from .retry import RetryPolicy
 
 log = logging.getLogger(__name__)
 
+__all__ = ["CallOutcome", "ModelCaller", "RunStats", "call_key", "DEFAULT_PARAMS"]
+
 DEFAULT_PARAMS = {"temperature": 0}
-
-
-class CallOutcome(BaseModel):
-    texts: list[str] = []
-    input_tokens: int = 0
-    output_tokens: int = 0
-    cost_usd: float | None = 0.0
-    latency_ms: float = 0.0
-    cached: bool = False
-    error: str | None = None
-    logprob: float | None = None  # mean token log-probability, when requested and returned
-
-    @property
-    def text(self) -> str:
-        return self.texts[0] if self.texts else ""
-
-
-@dataclass
-class RunStats:
-    """Live counters for the progress bar and the summary."""
-
-    calls: int = 0
-    cached_calls: int = 0
-    errors: int = 0
-    retries: int = 0
-    spent_usd: float = 0.0
-    unknown_cost_calls: int = 0
-    by_status: dict[str, int] = field(default_factory=dict)
 
 
 def call_key(identity: dict[str, Any], messages: list[dict[str, str]], params: dict[str, Any],
@@ -95,8 +69,6 @@ class ModelCaller:
     @property
     def client(self):
         if self._client is None:
-            from ..models.llm import make_client
-
             self._client = make_client(self.cfg)
         return self._client
 
@@ -104,6 +76,10 @@ class ModelCaller:
         """Evaluation defaults (temperature 0) < model config < rung overrides."""
         merged = {**DEFAULT_PARAMS, **self.cfg.params, **(overrides or {})}
         return {k: v for k, v in merged.items() if v is not None}
+
+    def for_model(self, cfg: ModelConfig) -> ModelCaller:
+        """A caller for another model (a judge) on this one's store and budget; its own counters."""
+        return ModelCaller(cfg, self.store, budget=self.budget)
 
     def key(self, messages: list[dict[str, str]], params: dict[str, Any], sample_index: int = 0) -> str:
         return call_key(self.identity, messages, params, sample_index)
@@ -182,8 +158,6 @@ class ModelCaller:
 
     def _key_value(self) -> str | None:
         """This model's key, only to scrub it from error texts (it is never stored)."""
-        import os
-
         return os.environ.get(self.cfg.api_key_env) if self.cfg.api_key_env else None
 
     async def _lookup(self, key: str):

@@ -20,6 +20,8 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel
 
+from ..textsim import chrf
+
 Embed = Callable[[list[str]], "np.ndarray"]
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 
@@ -55,8 +57,6 @@ def similarity_matrix(
     if similarity == "jaccard":
         fn: Callable[[str, str], float] = jaccard
     elif similarity == "chrf":
-        from ..verify.chrf import chrf
-
         def fn(a: str, b: str) -> float:
             return (chrf(a, b) + chrf(b, a)) / 200.0
     elif callable(similarity):

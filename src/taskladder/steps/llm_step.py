@@ -9,17 +9,15 @@ why an edit to one step leaves every other step's cache keys, and so its calls, 
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..errors import ConfigError
+from ..models.caller import Caller
 from ..pipeline import PipelineSpec
 from ..task import DataSpec, Example, Task, TaskSpec
 from .gold import MISSING, gold_output, gold_value
 from .graph import TASK, Ref, StepGraph
 from .outcome import StepOutcome
-
-if TYPE_CHECKING:
-    from ..runner.calls import ModelCaller
 
 
 def step_task_spec(task: Task, graph: StepGraph, name: str) -> TaskSpec:
@@ -73,7 +71,7 @@ def step_task(task: Task, graph: StepGraph, name: str) -> Task:
 
 
 class LLMStep:
-    def __init__(self, task: Task, graph: StepGraph, name: str, caller: "ModelCaller"):
+    def __init__(self, task: Task, graph: StepGraph, name: str, caller: Caller):
         from ..pipeline.llm import LLMPipeline
 
         self.step = graph.step(name)

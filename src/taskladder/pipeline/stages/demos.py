@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ...demos import make_selector
+from ...models.caller import Caller
 from ...prompt import context_window
 from ...reasoning import bootstrap_rationales
 from ...task import Example, Task
 from ..spec import DemoSpec
 
-if TYPE_CHECKING:
-    from ...runner.calls import ModelCaller
-
 DEFAULT_CONTEXT_TOKENS = 8192  # when neither the config nor LiteLLM knows the window
 
 
-async def demo_pool(task: Task, demos: DemoSpec, caller: "ModelCaller", params: dict[str, Any]) -> list[Example]:
+async def demo_pool(task: Task, demos: DemoSpec, caller: Caller, params: dict[str, Any]) -> list[Example]:
     """Train rows; for rationale demos, the rows whose bootstrapped rationale checked out (this calls the model)."""
     if not demos.rationales:
         return list(task.train)

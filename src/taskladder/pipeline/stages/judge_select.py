@@ -3,10 +3,11 @@ depend on the samples, and count in the example's calls and cost."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable
 
 from ...errors import ConfigError
 from ...models.base import Prediction
+from ...models.caller import Caller, CallOutcome
 from ...models.config import ModelConfig, resolve_model
 from ...prompt import ParseResult
 from ...rank import Knockout, LLMJudgePrompt, RoundRobin, SequentialHalving, best_of_n
@@ -14,13 +15,10 @@ from ...rank.llm_judge import LLMJudge
 from ...task import Task
 from ..spec import PipelineSpec
 
-if TYPE_CHECKING:
-    from ...runner.calls import CallOutcome, ModelCaller
-
 SCHEDULES = {"halving": SequentialHalving, "round-robin": RoundRobin, "knockout": Knockout}
 
 
-def judge_maker(spec: PipelineSpec, task: Task, models: dict[str, ModelConfig], caller: "ModelCaller"
+def judge_maker(spec: PipelineSpec, task: Task, models: dict[str, ModelConfig], caller: Caller
                 ) -> Callable[[], LLMJudge]:
     """A maker of pairwise judges; they share one caller (cache, store, budget), and each
     example gets its own judge object so its calls are counted per record."""
@@ -31,14 +29,14 @@ def judge_maker(spec: PipelineSpec, task: Task, models: dict[str, ModelConfig], 
     types = {o.type for o in task.spec.outputs.values()}
     prompt = LLMJudgePrompt(output_type=types.pop() if len(types) == 1 else "json",
                             instructions=spec.instructions or task.spec.instructions)
-    # The run's caller class (the runner's ModelCaller), built for the judge model: the
-    # pipeline layer does not import the runner.
-    judge_caller = type(caller)(cfg, caller.store, budget=caller.budget)
+    # Built by the run's own caller, so the judge shares its store and budget (the pipeline
+    # layer never builds a runner caller itself).
+    judge_caller = caller.for_model(cfg)
     return lambda: LLMJudge(judge_caller, prompt)
 
 
 async def select_best(spec: PipelineSpec, new_judge: Callable[[], LLMJudge], example_inputs: dict[str, Any],
-                      pred: Prediction, ok: list["CallOutcome"], parsed: list[ParseResult],
+                      pred: Prediction, ok: list[CallOutcome], parsed: list[ParseResult],
                       trace: dict[str, Any]) -> Prediction:
     """Candidates that parse are ranked by the judge; the best becomes the prediction."""
     sampling = spec.sampling

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ...models.base import Prediction, Usage
-
-if TYPE_CHECKING:
-    from ...runner.calls import CallOutcome
+from ...models.caller import CallOutcome
 
 
-def prediction_from(outcomes: list["CallOutcome"], trace: dict[str, Any]) -> Prediction:
+def prediction_from(outcomes: list[CallOutcome], trace: dict[str, Any]) -> Prediction:
     """One or more calls made for one example (run in parallel): summed usage and cost,
     the slowest latency, an error only when every call failed."""
     costs = [o.cost_usd for o in outcomes]
@@ -31,7 +29,7 @@ def prediction_from(outcomes: list["CallOutcome"], trace: dict[str, Any]) -> Pre
     )
 
 
-def keep_logprob(pred: Prediction, outcome: "CallOutcome") -> None:
+def keep_logprob(pred: Prediction, outcome: CallOutcome) -> None:
     """Geometric-mean token probability: the model's own confidence (params logprobs: true)."""
     if outcome.logprob is not None:
         pred.trace["logprob_mean"] = outcome.logprob
