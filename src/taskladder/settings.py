@@ -3,7 +3,7 @@
 ``Settings.from_env()`` is the only place that reads taskladder's environment variables. The
 CLI builds it once per command invocation (never at import, so a changed ``TASKLADDER_HOME``
 is seen) and passes it down; a library function called without ``settings=``/``store=`` falls
-back to ``Settings.from_env()`` through :meth:`Settings.open_store` or
+back to ``Settings.from_env()`` through ``Store.default(settings)`` or
 :func:`taskladder.embeddings.embedding_cache`, nowhere else.
 
 Environment variables:
@@ -21,14 +21,11 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .errors import ConfigError
-
-if TYPE_CHECKING:
-    from .store import Store
 
 HOME_ENV = "TASKLADDER_HOME"
 ALLOW_HUB_ENV = "TASKLADDER_ALLOW_HUB"
@@ -88,13 +85,6 @@ class Settings(BaseModel):
         """The home folder, created on first use."""
         self.home.mkdir(parents=True, exist_ok=True)
         return self.home
-
-    def open_store(self) -> "Store":
-        """The store at ``store_path`` (created and migrated on first open)."""
-        # Imported here: the store module falls back to these settings, so it imports this one.
-        from .store import Store
-
-        return Store(self.store_path)
 
 
 def _flag(value: str, name: str) -> bool:

@@ -17,6 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from ..models.base import total_cost
 from ..models.config import ModelConfig
 from ..pipeline import PipelineSpec
 from ..store import Store
@@ -135,7 +136,8 @@ def _alone(scores: list[float], costs: list[float | None], calls_per_day: float)
     from ..metrics import bootstrap_mean_ci
 
     low, high = bootstrap_mean_ci(scores)
-    per_call = None if any(c is None for c in costs) or not costs else sum(costs) / len(costs)
+    total = total_cost(costs)
+    per_call = None if total is None or not costs else total / len(costs)
     return {"score": sum(scores) / len(scores), "ci_low": low, "ci_high": high,
             "cost_per_1k_calls": None if per_call is None else per_call * 1000,
             "projected_monthly_usd": None if per_call is None else per_call * calls_per_day * 30}

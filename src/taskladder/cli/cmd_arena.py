@@ -35,11 +35,11 @@ def arena_command(
     from ..runner.preflight import check_access
     from ..task.spec import TaskSpec
     from .cmd_runs import get_run_or_fail
-    from .common import settings_of
+    from .common import store_of
 
     if len(run_ids) < 2:
         raise TaskladderError("an arena needs at least two runs")
-    store = settings_of(ctx).open_store()
+    store = store_of(ctx)
     runs = [get_run_or_fail(store, r) for r in run_ids]
     if len({r.task for r in runs}) > 1:
         raise TaskladderError("the runs belong to different tasks; an arena compares runs of one task")

@@ -7,6 +7,7 @@ from typing import Optional
 import typer
 
 from .app import app, print_json
+from .common import store_of
 
 cache_app = typer.Typer(help="Inspect or clear the call cache.", no_args_is_help=True)
 app.add_typer(cache_app, name="cache")
@@ -15,9 +16,9 @@ app.add_typer(cache_app, name="cache")
 @cache_app.command("stats")
 def cache_stats(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print one JSON object.")) -> None:
     """Cached calls per model, with their tokens and original cost."""
-    from .common import settings_of
+    from .common import store_of
 
-    stats = settings_of(ctx).open_store().cache_stats()
+    stats = store_of(ctx).cache_stats()
     if as_json:
         print_json(stats)
         return
@@ -41,9 +42,8 @@ def cache_clear(
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
 ) -> None:
     """Delete cached calls (runs and records are kept)."""
-    from .common import settings_of
 
     if not yes and not typer.confirm(f"delete cached calls{f' of {model}' if model else ''}?"):
         raise typer.Exit(1)
-    removed = settings_of(ctx).open_store().clear_cache(model)
+    removed = store_of(ctx).clear_cache(model)
     typer.echo(f"removed {removed} cached calls")

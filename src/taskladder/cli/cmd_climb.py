@@ -35,7 +35,7 @@ def climb_command(
     from ..ladder import LadderOptions, climb, rung_names
     from ..models.config import load_models
     from ..report import write_report
-    from .common import load_task_arg, settings_of
+    from .common import load_task_arg, store_of
 
     task = load_task_arg(task_file, data_dir)
     models = load_models(models_file)
@@ -49,11 +49,11 @@ def climb_command(
             raise ConfigError(f"unknown rung(s) {unknown}; choose from {', '.join(known)}")
         options.rungs = chosen
     out_dir = out or Path("taskladder-out") / task.name
-    store = settings_of(ctx).open_store()
+    store = store_of(ctx)
     result = climb(task, names, models, budget_usd=budget, split=split, limit=limit, options=options, store=store,
                    baselines=[] if no_baselines else None, out_dir=out_dir, progress=not quiet and not as_json,
                    confirm_on_test=not no_test)
-    runs = [store.get_run(r) for r in result.run_ids]
+    runs = [run for run in (store.get_run(r) for r in result.run_ids) if run is not None]
     payload = result.model_dump()
     out_dir.mkdir(parents=True, exist_ok=True)  # also when nothing could run and no spec was written
     (out_dir / "climb.json").write_text(json.dumps(payload, indent=2, default=str), encoding="utf-8")

@@ -35,7 +35,7 @@ def eval_command(
     from ..models.config import load_models
     from ..pipeline import DemoSpec, PipelineSpec, load_pipeline
     from ..runner import evaluate
-    from .common import load_task_arg, print_leaderboard, run_json, settings_of
+    from .common import load_task_arg, print_leaderboard, run_json, store_of
 
     task = load_task_arg(task_file, data_dir)
     models = load_models(models_file)
@@ -52,7 +52,7 @@ def eval_command(
     if not specs:
         raise ConfigError("say what to evaluate: --model NAME (repeatable) or --pipeline SPEC.yaml")
 
-    store = settings_of(ctx).open_store()
+    store = store_of(ctx)
     if dry_run:
         _print_dry_runs(task, specs, split, limit, models, store, dry_run_limit, as_json)
         return

@@ -23,9 +23,9 @@ def report_command(
     from ..report import write_report
     from ..task.spec import TaskSpec
     from .cmd_runs import get_run_or_fail
-    from .common import settings_of
+    from .common import store_of
 
-    store = settings_of(ctx).open_store()
+    store = store_of(ctx)
     if run_ids:
         runs = [get_run_or_fail(store, r) for r in run_ids]
     else:

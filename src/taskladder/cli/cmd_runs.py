@@ -8,6 +8,7 @@ from typing import Optional, TextIO
 import typer
 
 from .app import app, print_json
+from .common import store_of
 
 
 def get_run_or_fail(store, run_id: str):
@@ -27,9 +28,9 @@ def runs_command(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """List stored runs, newest first."""
-    from .common import money, pct, settings_of
+    from .common import money, pct, store_of
 
-    runs = settings_of(ctx).open_store().list_runs(task, limit)
+    runs = store_of(ctx).list_runs(task, limit)
     if as_json:
         print_json({"runs": [r.model_dump() for r in runs]})
         return
@@ -57,9 +58,8 @@ def export_records(
     import sys
 
     from ..store import SCHEMA_VERSION
-    from .common import settings_of
 
-    store = settings_of(ctx).open_store()
+    store = store_of(ctx)
     run = get_run_or_fail(store, run_id)
     records = store.get_records(run.run_id)
     if output is not None and output.suffix.lower() == ".csv":
@@ -94,12 +94,15 @@ def compare_command(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Paired test of two runs on their shared examples: difference (B − A), interval, p-value."""
+    from ..errors import TaskladderError
     from ..runner.compare import compare_records
-    from .common import settings_of
 
-    store = settings_of(ctx).open_store()
+    store = store_of(ctx)
     a, b = get_run_or_fail(store, run_a), get_run_or_fail(store, run_b)
-    result = compare_records(a, store.get_records(a.run_id), b, store.get_records(b.run_id), method=method)
+    if method not in ("auto", "bootstrap", "mcnemar"):
+        raise TaskladderError(f"unknown comparison method '{method}'; use auto, bootstrap or mcnemar")
+    result = compare_records(a, store.get_records(a.run_id), b, store.get_records(b.run_id),
+                             method=method)  # type: ignore[arg-type]  # checked just above
     out = {"run_a": a.run_id, "run_b": b.run_id, "model_a": a.model, "model_b": b.model,
            "metric": a.summary.metric or a.metric,
            **result.model_dump()}

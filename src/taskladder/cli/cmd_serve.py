@@ -31,11 +31,11 @@ def serve_command(
     from ..pipeline import load_pipeline
     from ..serve import run_server
     from ..serve.pipeline import PipelineResponder
-    from .common import load_task_arg, settings_of
+    from .common import load_task_arg, store_of
 
     task = load_task_arg(task_file, data_dir)
     spec = load_pipeline(pipeline_file)
-    store = settings_of(ctx).open_store()
+    store = store_of(ctx)
     responder = PipelineResponder(task, spec, load_models(models_file), store)
     if no_guard:
         guard = None

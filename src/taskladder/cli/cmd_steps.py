@@ -9,6 +9,7 @@ from typing import Any, Optional
 import typer
 
 from .app import app, print_json
+from .common import store_of
 
 
 @app.command("steps")
@@ -27,12 +28,12 @@ def steps_command(
     """Run a multi-step pipeline: final score, and each step's quality, cost and latency."""
     from ..models.config import load_models
     from ..steps import load_steps, run_steps
-    from .common import load_task_arg, run_json, settings_of
+    from .common import load_task_arg, run_json, store_of
 
     task = load_task_arg(task_file, data_dir)
     spec = load_steps(steps_file)
     result = run_steps(task, spec, split=split, models=load_models(models_file), limit=limit, metric=metric,
-                       progress=not quiet and not as_json, store=settings_of(ctx).open_store())
+                       progress=not quiet and not as_json, store=store_of(ctx))
     out = run_json(result.run, task.name) | {"label": spec.label(), "steps": result.steps,
                                              "attribution": result.attribution}
     if as_json:
@@ -61,14 +62,14 @@ def cascade_command(
     from ..cascade import cascade_rung, make_signal
     from ..models.config import load_models
     from ..pipeline import load_pipeline
-    from .common import load_task_arg, settings_of
+    from .common import load_task_arg
 
     task = load_task_arg(task_file, data_dir)
     looks_like_file = Path(strong).suffix.lower() in (".yaml", ".yml", ".json")
     strong_spec: Any = load_pipeline(strong) if looks_like_file else strong
     result = cascade_rung(task, cheap, strong_spec, load_models(models_file), split=split, target=target,
                           limit=limit, samples=samples, signal=make_signal(signal) if signal else None,
-                          confirm_split="test" if confirm else None, store=settings_of(ctx).open_store())
+                          confirm_split="test" if confirm else None, store=store_of(ctx))
     if as_json:
         print_json(result.model_dump(mode="json"))
         return

@@ -10,6 +10,7 @@ from typing import Annotated, Optional
 import typer
 
 from .app import app, fail, print_json
+from .common import store_of
 
 
 class _Format(str, Enum):
@@ -78,14 +79,14 @@ def synth_command(
     from ..models.config import load_models
     from ..synth.recipe import load_recipe
     from ..synth.run import run_recipe
-    from .common import load_task_arg, settings_of
+    from .common import load_task_arg, store_of
 
     try:
         task = load_task_arg(task_file, data_dir)
         recipe = load_recipe(recipe_file)
         models = load_models(models_file)
         out_dir = out or Path("synth") / task.name
-        store = settings_of(ctx).open_store()
+        store = store_of(ctx)
         try:
             result = run_recipe(task, recipe, models=models, out_dir=out_dir, backfill=_backfill(backfill),
                                 budget_usd=budget, base_dir=recipe_file.resolve().parent, store=store)
@@ -125,9 +126,8 @@ def export_command(
             rows = read_dataset(path)
         else:
             from ..synth.from_run import run_rows
-            from .common import settings_of
 
-            rows = run_rows(settings_of(ctx).open_store(), source, preference=fmt is _Format.dpo, allow_eval_split=allow_eval_split)
+            rows = run_rows(store_of(ctx), source, preference=fmt is _Format.dpo, allow_eval_split=allow_eval_split)
         out_dir = out or Path("export") / spec.folder
         info = export_dataset(rows, out_dir, spec, validation_fraction=validation_fraction, seed=seed)
     except TaskladderError as exc:

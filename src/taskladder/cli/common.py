@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from ..settings import Settings
+
+if TYPE_CHECKING:
+    from ..store import Store
 
 SUMMARY_KEYS = (
     "n", "score", "ci_low", "ci_high", "parse_failures", "errors", "cost_usd", "cost_usd_spent",
@@ -21,6 +24,13 @@ def settings_of(ctx: typer.Context) -> Settings:
     if not isinstance(root.obj, Settings):  # a command group invoked without the app's callback
         root.obj = Settings.from_env()
     return root.obj
+
+
+def store_of(ctx: typer.Context) -> "Store":
+    """The store of this invocation's settings (created and migrated on first open)."""
+    from ..store import Store
+
+    return Store.default(settings_of(ctx))
 
 
 def run_json(run, task_name: str) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from ..models.config import ModelConfig
 from ..models.pricing import lookup_price
 from ..pipeline.llm import LLMPipeline
-from ..pipeline.spec import PipelineSpec
+from ..pipeline.spec import DemoSpec, PipelineSpec
 from ..runner.budget import worst_case_cost
 from ..runner.calls import ModelCaller, call_key
 from ..store import Store
@@ -82,15 +82,23 @@ def _prepare_sync(pipeline: LLMPipeline, caller: ModelCaller) -> None:
     asyncio.run(pipeline.aprepare(caller))
 
 
+def _demos_of(spec: PipelineSpec) -> DemoSpec:
+    """The demos of a spec that uses rationale demos (the only specs these helpers see)."""
+    if spec.demos is None:
+        raise ValueError(f"{spec.label()} has no demos to bootstrap rationales for")
+    return spec.demos
+
+
 def _bootstrap_messages(task: Task, spec: PipelineSpec, pipeline: LLMPipeline) -> list[list[dict[str, str]]]:
     import random
 
     from ..prompt import render_messages
 
+    demos = _demos_of(spec)
     pool = list(task.train)
-    random.Random(spec.demos.seed).shuffle(pool)
+    random.Random(demos.seed).shuffle(pool)
     return [render_messages(task.spec, e, [], reasoning=True, labels=pipeline.labels)
-            for e in pool[: spec.demos.rationale_pool]]
+            for e in pool[: demos.rationale_pool]]
 
 
 def _prepare_with_placeholders(pipeline: LLMPipeline, task: Task, spec: PipelineSpec, cfg: ModelConfig) -> None:
@@ -98,11 +106,12 @@ def _prepare_with_placeholders(pipeline: LLMPipeline, task: Task, spec: Pipeline
 
     from ..demos import make_selector
 
+    demos = _demos_of(spec)
     pool = list(task.train)
-    random.Random(spec.demos.seed).shuffle(pool)
+    random.Random(demos.seed).shuffle(pool)
     pool = [Example(id=e.id, inputs=e.inputs, outputs=e.outputs, extra={**e.extra, "rationale": RATIONALE_PLACEHOLDER})
-            for e in pool[: spec.demos.rationale_pool]]
-    selector = make_selector(spec.demos.strategy, max(1, min(spec.demos.k, len(pool) or 1)), seed=spec.demos.seed)
+            for e in pool[: demos.rationale_pool]]
+    selector = make_selector(demos.strategy, max(1, min(demos.k, len(pool) or 1)), seed=demos.seed)
     selector.fit(pool)
     pipeline._selector = selector
     pipeline._model = cfg.model

@@ -51,8 +51,8 @@ def result_from_response(resp: Any, latency_ms: float) -> CallResult:
 def mean_logprob(choice: Any) -> float | None:
     """Mean token log-probability of a choice, when the provider returned them (logprobs=True)."""
     content = getattr(getattr(choice, "logprobs", None), "content", None)
-    values = [getattr(t, "logprob", None) for t in content or []]
-    values = [float(v) for v in values if v is not None]
+    found = [getattr(t, "logprob", None) for t in content or []]
+    values = [float(v) for v in found if v is not None]
     return sum(values) / len(values) if values else None
 
 

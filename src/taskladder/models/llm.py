@@ -44,14 +44,17 @@ class OpenAICompatibleClient:
         limits = httpx.Limits(max_connections=max(cfg.concurrency * 2, 16), max_keepalive_connections=max(cfg.concurrency, 8))
         self._client = openai.AsyncOpenAI(
             api_key=key, base_url=cfg.api_base or None, max_retries=0, timeout=cfg.timeout_s,
-            http_client=openai.DefaultAsyncHttpxClient(limits=limits),
+            # openai's stubs name a vendored httpx's Limits; the object is the same httpx type at runtime.
+            http_client=openai.DefaultAsyncHttpxClient(limits=limits),  # type: ignore[arg-type]
         )
         self._model = cfg.model.split("/", 1)[-1]
 
     async def complete(self, messages: list[dict[str, str]], params: dict[str, Any]) -> CallResult:
         start = time.perf_counter()
         try:
-            resp = await self._client.chat.completions.create(model=self._model, messages=messages, **params)
+            # Plain role/content dicts are what the API takes; the SDK's TypedDict union is stricter than needed.
+            resp = await self._client.chat.completions.create(
+                model=self._model, messages=messages, **params)  # type: ignore[arg-type]
         except Exception as exc:  # every provider failure is classified, none escapes raw
             raise classify(exc) from None
         return result_from_response(resp, (time.perf_counter() - start) * 1000)

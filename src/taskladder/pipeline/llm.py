@@ -27,6 +27,7 @@ from .stages.shuffle import unshuffled
 from .stages.vote import vote
 
 if TYPE_CHECKING:
+    from ..demos.base import DemoSelector
     from ..rank.llm_judge import LLMJudge
 
 __all__ = ["DEFAULT_CONTEXT_TOKENS", "LLMPipeline"]
@@ -46,7 +47,7 @@ class LLMPipeline:
         self.parser = OutputParser(task.spec, spec.reasoning, self.labels)
         # Prepared state, filled by aprepare (ladder/estimate.py also sets _selector and _model).
         self._judge: Callable[[], LLMJudge] | None = None
-        self._selector = None
+        self._selector: "DemoSelector | None" = None
         self._retriever = None
         self._guard = guard_for(spec.guard)
         self._context_tokens: int | None = None

@@ -55,7 +55,7 @@ class Store:
     @classmethod
     def default(cls, settings: Settings | None = None) -> "Store":
         """The fallback for library calls given no store: ``settings``' store, else the environment's."""
-        return (settings or Settings.from_env()).open_store()
+        return cls((settings or Settings.from_env()).store_path)
 
     def _open(self) -> None:
         try:
