@@ -68,30 +68,57 @@ def test_dry_run_json_is_what_the_real_run_sends(tmp_path, task):
         assert srv.request_count == 10
 
 
-def test_dry_run_of_best_of_n_says_judge_calls_follow(tmp_path, task):
+def test_dry_run_of_best_of_n_counts_and_prices_the_judge_calls(tmp_path, task):
     spec = tmp_path / "pipeline.yaml"
-    spec.write_text(yaml.safe_dump({"model": "loop", "sampling": {"n": 3, "select": "judge", "judge": "judge"}}))
+    spec.write_text(yaml.safe_dump({"model": "loop", "sampling": {"n": 3, "select": "judge", "judge": "paid-judge"}}))
+    voting = tmp_path / "vote.yaml"
+    voting.write_text(yaml.safe_dump({"model": "loop", "sampling": {"n": 3, "select": "vote"}}))
     with LoopbackServer(RESPONDER) as srv:
-        result = invoke("eval", task, "--models", models_file(tmp_path, srv), "--pipeline", spec, "--dry-run",
-                        "--json", "--dry-run-limit", "1")
+        models = models_file(tmp_path, srv)
+        config = yaml.safe_load(open(models))
+        config["models"].append({"name": "paid-judge", "model": "openai/judge", "api_base": srv.base_url,
+                                 "price": {"input_per_mtok": 1000.0, "output_per_mtok": 1000.0}})
+        with open(models, "w") as fh:
+            yaml.safe_dump(config, fh)
+        planned = json.loads(invoke("eval", task, "--models", models, "--pipeline", spec, "--dry-run", "--json",
+                                    "--dry-run-limit", "1").stdout)
+        voted = json.loads(invoke("eval", task, "--models", models, "--pipeline", voting, "--dry-run",
+                                  "--json").stdout)
+        text = invoke("eval", task, "--models", models, "--pipeline", spec, "--dry-run", "--dry-run-limit", "0").stdout
         assert srv.request_count == 0
-    planned = json.loads(result.stdout)
-    assert planned["calls"] == 30 and planned["judge_calls_follow"]
+    # 10 examples × 3 samples, then sequential halving's 3 judge calls per example (all parse).
+    assert planned["judge_calls"] == 30 and planned["calls"] == 60 and planned["judge"] == "paid-judge"
+    assert "up to 30 calls of the judge paid-judge" in text
     assert [c["sample_index"] for c in planned["plans"][0]["calls"]] == [0, 1, 2]
-    assert planned["plans"][0]["judge_calls_follow"] and planned["plans"][0]["judge"] == "judge"
+    assert planned["plans"][0]["judge_calls_follow"] and planned["plans"][0]["judge"] == "paid-judge"
+    # The judge's price counts: at $1000/Mtok, 30 judge prompts cost far more than the samples.
+    assert planned["estimated_usd"] > voted["estimated_usd"] + 0.5
+    assert planned["max_usd"] >= planned["estimated_usd"]
 
 
-def test_dry_run_refuses_rationale_demos_in_one_line(tmp_path, task):
+def test_dry_run_plans_rationale_demos_and_counts_their_bootstrap(tmp_path, task):
     spec = tmp_path / "pipeline.yaml"
-    spec.write_text(yaml.safe_dump({"model": "loop", "demos": {"strategy": "bm25", "k": 2, "rationales": True}}))
+    spec.write_text(yaml.safe_dump({"model": "loop", "demos": {"strategy": "bm25", "k": 2, "rationales": True,
+                                                               "rationale_pool": 6},
+                                    "reasoning": True}))
     with LoopbackServer(RESPONDER) as srv:
-        proc = subprocess.run([sys.executable, "-m", "taskladder", "eval", str(task), "--models",
-                               models_file(tmp_path, srv), "--pipeline", str(spec), "--dry-run"],
-                              capture_output=True, text=True, env=dict(os.environ), timeout=120)
-        assert srv.request_count == 0
-    assert proc.returncode == 2 and "Traceback" not in proc.stderr
-    assert proc.stderr.strip().count("\n") == 0 and "rationale demos are bootstrapped" in proc.stderr
-    assert Store().list_runs() == []
+        models = models_file(tmp_path, srv)
+        args = ("eval", task, "--models", models, "--pipeline", spec, "--dry-run")
+        before = json.loads(invoke(*args, "--json", "--dry-run-limit", "2").stdout)
+        assert srv.request_count == 0 and Store().list_runs() == []
+        assert before["bootstrap_calls"] == 6 and before["bootstrap_cached_calls"] == 0
+        assert before["calls"] == 6 + 10 and "placeholder" in before["placeholder"]
+        assert "[rationale the model writes" in json.dumps(before["plans"])
+        text = invoke(*args, "--dry-run-limit", "1").stdout
+        assert "6 rationale bootstrap calls (0 cached)" in text and "── example " in text
+        # Once the bootstrap is in the cache, the plan is exact: what the run sent.
+        assert invoke("eval", task, "--models", models, "--pipeline", spec, "--json").exit_code == 0
+        sent = [r.body["messages"] for r in srv.requests]
+        after = json.loads(invoke(*args, "--json", "--dry-run-limit", "2").stdout)
+        assert srv.request_count == len(sent)
+    assert after["placeholder"] is None and after["bootstrap_cached_calls"] == 6
+    for plan in after["plans"]:
+        assert plan["calls"][0]["messages"] in sent
 
 
 def test_dry_run_of_a_baseline_plans_no_calls(tmp_path, task):

@@ -23,7 +23,7 @@ def climb_command(
     rungs: Optional[str] = typer.Option(None, "--rungs", help="Comma-separated subset of rungs to climb."),
     no_baselines: bool = typer.Option(False, "--no-baselines", help="Skip the offline baselines."),
     no_test: bool = typer.Option(False, "--no-test", help="Do not confirm the recommendation on the test split."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Folder for pipeline.yaml, climb.json and report.html (default: taskladder-out/TASK)."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Folder for pipeline.yaml, climb.json and report.html (default: taskladder-out/TASK)."),
     data_dir: Optional[Path] = typer.Option(None, "--data", help="Folder the task's data paths resolve from."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
@@ -57,6 +57,9 @@ def climb_command(
     payload = result.model_dump()
     out_dir.mkdir(parents=True, exist_ok=True)  # also when nothing could run and no spec was written
     (out_dir / "climb.json").write_text(json.dumps(payload, indent=2, default=str), encoding="utf-8")
+    if result.pipeline_path:
+        payload["rerun_command"] = rerun_command(task_file, result.pipeline_path, models_file=models_file,
+                                                 data_dir=data_dir, split=split, limit=limit)
     if runs:
         report = write_report([(r, store.get_records(r.run_id)) for r in runs], out_dir / "report.html",
                               title=f"taskladder climb — {task.name}", task_spec=task.spec)
@@ -64,10 +67,29 @@ def climb_command(
     if as_json:
         print_json(payload)
     else:
-        _print_climb(result, payload.get("report_path"))
+        _print_climb(result, payload.get("report_path"), payload.get("rerun_command"))
 
 
-def _print_climb(result, report_path) -> None:
+def rerun_command(task_file: Path, pipeline_path: str, *, models_file: Path | None, data_dir: Path | None,
+                  split: str, limit: int | None) -> str:
+    """The `eval` command that reruns the recommended pipeline as the climb ran it: same task
+    file, models file, data folder, split and limit, so it replays from the call cache.
+    Every argument is shell-quoted: the line is meant to be pasted as it is."""
+    import shlex
+
+    args = ["taskladder", "eval", str(task_file), "--pipeline", pipeline_path]
+    if models_file is not None:
+        args += ["--models", str(models_file)]
+    if data_dir is not None:
+        args += ["--data", str(data_dir)]
+    if split != "dev":
+        args += ["--split", split]
+    if limit is not None:
+        args += ["--limit", str(limit)]
+    return shlex.join(args)
+
+
+def _print_climb(result, report_path, rerun: str | None) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -106,6 +128,9 @@ def _print_climb(result, report_path) -> None:
     budget = f" of ${result.budget_usd:.2f}" if result.budget_usd is not None else ""
     console.print(f"Spent this climb: ${result.spent_usd:.4f}{budget}")
     if result.pipeline_path:
-        console.print(f"Pipeline spec: {result.pipeline_path}  (rerun: taskladder eval TASK --pipeline {result.pipeline_path})")
+        console.print(f"Pipeline spec: {result.pipeline_path}")
+    if rerun:
+        # Printed raw (no markup, no wrapping), so it can be copied and pasted as it is.
+        console.print("Rerun it with:", rerun, markup=False, highlight=False, soft_wrap=True)
     if report_path:
         console.print(f"Report: {report_path}")

@@ -13,7 +13,7 @@ from .app import app
 @app.command("init")
 def init_command(
     data_file: Path = typer.Argument(..., help="CSV, JSONL, Parquet or XLSX with a header."),
-    output: Optional[Path] = typer.Option(None, "-o", "--output", help="Task YAML to write (default: task.yaml beside the data)."),
+    output: Optional[Path] = typer.Option(None, "-o", "--out", "--output", help="Task YAML to write (default: task.yaml beside the data)."),
     outputs: List[str] = typer.Option([], "--output-field", help="Column(s) the model must produce (default: the last column)."),
     name: Optional[str] = typer.Option(None, "--name"),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing file."),

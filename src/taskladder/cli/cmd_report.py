@@ -14,8 +14,9 @@ from .app import app
 def report_command(
     ctx: typer.Context,
     run_ids: List[str] = typer.Argument(None, help="Run ids (default: the latest finished run of each model for --task, or of the latest task)."),
-    output: Path = typer.Option(Path("report.html"), "-o", "--output", help="HTML file to write."),
+    output: Path = typer.Option(Path("report.html"), "-o", "--out", "--output", help="HTML file to write."),
     task: Optional[str] = typer.Option(None, "--task", help="Report this task's latest runs."),
+    split: Optional[str] = typer.Option(None, "--split", help="With --task (or no run ids): report runs on this split (default: the split of the latest run)."),
     title: Optional[str] = typer.Option(None, "--title"),
 ) -> None:
     """Write an HTML report that opens offline: leaderboard, cost plot, per-label table, worst errors."""
@@ -29,20 +30,22 @@ def report_command(
     if run_ids:
         runs = [get_run_or_fail(store, r) for r in run_ids]
     else:
-        runs = latest_runs(store, task)
+        runs = latest_runs(store, task, split)
         if not runs:
-            raise TaskladderError(f"no finished runs in {store.path}; run `taskladder eval` first")
+            where = f" on the '{split}' split" if split else ""
+            raise TaskladderError(f"no finished runs{where} in {store.path}; run `taskladder eval` first")
     pairs = [(r, store.get_records(r.run_id)) for r in runs]
     spec = TaskSpec.model_validate(runs[0].task_spec) if runs[0].task_spec else None
     path = write_report(pairs, output, title=title, task_spec=spec)
     typer.echo(f"wrote {path} ({len(runs)} runs)")
 
 
-def latest_runs(store, task: str | None):
-    """The newest finished run per (model, pipeline, split) of one task (arena runs hold
-    judgments of other runs, not answers, so they are not on the leaderboard)."""
+def latest_runs(store, task: str | None, split: str | None = None):
+    """The newest finished run per (model, pipeline) of one task on one split (``split``, or
+    the latest run's); arena runs hold judgments of other runs, not answers, so they are not
+    on the leaderboard."""
     runs = [r for r in store.list_runs(task, limit=500)
-            if r.status == "finished" and r.pipeline.get("kind") != "arena"]
+            if r.status == "finished" and r.pipeline.get("kind") != "arena" and (split is None or r.split == split)]
     if not runs:
         return []
     task = task or runs[0].task

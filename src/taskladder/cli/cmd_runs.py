@@ -51,7 +51,7 @@ def runs_command(
 def export_records(
     ctx: typer.Context,
     run_id: str = typer.Argument(..., help="Run id (a unique prefix is enough)."),
-    output: Optional[Path] = typer.Option(None, "-o", "--output", help="File to write; .csv or .jsonl (default: stdout JSONL)."),
+    output: Optional[Path] = typer.Option(None, "-o", "--out", "--output", help="File to write; .csv or .jsonl (default: stdout JSONL)."),
 ) -> None:
     """Export a run's per-example records as JSONL or CSV."""
     import json
@@ -92,20 +92,26 @@ def compare_command(
     run_b: str = typer.Argument(..., help="Candidate run id."),
     method: str = typer.Option("auto", "--method", help="auto, bootstrap or mcnemar."),
     as_json: bool = typer.Option(False, "--json"),
+    force: bool = typer.Option(False, "--force", help="Compare runs on different splits anyway (on the examples they share)."),
 ) -> None:
     """Paired test of two runs on their shared examples: difference (B − A), interval, p-value."""
     from ..errors import TaskladderError
-    from ..runner.compare import compare_records
+    from ..runner.compare import compare_records, split_mismatch
 
     store = store_of(ctx)
     a, b = get_run_or_fail(store, run_a), get_run_or_fail(store, run_b)
     if method not in ("auto", "bootstrap", "mcnemar"):
         raise TaskladderError(f"unknown comparison method '{method}'; use auto, bootstrap or mcnemar")
     result = compare_records(a, store.get_records(a.run_id), b, store.get_records(b.run_id),
-                             method=method)  # type: ignore[arg-type]  # checked just above
+                             method=method, force=force)  # type: ignore[arg-type]  # checked just above
+    mismatch = split_mismatch(a, b)
     out = {"run_a": a.run_id, "run_b": b.run_id, "model_a": a.model, "model_b": b.model,
-           "metric": a.summary.metric or a.metric,
+           "metric": a.summary.metric or a.metric, "split_a": a.split, "split_b": b.split,
            **result.model_dump()}
+    if mismatch:  # only with --force: said on stderr whatever the format, so it is never missed
+        out["warning"] = mismatch
+        typer.echo(f"WARNING: {mismatch} ({result.n} of them); this is not a comparison of the two runs",
+                   err=True)
     if as_json:
         print_json(out)
         return

@@ -54,8 +54,12 @@ class LLMPipeline:
         self._model = spec.model
         self._caller: Caller | None = None
 
-    async def aprepare(self, caller: Caller) -> None:
-        """Build the demo index; for rationale demos, bootstrap the rationales first (model calls)."""
+    async def aprepare(self, caller: Caller, pool: list[Example] | None = None) -> None:
+        """Build the demo index; for rationale demos, bootstrap the rationales first (model calls).
+
+        ``pool``: the demos to index instead (a plan made before the bootstrap has run passes
+        ``stages.demos.placeholder_pool``), so nothing is called.
+        """
         demos = self.spec.demos
         self._model = caller.cfg.model
         self._caller = caller
@@ -65,7 +69,8 @@ class LLMPipeline:
             self._retriever = retriever_for(self.task, self.spec.retrieval)
         if not demos or demos.k <= 0:
             return
-        pool = await demo_pool(self.task, demos, caller, self.spec.params)
+        if pool is None:
+            pool = await demo_pool(self.task, demos, caller, self.spec.params)
         self._selector = fit_selector(demos, pool)
         self._context_tokens = packing_budget(demos, caller.cfg.context_window, self._model)
 

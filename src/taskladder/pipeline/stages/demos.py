@@ -12,6 +12,9 @@ from ...task import Example, Task
 from ..spec import DemoSpec
 
 DEFAULT_CONTEXT_TOKENS = 8192  # when neither the config nor LiteLLM knows the window
+# Stands in for a rationale not bootstrapped yet (a plan or an estimate before any call);
+# about as long as a real one, and plainly not one.
+RATIONALE_PLACEHOLDER = "[rationale the model writes in the bootstrap, not generated yet]"
 
 
 async def demo_pool(task: Task, demos: DemoSpec, caller: Caller, params: dict[str, Any]) -> list[Example]:
@@ -20,6 +23,17 @@ async def demo_pool(task: Task, demos: DemoSpec, caller: Caller, params: dict[st
         return list(task.train)
     result = await bootstrap_rationales(task, caller, n=demos.rationale_pool, seed=demos.seed, params=params)
     return result.demos
+
+
+def placeholder_pool(task: Task, demos: DemoSpec) -> list[Example]:
+    """The train rows the bootstrap would try (same seed, same order), each with a placeholder
+    rationale: every one of them, as if every rationale checked out (the most demos it can give)."""
+    import random
+
+    pool = list(task.train)
+    random.Random(demos.seed).shuffle(pool)
+    return [Example(id=e.id, inputs=e.inputs, outputs=e.outputs, extra={**e.extra, "rationale": RATIONALE_PLACEHOLDER})
+            for e in pool[: demos.rationale_pool]]
 
 
 def fit_selector(demos: DemoSpec, pool: list[Example]):

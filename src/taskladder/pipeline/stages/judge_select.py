@@ -26,13 +26,27 @@ def judge_maker(spec: PipelineSpec, task: Task, models: dict[str, ModelConfig], 
     if not sampling or not sampling.judge:
         raise ConfigError("sampling.select is 'judge' but no sampling.judge model is named")
     cfg = resolve_model(sampling.judge, models)
-    types = {o.type for o in task.spec.outputs.values()}
-    prompt = LLMJudgePrompt(output_type=types.pop() if len(types) == 1 else "json",
-                            instructions=spec.instructions or task.spec.instructions)
+    prompt = judge_prompt(spec, task)
     # Built by the run's own caller, so the judge shares its store and budget (the pipeline
     # layer never builds a runner caller itself).
     judge_caller = caller.for_model(cfg)
     return lambda: LLMJudge(judge_caller, prompt)
+
+
+def judge_prompt(spec: PipelineSpec, task: Task) -> LLMJudgePrompt:
+    """The judge's prompt for this pipeline's task: a rubric for its output type, its instructions."""
+    types = {o.type for o in task.spec.outputs.values()}
+    return LLMJudgePrompt(output_type=types.pop() if len(types) == 1 else "json",
+                          instructions=spec.instructions or task.spec.instructions)
+
+
+def judge_calls_per_example(spec: PipelineSpec) -> int:
+    """The judge calls one example takes when all n samples parse (the most its schedule makes,
+    a knockout's replays aside); fewer usable samples take fewer."""
+    sampling = spec.sampling
+    if not sampling or sampling.select != "judge":
+        return 0
+    return SCHEDULES[sampling.schedule]().calls(sampling.n)
 
 
 async def select_best(spec: PipelineSpec, new_judge: Callable[[], LLMJudge], example_inputs: dict[str, Any],
