@@ -35,6 +35,7 @@ def climb_command(
     from ..ladder import LadderOptions, climb, rung_names
     from ..models.config import load_models
     from ..report import write_report
+    from ..report.plans import plan_runs
     from .common import load_task_arg, store_of
 
     task = load_task_arg(task_file, data_dir)
@@ -55,14 +56,15 @@ def climb_command(
                    confirm_on_test=not no_test)
     runs = [run for run in (store.get_run(r) for r in result.run_ids) if run is not None]
     payload = result.model_dump()
-    out_dir.mkdir(parents=True, exist_ok=True)  # also when nothing could run and no spec was written
-    (out_dir / "climb.json").write_text(json.dumps(payload, indent=2, default=str), encoding="utf-8")
     if result.pipeline_path:
         payload["rerun_command"] = rerun_command(task_file, result.pipeline_path, models_file=models_file,
                                                  data_dir=data_dir, split=split, limit=limit)
+    out_dir.mkdir(parents=True, exist_ok=True)  # also when nothing could run and no spec was written
+    (out_dir / "climb.json").write_text(json.dumps(payload, indent=2, default=str), encoding="utf-8")
     if runs:
-        report = write_report([(r, store.get_records(r.run_id)) for r in runs], out_dir / "report.html",
-                              title=f"taskladder climb — {task.name}", task_spec=task.spec)
+        pairs = [(r, store.get_records(r.run_id)) for r in runs]
+        report = write_report(pairs, out_dir / "report.html", title=f"taskladder climb — {task.name}",
+                              task_spec=task.spec, climb=payload, messages=plan_runs(pairs, task, models, store))
         payload["report_path"] = str(report)
     if as_json:
         print_json(payload)

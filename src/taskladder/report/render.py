@@ -10,14 +10,18 @@ from typing import Any
 from ..errors import TaskladderError
 from ..store.records import Record, RunInfo
 from ..task import TaskSpec
+from .climb_view import climb_view
 from .fmt import esc
+from .plans import RunMessages
 from .rows import leaderboard
 from .sections.cost import cost_html
+from .sections.decision import decision_html
 from .sections.errors import errors_html
 from .sections.header import header_html
 from .sections.labels import labels_html
 from .sections.ladder import ladder_html
 from .sections.leaderboard import arena_html, leaderboard_html
+from .sections.messages import messages_html
 from .style import CSS
 
 log = logging.getLogger(__name__)
@@ -32,11 +36,15 @@ def render_report(
     task_spec: TaskSpec | None = None,
     arena: list[dict[str, Any]] | None = None,
     generated: datetime | None = None,
+    climb: Any = None,
+    messages: dict[str, RunMessages] | None = None,
 ) -> str:
     """The report as one HTML document: inline CSS and SVG, no scripts, no external links.
 
     ``arena`` (``name, rating, ci_low, ci_high`` dicts) adds a pairwise-ratings table.
     ``generated`` pins the timestamp in the header (for reproducible output).
+    ``climb`` (a ``ClimbResult`` or its climb.json) adds what the climb decided and why;
+    ``messages`` (``plans.plan_runs``) adds the exact messages of one example per run.
     """
     if not runs:
         raise TaskladderError("no runs to report: run `taskladder eval` first, or pass run ids")
@@ -45,12 +53,14 @@ def render_report(
     when = generated or datetime.now(timezone.utc)
     sections = [
         header_html(just_rows, [info.task for info, _ in runs], title, task_spec, when),
+        decision_html(climb_view(climb)),
         leaderboard_html(just_rows),
         arena_html(arena),
         cost_html(just_rows),
         ladder_html(just_rows),
         labels_html(rows, task_spec),
         errors_html(rows),
+        messages_html(just_rows, messages),
     ]
     page_title = esc(title or f"taskladder report — {task_spec.name if task_spec else runs[0][0].task}")
     return (
@@ -69,10 +79,12 @@ def write_report(
     title: str | None = None,
     task_spec: TaskSpec | None = None,
     arena: list[dict[str, Any]] | None = None,
+    climb: Any = None,
+    messages: dict[str, RunMessages] | None = None,
 ) -> Path:
     """Write the report to ``path`` (parent folders created) and return the path."""
     out = Path(path).expanduser()
-    html = render_report(runs, title=title, task_spec=task_spec, arena=arena)
+    html = render_report(runs, title=title, task_spec=task_spec, arena=arena, climb=climb, messages=messages)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(html, encoding="utf-8")

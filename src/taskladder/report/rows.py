@@ -35,6 +35,11 @@ class LeaderRow(BaseModel):
     cached_calls: int | None = None
     created_at: float = 0.0
     pareto: bool = False
+    status: str = "finished"  # the run's status: failed runs are marked wherever they show
+
+    @property
+    def failed(self) -> bool:
+        return self.status == "failed"
 
     @property
     def label(self) -> str:
@@ -77,6 +82,7 @@ def row_of(info: RunInfo) -> LeaderRow:
         calls=_int(s, "calls"),
         cached_calls=_int(s, "cached_calls"),
         created_at=info.created_at,
+        status=str(info.status or "finished"),
     )
 
 

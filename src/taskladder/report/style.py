@@ -47,5 +47,12 @@ pre { white-space: pre-wrap; word-break: break-word; margin: 2px 0; font: 12px/1
 .case { border: 1px solid var(--line); border-radius: 6px; padding: 8px 12px; margin: 10px 0; }
 .case h3 { margin: 0 0 6px; font-size: 14px; }
 .grid { display: grid; grid-template-columns: 1fr 1fr; gap: 8px 16px; }
+.verdict { font-size: 15px; background: var(--soft); border-left: 3px solid var(--accent);
+           padding: 6px 12px; }
+.badge.failed { background: #fee2e2; color: #991b1b; font-weight: 600; }
+tr.failed td { background: #fef2f2; }
+table.confusion td.hit { background: #dcfce7; font-weight: 600; }
+table.confusion td.miss { background: #fee2e2; }
+table.confusion { width: auto; }
 @media (max-width: 800px) { .grid { grid-template-columns: 1fr; } }
 """

@@ -1,4 +1,4 @@
-"""The best run's worst examples, with everything needed to see why."""
+"""Every run's worst examples (each run folded), with everything needed to see why."""
 
 from __future__ import annotations
 
@@ -39,18 +39,27 @@ def _case(r: Record) -> str:
     )
 
 
-def errors_html(rows: list[tuple[LeaderRow, list[Record]]]) -> str:
-    best = next(((row, recs) for row, recs in rows if recs), None)
-    if best is None:
-        return ""
-    row, recs = best
+def _run_errors(row: LeaderRow, recs: list[Record], best: bool) -> str:
     cases = worst_errors(recs, LIMIT)
     wrong_total = len(worst_errors(recs, len(recs)))
-    intro = (
-        f'<p class="muted">Best run: <b>{esc(row.label)}</b>. {wrong_total} of {len(recs)} '
-        f"examples were not fully right; the worst {len(cases)} are shown: call errors first, "
-        "then parse failures, then the lowest scores.</p>"
-    )
+    failed = ' <span class="badge failed">failed</span>' if row.failed else ""
+    title = (f"<b>{esc(row.label)}</b>{failed}" + (" (best run)" if best else "")
+             + f' <span class="muted">· {wrong_total} of {len(recs)} not fully right</span>')
     if not cases:
-        return section("errors", "Worst errors", intro)
-    return section("errors", "Worst errors", intro + "".join(_case(r) for r in cases))
+        return f"<details><summary>{title}</summary><p class=\"muted\">Every example right.</p></details>"
+    shown = (f'<p class="muted">The worst {len(cases)} of {wrong_total}.</p>' if wrong_total > len(cases) else "")
+    return f"<details><summary>{title}</summary>{shown}{''.join(_case(r) for r in cases)}</details>"
+
+
+def errors_html(rows: list[tuple[LeaderRow, list[Record]]]) -> str:
+    """Every run's worst examples, each run folded (a baseline's mistakes are rarely the
+    ones that matter, so no run is singled out), best score first."""
+    scored = [(row, recs) for row, recs in rows if recs]
+    if not scored:
+        return ""
+    intro = (
+        f'<p class="muted">For each run, up to {LIMIT} examples it did not get fully right: call errors '
+        "first, then parse failures, then the lowest scores. Open a run to see them.</p>"
+    )
+    runs = "".join(_run_errors(row, recs, i == 0) for i, (row, recs) in enumerate(scored))
+    return section("errors", "Worst errors", intro + runs)

@@ -1,9 +1,10 @@
-"""Per-label precision/recall/F1: the best run open, every other run folded."""
+"""Per-label precision/recall/F1 and a confusion matrix: the best run open, every other run folded."""
 
 from __future__ import annotations
 
 from ...store.records import Record
 from ...task import TaskSpec
+from ..confusion import MAX_CLASSES, Confusion, confusion
 from ..fmt import esc
 from ..labels import LabelStats, label_fields, per_label
 from ..markup import section, table, td, th
@@ -26,6 +27,27 @@ def _table(stats: list[LabelStats]) -> str:
     return table(head, body, cls="labels")
 
 
+def _confusion_table(c: Confusion) -> str:
+    """Rows: the expected label; columns: what the model answered. The diagonal is right."""
+    if len(c.labels) > MAX_CLASSES:
+        return (f'<p class="muted">Confusion matrix left out: {len(c.labels)} classes are too many to read; '
+                "the table above has each label's numbers.</p>")
+    head = [th("expected ↓ / answered →")] + [th(label, num=True) for label in c.labels] + [
+        th("no answer", num=True, title="the answer could not be read, or the call failed")]
+    body = []
+    for g, label in enumerate(c.labels):
+        if not sum(c.counts[g]) + c.no_answer[g]:
+            continue  # a label only ever predicted: its column says it, a row of zeros does not
+        cells = [th(label)]
+        for p, n in enumerate(c.counts[g]):
+            cls = "hit" if p == g and n else "miss" if n else ""
+            cells.append(f'<td class="num {cls}">{n}</td>' if cls else td(str(n), num=True))
+        missing = c.no_answer[g]
+        cells.append(f'<td class="num miss">{missing}</td>' if missing else td("0", num=True))
+        body.append(("", cells))
+    return "<div class=\"lbl\">confusion matrix</div>" + table(head, body, cls="confusion")
+
+
 def labels_html(rows: list[tuple[LeaderRow, list[Record]]], task_spec: TaskSpec | None) -> str:
     scored = [(row, recs) for row, recs in rows if recs]
     if not scored:
@@ -43,12 +65,15 @@ def labels_html(rows: list[tuple[LeaderRow, list[Record]]], task_spec: TaskSpec 
                 continue
             title = f"<b>{esc(row.label)}</b>" + (" (best run)" if i == 0 else "")
             opened = " open" if i == 0 else ""
-            parts.append(f"<details{opened}><summary>{title}</summary>{_table(stats)}</details>")
+            matrix = confusion(recs, field)
+            extra = _confusion_table(matrix) if matrix is not None else ""
+            parts.append(f"<details{opened}><summary>{title}</summary>{_table(stats)}{extra}</details>")
     if not parts:
         return ""
     note = (
         '<p class="muted">Support = examples with that expected label. Missing answers lower '
         "recall and count toward no label's precision; labels a model invented show with "
-        "support 0. Macro average over labels with support.</p>"
+        "support 0. Macro average over labels with support. The confusion matrix counts each expected "
+        "label (rows) against what was answered (columns); the diagonal is right.</p>"
     )
     return section("labels", "Per-label breakdown", note + "".join(parts))

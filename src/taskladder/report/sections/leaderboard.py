@@ -21,6 +21,9 @@ def _name(row: LeaderRow) -> str:
         html += f' <span class="badge rung">{esc(row.rung)}</span>'
     if row.kind == "baseline":
         html += ' <span class="badge baseline">baseline</span>'
+    if row.status != "finished":  # failed (too many errors), or never finished: not a result to act on
+        cls = "failed" if row.failed else "rung"
+        html += f' <span class="badge {cls}" title="run status">{esc(row.status)}</span>'
     if row.pareto:
         html += (
             ' <span class="badge pareto" title="no other run has both a higher score and a '
@@ -60,7 +63,7 @@ def leaderboard_html(rows: list[LeaderRow]) -> str:
             td(count(r.parse_failures), num=True), td(count(r.errors), num=True),
             td(_cached(r), num=True),
         ]
-        body.append(("pareto" if r.pareto else "", cells))
+        body.append(("failed" if r.failed else "pareto" if r.pareto else "", cells))
     board = f'<div class="scroll">{table(head, body, cls="leaderboard")}</div>'
     return section("leaderboard", "Leaderboard", board)
 

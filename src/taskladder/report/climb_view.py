@@ -1,0 +1,57 @@
+"""What the report reads of a climb (``climb.json`` / ``ClimbResult``), typed and tolerant.
+
+The report takes the climb as plain data so a climb.json written by another version still
+renders: unknown fields are ignored, missing ones read as unknown.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class RungView(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    model: str
+    rung: str
+    status: str
+    reason: str | None = None
+    skip_reason: str | None = None  # why a rung did not run, when the climb says so apart
+    run_id: str | None = None
+    score: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    cost_per_1k_calls: float | None = None
+    projected_monthly_usd: float | None = None
+    estimated_cost_usd: float | None = None
+    max_cost_usd: float | None = None
+    cost_usd_spent: float | None = None
+
+    @property
+    def why(self) -> str | None:
+        return self.skip_reason or self.reason
+
+
+class ClimbView(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    task: str = ""
+    split: str = ""
+    budget_usd: float | None = None
+    spent_usd: float | None = None
+    rungs: list[RungView] = Field(default_factory=list)
+    recommendation: dict[str, Any] | None = None
+    test: dict[str, Any] | None = None
+    pipeline_path: str | None = None
+    rerun_command: str | None = None
+
+
+def climb_view(climb: Any) -> ClimbView | None:
+    """A ``ClimbResult``, its ``model_dump()`` or the climb.json payload, as the report reads it."""
+    if climb is None:
+        return None
+    if isinstance(climb, BaseModel):
+        climb = climb.model_dump()
+    return ClimbView.model_validate(climb)
