@@ -4,9 +4,6 @@ provider call and no stored run; what it prints is what a real run then sends.""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 import yaml

@@ -40,12 +40,17 @@ def report_command(
     typer.echo(f"wrote {path} ({len(runs)} runs)")
 
 
+# Failed runs (too many call errors) are reported, marked, so a failure never hides behind
+# an older run that happened to finish.
+REPORTED = ("finished", "failed")
+
+
 def latest_runs(store, task: str | None, split: str | None = None):
-    """The newest finished run per (model, pipeline) of one task on one split (``split``, or
+    """The newest finished (or failed) run per (model, pipeline) of one task on one split (``split``, or
     the latest run's); arena runs hold judgments of other runs, not answers, so they are not
     on the leaderboard."""
     runs = [r for r in store.list_runs(task, limit=500)
-            if r.status == "finished" and r.pipeline.get("kind") != "arena" and (split is None or r.split == split)]
+            if r.status in REPORTED and r.pipeline.get("kind") != "arena" and (split is None or r.split == split)]
     if not runs:
         return []
     task = task or runs[0].task

@@ -36,22 +36,22 @@ def confusion(records: list[Record], field: str) -> Confusion | None:
         key = normalize_text(r.expected[field])
         names.setdefault(key, str(r.expected[field]))
         gold_freq[key] = gold_freq.get(key, 0) + 1
-    predicted = []
+    predicted: list[str | None] = []
     for r in scored:
         value = None if r.prediction is None else r.prediction.get(field)
-        key = None if value is None else normalize_text(value)
-        if key is not None:
-            names.setdefault(key, str(value))
-        predicted.append(key)
+        answer = None if value is None else normalize_text(value)
+        if answer is not None:
+            names.setdefault(answer, str(value))
+        predicted.append(answer)
     order = sorted(gold_freq, key=lambda k: (-gold_freq[k], names[k]))
     order += sorted((k for k in names if k not in gold_freq), key=lambda k: names[k])
     index = {k: i for i, k in enumerate(order)}
     counts = [[0] * len(order) for _ in order]
     no_answer = [0] * len(order)
-    for r, key in zip(scored, predicted):
+    for r, answered in zip(scored, predicted):
         g = index[normalize_text(r.expected[field])]
-        if key is None:
+        if answered is None:
             no_answer[g] += 1
         else:
-            counts[g][index[key]] += 1
+            counts[g][index[answered]] += 1
     return Confusion(labels=[names[k] for k in order], counts=counts, no_answer=no_answer)
