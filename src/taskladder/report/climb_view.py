@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 
 class RungView(BaseModel):
@@ -23,8 +23,11 @@ class RungView(BaseModel):
     score: float | None = None
     ci_low: float | None = None
     ci_high: float | None = None
-    cost_per_1k_calls: float | None = None
-    projected_monthly_usd: float | None = None
+    # A model that could not be called has projections instead of measured figures; either name reads.
+    cost_per_1k_calls: float | None = Field(default=None, validation_alias=AliasChoices(
+        "cost_per_1k_calls", "projected_cost_per_1k_calls", "estimated_cost_per_1k_calls"))
+    projected_monthly_usd: float | None = Field(default=None, validation_alias=AliasChoices(
+        "projected_monthly_usd", "estimated_monthly_usd"))
     estimated_cost_usd: float | None = None
     max_cost_usd: float | None = None
     cost_usd_spent: float | None = None
