@@ -125,3 +125,16 @@ def test_report_marks_a_failed_run(task, tmp_path):
     board = board[board.index('id="leaderboard"'):]
     row = board[board.index("baseline/majority"):]
     assert '<span class="badge failed" title="run status">failed</span>' in row[:row.index("</tr>")]
+
+
+def test_report_shows_messages_given_the_task_file(task, tmp_path):
+    models = tmp_path / "models.yaml"
+    models.write_text(yaml.safe_dump({"models": [{"name": "bot", "model": "scripted", "script": {
+        "rules": [{"regex": "great", "answer": "pos"}], "default": "neg"}}]}))
+    run_id(task, "-m", "bot", "--models", models, "--shots", "2")
+    out = tmp_path / "r.html"
+    result = invoke("report", "--task", "t", "--messages", task, "--models", models, "-o", out)
+    assert result.exit_code == 0, result.output
+    sent = out.read_text()[out.read_text().index('id="messages"'):]
+    assert sent.count('<div class="field">user</div>') == 3 and "call 1 of 1" in sent
+    assert 'id="messages"' not in (invoke("report", "--task", "t", "-o", out) and out.read_text())

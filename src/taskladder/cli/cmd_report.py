@@ -18,6 +18,8 @@ def report_command(
     task: Optional[str] = typer.Option(None, "--task", help="Report this task's latest runs."),
     split: Optional[str] = typer.Option(None, "--split", help="With --task (or no run ids): report runs on this split (default: the split of the latest run)."),
     title: Optional[str] = typer.Option(None, "--title"),
+    messages_task: Optional[Path] = typer.Option(None, "--messages", help="Task YAML: also show the exact messages each run sent for one example (rebuilt from the task's data, nothing called)."),
+    models_file: Optional[Path] = typer.Option(None, "--models", help="With --messages: models.yaml the runs' models are named in."),
 ) -> None:
     """Write an HTML report that opens offline: leaderboard, cost plot, per-label table, worst errors."""
     from ..errors import TaskladderError
@@ -36,7 +38,14 @@ def report_command(
             raise TaskladderError(f"no finished runs{where} in {store.path}; run `taskladder eval` first")
     pairs = [(r, store.get_records(r.run_id)) for r in runs]
     spec = TaskSpec.model_validate(runs[0].task_spec) if runs[0].task_spec else None
-    path = write_report(pairs, output, title=title, task_spec=spec)
+    messages = None
+    if messages_task is not None:
+        from ..models.config import load_models
+        from ..report.plans import plan_runs
+        from ..task import load_task
+
+        messages = plan_runs(pairs, load_task(messages_task), load_models(models_file), store)
+    path = write_report(pairs, output, title=title, task_spec=spec, messages=messages)
     typer.echo(f"wrote {path} ({len(runs)} runs)")
 
 

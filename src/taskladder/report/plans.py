@@ -37,13 +37,13 @@ def run_messages(info: RunInfo, records: list[Record], task: Task, models: dict[
     if kind not in (None, "llm"):
         return RunMessages(note=f"a {kind} run: its messages are not planned by a single pipeline")
     wanted = _example_id(records)
-    by_id = {e.id: e for e in task.split(info.split)} if info.split else {}
-    example = by_id.get(wanted) if wanted else None
-    if example is None:
-        return RunMessages(note="none of its examples is in this task's data any more")
     try:
+        by_id = {e.id: e for e in task.split(info.split)} if info.split else {}
+        example = by_id.get(wanted) if wanted else None
+        if example is None:
+            return RunMessages(note="none of its examples is in this task's data any more")
         planned = plan_pipeline(task, spec_of_run(info.pipeline), models, store, [example])
-    except TaskladderError as exc:  # an unknown model name, a spec this version cannot read
+    except TaskladderError as exc:  # an unknown model or split, a spec this version cannot read
         return RunMessages(note=f"its messages cannot be rebuilt here: {exc}")
     return RunMessages(plan=planned.plans[0], note=planned.placeholder)
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import asyncio
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
+from ..errors import ConfigError
 from ..models.config import ModelConfig, resolve_model
 from ..pipeline.llm import LLMPipeline
 from ..pipeline.plan import PipelinePlan
@@ -43,7 +44,11 @@ class PlanSet(BaseModel):
 
 def spec_of_run(pipeline: dict) -> PipelineSpec:
     """The spec a run stored (its ``pipeline`` dict, less what the runner added to it)."""
-    return PipelineSpec.model_validate({k: v for k, v in pipeline.items() if k in PipelineSpec.model_fields})
+    try:
+        return PipelineSpec.model_validate({k: v for k, v in pipeline.items() if k in PipelineSpec.model_fields})
+    except ValidationError as exc:
+        raise ConfigError(f"the run's stored pipeline is not a spec this version reads ({exc.error_count()} "
+                          "problems)") from None
 
 
 def bootstrap_of(task: Task, spec: PipelineSpec, caller: CacheOnlyCaller) -> Bootstrap | None:
