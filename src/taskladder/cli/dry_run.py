@@ -62,7 +62,8 @@ def print_dry_run(result: dict[str, Any]) -> None:
     if result["kind"] == "baseline":
         typer.echo(f"{title} · offline baseline, no provider calls")
         return
-    cost = ("cost unknown (no price for this model)" if result["estimated_usd"] is None else
+    unpriced = "this model" + (" or its judge" if result.get("judge_calls") else "")
+    cost = (f"cost unknown (no price for {unpriced})" if result["estimated_usd"] is None else
             f"estimated {money(result['estimated_usd'])} (at most {money(result['max_usd'])})")
     typer.echo(f"{title} → {result['calls']} calls ({result['cached_calls']} cached) · {cost}")
     if result.get("bootstrap_calls"):
