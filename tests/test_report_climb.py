@@ -150,3 +150,16 @@ def test_skip_reasons_and_failed_runs_are_shown():
     assert '<tr class="failed">' in board
     errors = between(html, "errors")
     assert 'gpt-broken · zero-shot</b> <span class="badge failed">failed</span>' in errors
+
+
+def test_confusion_counts_match_the_records():
+    from test_report_html import _records
+
+    from taskladder.report.confusion import confusion
+
+    answers = ["Billing.", "refund", None, "card", "card", "refund", "card", "billing"]
+    matrix = confusion(_records("r", answers), "category")
+    assert matrix is not None and matrix.labels == ["card", "billing", "refund"]  # by support, then name
+    # Rows are the truth (card ×4, billing ×2, refund ×2); "Billing." is the billing class.
+    assert matrix.counts == [[2, 1, 1], [1, 1, 0], [0, 0, 1]]
+    assert matrix.no_answer == [0, 0, 1] and matrix.total == 8
