@@ -73,9 +73,9 @@ def _print_climb(result, report_path) -> None:
 
     from .common import money, pct
 
-    console = Console(width=max(Console().width, 140))
-    table = Table(title=f"{result.task} · ladder on {result.split}", title_justify="left", pad_edge=False)
     recall = any(r.retrieval_recall_at_k is not None for r in result.rungs)  # a column only where retrieval ran
+    console = Console(width=max(Console().width, 150 if recall else 140))
+    table = Table(title=f"{result.task} · ladder on {result.split}", title_justify="left", pad_edge=False)
     for col in ("model", "rung", "status", "score", "95% CI", *(("recall@k",) if recall else ()), "$/1k calls",
                 "$/month", "est. cost", "spent"):
         table.add_column(col, justify="left" if col in ("model", "rung", "status") else "right", no_wrap=True)

@@ -40,7 +40,8 @@ def runs_command(
 
     table = Table(pad_edge=False)
     for col in ("run", "task", "model", "split", "status", "n", "score", "$/1k"):
-        table.add_column(col, no_wrap=True, justify="right" if col in ("n", "score", "$/1k") else "left")
+        # The label names every technique, so it may be long: it wraps, the figures never do.
+        table.add_column(col, no_wrap=col != "model", justify="right" if col in ("n", "score", "$/1k") else "left")
     for r in runs:
         s = r.summary
         table.add_row(r.run_id, r.task, r.label or run_label(r), r.split, r.status, str(s.get("n", "")), pct(s.get("score")), money(s.get("cost_per_1k_calls"), 3))

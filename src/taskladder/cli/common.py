@@ -57,7 +57,7 @@ def print_leaderboard(rows: list[dict[str, Any]], title: str) -> None:
     from rich.table import Table
 
     table = Table(title=title, title_justify="left", pad_edge=False)
-    table.add_column("model", no_wrap=True)
+    table.add_column("model")  # the label names every technique, so it may be long: it wraps, figures do not
     recall = any(r.get("retrieval_recall_at_k") is not None for r in rows)  # a column only where retrieval ran
     for col in ("score", "95% CI", *(("recall@k",) if recall else ()), "n", "$/1k calls", "$/month", "p50 ms",
                 "fail/err", "cached"):

@@ -23,6 +23,10 @@ async def demo_pool(task: Task, demos: DemoSpec, caller: Caller, params: dict[st
 
 
 def fit_selector(demos: DemoSpec, pool: list[Example]):
+    """The fitted demo selector; None for an empty pool (no bootstrapped rationale checked
+    out), whose prompts then carry no demos, as the run's label and shots_used_mean say."""
+    if not pool:
+        return None
     selector = make_selector(demos.strategy, max(1, min(demos.k, len(pool) or 1)), seed=demos.seed)
     selector.fit(pool)
     return selector
