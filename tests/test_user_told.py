@@ -15,7 +15,7 @@ from taskladder.cli import app
 from taskladder.ladder import climb
 from taskladder.ladder.results import RungResult
 from taskladder.models.config import ModelConfig
-from taskladder.pipeline import DemoSpec, PipelineSpec, SamplingSpec, run_label
+from taskladder.pipeline import DemoSpec, PipelineSpec, SamplingSpec
 from taskladder.rank.arena import player_names
 from taskladder.store import Record, RunInfo, RunSummary, Store
 from taskladder.task import load_task
@@ -103,6 +103,8 @@ def test_labels_name_every_technique_with_its_count():
 
 
 def test_a_max_shots_run_is_labelled_with_the_demos_it_packed():
+    from taskladder.pipeline import run_label
+
     spec = PipelineSpec(model="gen", rung="max-shots", demos=DemoSpec(k=1000, max_shots=True))
     assert spec.label() == "gen · max-shots ≤1000 (stratified)"  # before the run: an upper bound
     run = RunInfo(run_id="r1", task="t", model="gen", split="dev", status="finished",
@@ -160,3 +162,13 @@ def test_star_docstring_describes_only_the_code():
 
     assert "the lead" not in (star.__doc__ or "")
     assert "skipped_has_context" in (star.__doc__ or "")  # what the code does with such rows
+
+
+def test_rationale_demos_with_no_rationale_kept_give_prompts_without_demos():
+    """knn-cot on manual_qa: the model never answers without context, so no rationale checks
+    out; its run goes on without demos (and its label says 0) instead of crashing in bm25s."""
+    from taskladder.pipeline.stages.demos import fit_selector, pick_demos
+
+    selector = fit_selector(DemoSpec(strategy="bm25", k=4, rationales=True), [])
+    assert selector is None
+    assert pick_demos(selector, load_task(EXAMPLE / "task.yaml").dev[0], 4, packing=False) == []
