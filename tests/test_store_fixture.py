@@ -13,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from taskladder.cli import app
+from taskladder.cli.cmd_runs import example_order
 from taskladder.store import SCHEMA_VERSION, Store
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "store_v1"
@@ -87,6 +88,7 @@ def test_the_cli_lists_and_exports_migrated_runs(old_home, tmp_path):
     bot = next(r for r in runs if r["model"] == "bot")
     lines = [json.loads(line) for line in invoke("export-records", bot["run_id"]).stdout.splitlines()]
     old = [json.loads(d) for run_id, _, d in before["records"] if run_id == bot["run_id"]]
+    old.sort(key=lambda r: example_order(r["example_id"]))  # exports are in example-id order (issue 13)
     assert [{k: v for k, v in line.items() if k != "schema_version"} for line in lines] == old
     assert {line["schema_version"] for line in lines} == {SCHEMA_VERSION}
 

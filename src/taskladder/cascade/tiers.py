@@ -86,7 +86,7 @@ class PipelineTier(Tier):
         self.spec = spec
         self.cfg = resolve_model(spec.model, models or {})
         self.samples = spec.sampling.n if spec.sampling else 1
-        self.name = spec.label() + (f" × {self.samples} samples" if self.samples > 1 else "")
+        self.name = _tier_name(spec) + (f" × {self.samples} samples" if self.samples > 1 else "")
         self._store = store
         self._budget = budget
         self._client = client
@@ -191,6 +191,16 @@ class PredictorTier(Tier):
 
     def describe(self) -> dict[str, Any]:
         return self.predictor.describe()
+
+
+def _tier_name(spec: PipelineSpec) -> str:
+    """``model · rung`` (or ``model · k-shot``): a tier's name is part of its cascade run's
+    identity, so it stays as it was when run labels grew to name every technique."""
+    if spec.rung:
+        return f"{spec.model} · {spec.rung}"
+    if spec.demos and spec.demos.k:
+        return f"{spec.model} · {spec.demos.k}-shot"
+    return spec.model
 
 
 def as_tier(item: "Tier | Predictor | str | PipelineSpec", *, models: dict[str, ModelConfig] | None = None,

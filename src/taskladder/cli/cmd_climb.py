@@ -97,25 +97,30 @@ def _print_climb(result, report_path, rerun: str | None) -> None:
 
     from .common import money, pct
 
-    console = Console(width=max(Console().width, 140))
+    recall = any(r.retrieval_recall_at_k is not None for r in result.rungs)  # a column only where retrieval ran
+    console = Console(width=max(Console().width, 150 if recall else 140))
     table = Table(title=f"{result.task} · ladder on {result.split}", title_justify="left", pad_edge=False)
-    for col in ("model", "rung", "status", "score", "95% CI", "$/1k calls", "$/month", "est. cost", "spent"):
+    for col in ("model", "rung", "status", "score", "95% CI", *(("recall@k",) if recall else ()), "$/1k calls",
+                "$/month", "est. cost", "spent"):
         table.add_column(col, justify="left" if col in ("model", "rung", "status") else "right", no_wrap=True)
     for r in result.rungs:
         status = r.status + (" ★" if r.pareto else "")
         ci = f"{pct(r.ci_low)}–{pct(r.ci_high)}" if r.score is not None else ""
         table.add_row(r.model, r.rung, status, pct(r.score) if r.score is not None else "", ci,
+                      *((pct(r.retrieval_recall_at_k) if r.retrieval_recall_at_k is not None else "",) if recall else ()),
                       money(r.cost_per_1k_calls, 3) if r.status == "ran" else "",
                       money(r.projected_monthly_usd, 2) if r.status == "ran" else "",
                       money(r.estimated_cost_usd, 4), money(r.cost_usd_spent, 4) if r.status == "ran" else "")
     console.print(table)
     console.print("★ = on the Pareto frontier of quality vs cost per 1k calls", style="dim")
-    said: set[tuple[str, str, str]] = set()
+    said: set[tuple[str, str, str | None, str | None]] = set()
     for r in result.rungs:  # one line per model and reason, not one per rung
-        if r.status != "ran" and r.reason and (r.model, r.status, r.reason) not in said:
-            said.add((r.model, r.status, r.reason))
-            rungs = [x.rung for x in result.rungs if (x.model, x.status, x.reason) == (r.model, r.status, r.reason)]
-            console.print(f"  {r.model} ({', '.join(rungs)}): {r.status} — {r.reason}", style="dim")
+        why = (r.model, r.status, r.skip_reason, r.reason)
+        if r.status != "ran" and (r.skip_reason or r.reason) and why not in said:
+            said.add(why)
+            rungs = [x.rung for x in result.rungs if (x.model, x.status, x.skip_reason, x.reason) == why]
+            detail = " — ".join(dict.fromkeys(t for t in (r.skip_reason, r.reason) if t))  # each said once
+            console.print(f"  {r.model} ({', '.join(rungs)}) not run, {r.status}: {detail}", style="dim")
     rec = result.recommendation
     if rec:
         console.print(f"\n[bold]Recommendation:[/] {rec['model']} · {rec['rung']} — score {pct(rec['score'])} "

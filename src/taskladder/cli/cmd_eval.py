@@ -60,7 +60,7 @@ def eval_command(
     for spec in specs:
         result = evaluate(task, spec, split=split, limit=limit, models=models, store=store,
                           concurrency=concurrency, progress=not quiet and not as_json, metric=metric)
-        results.append(run_json(result.run, task.name) | {"label": spec.label()})
+        results.append(run_json(result.run, task.name) | {"label": result.run.label or spec.label()})
     if as_json:
         print_json(results[0] if len(results) == 1 else {"runs": results})
     else:

@@ -28,22 +28,23 @@ def runs_command(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """List stored runs, newest first."""
+    from ..pipeline import run_label
     from .common import money, pct, store_of
 
     runs = store_of(ctx).list_runs(task, limit)
     if as_json:
-        print_json({"runs": [r.model_dump() for r in runs]})
+        print_json({"runs": [{**r.model_dump(), "label": r.label or run_label(r)} for r in runs]})
         return
     from rich.console import Console
     from rich.table import Table
 
     table = Table(pad_edge=False)
     for col in ("run", "task", "model", "split", "status", "n", "score", "$/1k"):
-        table.add_column(col, no_wrap=True, justify="right" if col in ("n", "score", "$/1k") else "left")
+        # The label names every technique, so it may be long: it wraps, the figures never do.
+        table.add_column(col, no_wrap=col != "model", justify="right" if col in ("n", "score", "$/1k") else "left")
     for r in runs:
         s = r.summary
-        table.add_row(r.run_id, r.task, r.pipeline.get("rung") and f"{r.model} · {r.pipeline['rung']}" or r.model,
-                      r.split, r.status, str(s.get("n", "")), pct(s.get("score")), money(s.get("cost_per_1k_calls"), 3))
+        table.add_row(r.run_id, r.task, r.label or run_label(r), r.split, r.status, str(s.get("n", "")), pct(s.get("score")), money(s.get("cost_per_1k_calls"), 3))
     Console(width=max(Console().width, 140)).print(table)
 
 
@@ -61,7 +62,7 @@ def export_records(
 
     store = store_of(ctx)
     run = get_run_or_fail(store, run_id)
-    records = store.get_records(run.run_id)
+    records = sorted(store.get_records(run.run_id), key=lambda r: example_order(r.example_id))
     if output is not None and output.suffix.lower() == ".csv":
         import csv
 
@@ -83,6 +84,15 @@ def export_records(
             stream.close()
     if output:
         typer.echo(f"wrote {len(records)} records of run {run.run_id} to {output}", err=True)
+
+
+def example_order(example_id: str) -> tuple[tuple[str | int, ...], str]:
+    """Rows of an export in example-id order, numbers within ids compared as numbers (q2 before
+    q10): stable from run to run, whatever order the records were written in."""
+    import re
+
+    parts = re.split(r"(\d+)", example_id)  # text at even places, digits at odd ones
+    return tuple(int(p) if i % 2 else p for i, p in enumerate(parts)), example_id
 
 
 @app.command("compare")

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 SUMMARY_KEYS = (
     "n", "score", "ci_low", "ci_high", "parse_failures", "errors", "cost_usd", "cost_usd_spent",
     "cost_per_1k_calls", "latency_p50_ms", "latency_p95_ms", "calls", "cached_calls", "projected_monthly_usd",
+    "retrieval_recall_at_k",  # RAG pipelines on rows that name their gold sources; None elsewhere
 )
 
 
@@ -56,13 +57,16 @@ def print_leaderboard(rows: list[dict[str, Any]], title: str) -> None:
     from rich.table import Table
 
     table = Table(title=title, title_justify="left", pad_edge=False)
-    table.add_column("model", no_wrap=True)
-    for col in ("score", "95% CI", "n", "$/1k calls", "$/month", "p50 ms", "fail/err", "cached"):
+    table.add_column("model")  # the label names every technique, so it may be long: it wraps, figures do not
+    recall = any(r.get("retrieval_recall_at_k") is not None for r in rows)  # a column only where retrieval ran
+    for col in ("score", "95% CI", *(("recall@k",) if recall else ()), "n", "$/1k calls", "$/month", "p50 ms",
+                "fail/err", "cached"):
         table.add_column(col, justify="right", no_wrap=True)
     table.add_column("run", no_wrap=True)
     for r in sorted(rows, key=lambda r: -(r["score"] or 0)):
         table.add_row(
-            str(r.get("label") or r["model"]), pct(r["score"]), f"{pct(r['ci_low'])}–{pct(r['ci_high'])}", str(r["n"]),
+            str(r.get("label") or r["model"]), pct(r["score"]), f"{pct(r['ci_low'])}–{pct(r['ci_high'])}",
+            *((pct(r.get("retrieval_recall_at_k")),) if recall else ()), str(r["n"]),
             money(r["cost_per_1k_calls"], 3), money(r["projected_monthly_usd"], 2), f"{r['latency_p50_ms']:.0f}",
             f"{r['parse_failures']}/{r['errors']}", f"{r['cached_calls']}/{r['calls'] + r['cached_calls']}",
             r["run_id"][-6:],

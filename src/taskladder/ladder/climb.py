@@ -7,7 +7,10 @@ per-model rungs is climbed by every model in turn. Before a model's rung runs, i
 is estimated from the exact prompts it will send (cached calls are free); a rung whose
 worst case would pass the budget is skipped with its estimate shown. A model that
 cannot be called (no key, unreachable) gets estimates instead of runs. A model stops
-climbing after two successive rungs without a significant gain over its best so far.
+climbing after two successive rungs without a significant gain over its best so far,
+except at a rung the task is built for (``stops_for_no_gain`` false: rag on a task with
+documents), which prompt rungs failing to gain say nothing about. Every row that did not
+run says why (``skip_reason``).
 The recommendation is the cheapest pipeline not significantly worse than the best; the
 rung that produced it saves it and confirms it once on the test split.
 """
@@ -83,15 +86,15 @@ def _climb_model(state: ClimbState, name: str, rungs: list[ModelRung]) -> None:
         base: dict[str, Any] = dict(model=name, rung=spec.rung, pipeline=spec.model_dump(exclude_none=True),
                                     estimated_cost_usd=est.typical_usd, max_cost_usd=est.max_usd)
         if access_error:
-            state.add(RungResult(**base, status="no-access", reason=access_error))
+            state.add(RungResult(**base, status="no-access", skip_reason="model not callable", reason=access_error))
             continue
-        if model.out_of_patience:
-            state.add(RungResult(**base, status="stopped-no-gain",
-                                 reason=f"{GAIN_PATIENCE} successive rungs without a significant gain"))
+        if model.out_of_patience and rung.stops_for_no_gain:
+            why = f"{GAIN_PATIENCE} successive rungs without a significant gain"
+            state.add(RungResult(**base, status="stopped-no-gain", skip_reason=why, reason=why))
             continue
         budget = state.budget
         if budget is not None and (est.max_usd or 0.0) > budget.remaining_usd:
-            state.add(RungResult(**base, status="skipped-budget", reason=(
+            state.add(RungResult(**base, status="skipped-budget", skip_reason="over budget", reason=(
                 f"up to ${est.max_usd:.4f} needed, ${max(budget.remaining_usd, 0):.4f} of the budget left")))
             continue
         ev = rung.run(state, spec)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from ..pipeline import PipelineSpec
 from ..runner import EvalResult
@@ -19,7 +19,8 @@ class RungResult(BaseModel):
     rung: str
     pipeline: dict[str, Any]
     status: str  # ran | skipped-budget | no-access | stopped-no-gain | unavailable
-    reason: str | None = None
+    reason: str | None = None  # the detail behind the status (a skip's numbers, a cascade's share)
+    skip_reason: str | None = None  # why this rung did not run, in a few words; None when it ran
     run_id: str | None = None
     score: float | None = None
     ci_low: float | None = None
@@ -30,7 +31,24 @@ class RungResult(BaseModel):
     max_cost_usd: float | None = None
     cost_usd_spent: float = 0.0
     latency_p50_ms: float | None = None
+    retrieval_recall_at_k: float | None = None  # RAG rungs on rows that name their gold sources
     pareto: bool = False
+
+    @model_validator(mode="after")
+    def _say_why_not_run(self) -> "RungResult":
+        """Every row that did not run says why, even where its rung set only a status."""
+        if self.status != "ran" and not self.skip_reason:
+            self.skip_reason = SKIP_REASONS.get(self.status, self.status)
+        return self
+
+
+# The short reason a row with this status did not run, where its rung gave none.
+SKIP_REASONS = {
+    "no-access": "model not callable",
+    "stopped-no-gain": "no significant gain",
+    "skipped-budget": "over budget",
+    "unavailable": "could not run here",
+}
 
 
 class ClimbResult(BaseModel):
@@ -46,7 +64,7 @@ class ClimbResult(BaseModel):
 
 
 ROW_FIELDS = ("score", "ci_low", "ci_high", "cost_per_1k_calls", "projected_monthly_usd", "cost_usd_spent",
-              "latency_p50_ms")
+              "latency_p50_ms", "retrieval_recall_at_k")
 
 
 def summary_values(ev: EvalResult, keys: Iterable[str]) -> dict[str, Any]:

@@ -87,12 +87,12 @@ class PipelineSpec(BaseModel):
             return KNN_SHOTS if self.demos.strategy in NEAREST_STRATEGIES else FEW_SHOT
         return ZERO_SHOT
 
-    def label(self) -> str:
-        if self.rung:
-            return f"{self.model} · {self.rung}"
-        if self.demos and self.demos.k:
-            return f"{self.model} · {self.demos.k}-shot"
-        return self.model
+    def label(self, shots_used: float | None = None) -> str:
+        """``model · technique · …``: every technique this spec uses (see ``pipeline.label``);
+        ``shots_used``, a run's mean demos per prompt, replaces the asked-for count."""
+        from .label import pipeline_label
+
+        return pipeline_label(self, shots_used)
 
     def save(self, path: str | Path) -> Path:
         import yaml

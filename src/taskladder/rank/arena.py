@@ -19,8 +19,10 @@ from .leaderboard import Leaderboard, rank_comparisons
 
 
 def player_names(runs: list[RunInfo]) -> list[str]:
-    """``model · rung`` where unique, else with the run id's tail."""
-    base = [f"{r.model} · {r.pipeline.get('rung')}" if r.pipeline.get("rung") else r.model for r in runs]
+    """Each run's label (``model · rung`` for a run stored without one) where unique, else
+    with the run id's tail."""
+    base = [r.label or (f"{r.model} · {r.pipeline.get('rung')}" if r.pipeline.get("rung") else r.model)
+            for r in runs]
     return [b if base.count(b) == 1 else f"{b} ({r.run_id[-6:]})" for b, r in zip(base, runs)]
 
 

@@ -15,6 +15,7 @@ from ..errors import ConfigError
 from ..metrics import get_metric
 from ..models.base import Predictor
 from ..models.config import ModelConfig, resolve_model
+from ..pipeline.label import run_label
 from ..pipeline.llm import LLMPipeline
 from ..pipeline.spec import PipelineSpec
 from ..store import Store
@@ -68,7 +69,10 @@ def evaluate(
     else:
         caller = ModelCaller(cfg, store, stats, client=client, concurrency=concurrency, budget=budget)
         predictor = PipelinePredictor(LLMPipeline(spec, task, models), caller, check=client is None)
-    return execute(plan, predictor, store=store, stats=stats, progress=progress)
+    result = execute(plan, predictor, store=store, stats=stats, progress=progress)
+    result.run.label = run_label(result.run)  # named once its records say how many demos were packed
+    store.save_run(result.run, plan.key)
+    return result
 
 
 def _evaluate_predictor(task: Task, predictor: Predictor, split: str, limit: int | None, store: Store, scorer,

@@ -106,4 +106,7 @@ class RunInfo(BaseModel):
     task_spec: dict[str, Any] = Field(default_factory=dict)  # to re-score and compare from the store alone
     status: str = "running"  # running | finished | interrupted
     created_at: float = 0.0
+    # What `runs` and `arena` call it: every technique its pipeline uses, with the demos its
+    # prompts really carried (``pipeline.run_label``); set when an LLM or baseline run finishes.
+    label: str = ""
     summary: RunSummary = Field(default_factory=RunSummary)

@@ -12,8 +12,8 @@ several samples. This module adds what a dataset needs around it:
 * rows that still have no verified rationale are dropped (counted by reason) unless
   ``keep_unverified``.
 
-Rows with document context are left as they are: ``bootstrap_rationales`` renders prompts
-without context (see the report to the lead).
+Rows with document context are left as they are (counted as ``skipped_has_context``):
+``bootstrap_rationales`` renders prompts without context.
 """
 
 from __future__ import annotations

@@ -117,6 +117,10 @@ class Rung(ABC):
     name: ClassVar[str]
     selectable: ClassVar[bool] = False  # picked by LadderOptions.rungs / `climb --rungs`
     spends_budget: ClassVar[bool] = True  # False: its spending is not drawn from the climb's budget
+    # False: a model that stopped gaining on the rungs before still climbs this one. For a rung
+    # whose technique the task is built for (rag where documents are given): prompt rungs
+    # that cannot reach the documents gaining nothing says nothing about it.
+    stops_for_no_gain: ClassVar[bool] = True
 
     def applies(self, ctx: LadderContext) -> bool:
         """Whether this task/climb has this rung at all (a rung that does not apply leaves no row).

@@ -1,6 +1,8 @@
 """rag: passages retrieved from the task's documents, plus a few nearest demos.
 
-Only for tasks that name documents; elsewhere the rung leaves no row at all.
+Only for tasks that name documents; elsewhere the rung leaves no row at all. Where it
+applies, the task is built for it: it climbs even when the prompt rungs before it gained
+nothing (they never see the documents, so their scores say nothing about this one).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from .base import LadderContext, ModelRung, ModelState
 
 class Rag(ModelRung):
     name = "rag"
+    stops_for_no_gain = False  # applies only where documents are given: the rung the task is built for
 
     def applies(self, ctx: LadderContext) -> bool:
         return bool(ctx.task.spec.documents)

@@ -37,6 +37,10 @@ def placeholder_pool(task: Task, demos: DemoSpec) -> list[Example]:
 
 
 def fit_selector(demos: DemoSpec, pool: list[Example]):
+    """The fitted demo selector; None for an empty pool (no bootstrapped rationale checked
+    out), whose prompts then carry no demos, as the run's label and shots_used_mean say."""
+    if not pool:
+        return None
     selector = make_selector(demos.strategy, max(1, min(demos.k, len(pool) or 1)), seed=demos.seed)
     selector.fit(pool)
     return selector
