@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import csv
-import os
 from pathlib import Path
 
 import pytest
+from conftest import shared_path
 
 from taskladder.errors import ConfigError, DataError
 from taskladder.task import load_task
@@ -115,24 +115,39 @@ def test_task_yaml_that_is_a_folder(tmp_path):
         load_task(tmp_path / "task.yaml")
 
 
-SHARED = Path(os.environ.get("TASKLADDER_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
-
-
 @pytest.mark.shared_data
-def test_banking77_loads_and_reports_its_overlap():
-    if not (SHARED / "banking77" / "train.csv").exists():
-        pytest.skip("needs ../shared/data/banking77 (absent in a user's clone)")
+def test_banking77_reports_its_overlap_and_dedupe_removes_it(tmp_path):
     import shutil
-    import tempfile
 
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        for name in ("train.csv", "test.csv"):
-            shutil.copy(SHARED / "banking77" / name, folder / name)
-        (folder / "task.yaml").write_text("name: b\ninputs: [text]\noutputs: {category: label}\n"
-                                          "data: {train: train.csv, test: test.csv, split: {dev: 0}}\n")
-        task = load_task(folder / "task.yaml")
-        deduped = load_task(folder / "task.yaml", dedupe=True)
-    assert len(task.test) == 3080
-    assert task.overlap.test_in_train == deduped.overlap.removed_from_train >= 0
-    assert deduped.overlap.test_in_train == 0
+    for name in ("train.csv", "test.csv"):
+        shutil.copy(shared_path("banking77", name), tmp_path / name)
+    (tmp_path / "task.yaml").write_text("name: b\ninputs: [text]\noutputs: {category: label}\n"
+                                        "data: {train: train.csv, test: test.csv, split: {dev: 0}}\n")
+    task = load_task(tmp_path / "task.yaml")
+    deduped = load_task(tmp_path / "task.yaml", dedupe=True)
+    assert len(task.test) == 3080 and task.overlap.test_in_train > 0  # banking77 repeats a few messages
+    assert deduped.overlap.test_in_train == 0 and deduped.overlap.removed_from_train >= task.overlap.test_in_train
+    assert len(deduped.test) == 3080
+
+
+def test_eval_and_climb_show_the_overlap_and_dedupe_splits(tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from taskladder.cli import app
+
+    test = [("question number 3 about things", "a"), ("new one", "b"), ("another new one", "a")]
+    path = _split_files(tmp_path, _rows(12), test)
+    runner = CliRunner()
+    out = runner.invoke(app, ["eval", str(path), "-m", "baseline/majority", "--split", "test"], catch_exceptions=False)
+    assert out.exit_code == 0 and "1 test inputs in train" in out.output
+    out = runner.invoke(app, ["eval", str(path), "-m", "baseline/majority", "--split", "test", "--json",
+                              "--dedupe-splits"], catch_exceptions=False)
+    assert json.loads(out.stdout)["split_overlap"] == {"dev_in_train": 0, "test_in_train": 0, "test_in_dev": 0,
+                                                       "removed_from_train": 1}
+    out = runner.invoke(app, ["climb", str(path), "--no-test", "--json", "--out", str(tmp_path / "o")],
+                        catch_exceptions=False)
+    assert out.exit_code == 0, out.output
+    assert json.loads(out.stdout)["split_overlap"]["test_in_train"] == 1
+    assert json.loads((tmp_path / "o" / "climb.json").read_text())["split_overlap"]["test_in_train"] == 1

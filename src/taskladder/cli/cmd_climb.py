@@ -8,6 +8,7 @@ from typing import List, Optional
 import typer
 
 from .app import app, print_json
+from .common import DEDUPE_HELP
 
 
 @app.command("climb")
@@ -25,6 +26,7 @@ def climb_command(
     no_test: bool = typer.Option(False, "--no-test", help="Do not confirm the recommendation on the test split."),
     out: Optional[Path] = typer.Option(None, "--out", help="Folder for pipeline.yaml, climb.json and report.html (default: taskladder-out/TASK)."),
     data_dir: Optional[Path] = typer.Option(None, "--data", help="Folder the task's data paths resolve from."),
+    dedupe_splits: bool = typer.Option(False, "--dedupe-splits", help=DEDUPE_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
 ) -> None:
@@ -37,7 +39,7 @@ def climb_command(
     from ..report import write_report
     from .common import load_task_arg, store_of
 
-    task = load_task_arg(task_file, data_dir)
+    task = load_task_arg(task_file, data_dir, dedupe=dedupe_splits or None)
     models = load_models(models_file)
     names = list(model) or list(models)
     options = LadderOptions(shots=shots)
@@ -55,6 +57,7 @@ def climb_command(
                    confirm_on_test=not no_test)
     runs = [run for run in (store.get_run(r) for r in result.run_ids) if run is not None]
     payload = result.model_dump()
+    payload["split_overlap"] = task.overlap.as_dict()  # for the report and readers of climb.json
     out_dir.mkdir(parents=True, exist_ok=True)  # also when nothing could run and no spec was written
     (out_dir / "climb.json").write_text(json.dumps(payload, indent=2, default=str), encoding="utf-8")
     if runs:
@@ -65,6 +68,8 @@ def climb_command(
         print_json(payload)
     else:
         _print_climb(result, payload.get("report_path"))
+        if task.overlap.total:
+            typer.echo(task.overlap.describe())
 
 
 def _print_climb(result, report_path) -> None:
