@@ -67,7 +67,8 @@ def load_task(path: str | Path, data_dir: str | Path | None = None, dedupe: bool
     ``dedupe`` (``--dedupe-splits``) overrides the YAML's ``dedupe``."""
     path = Path(path)
     if path.is_dir():
-        raise ConfigError(f"{path} is a folder, not a task YAML; pass the task file (e.g. {path / 'task.yaml'})")
+        raise ConfigError(f"{path} is a folder, not a task YAML; pass the YAML file itself "
+                          "(`taskladder init DATA.csv` writes one)")
     raw = load_yaml(path)
     try:
         spec = TaskSpec.model_validate(raw)
