@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 import taskladder
@@ -15,7 +16,7 @@ REPO = Path(__file__).resolve().parents[1]
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
+    tomllib = pytest.importorskip("tomli")
 
 
 def test_version_flag():
