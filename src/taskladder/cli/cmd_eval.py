@@ -44,7 +44,7 @@ def eval_command(
     specs: list[PipelineSpec] = []
     if pipeline_file:
         specs.append(load_pipeline(pipeline_file))
-    names = [n for m in model for n in (BASELINE_NAMES if m == "baseline/all" else [m])]
+    names = [n for m in model for n in (_runnable_baselines(BASELINE_NAMES) if m == "baseline/all" else [m])]
     for name in names:
         demos = None
         if shots and not name.startswith("baseline/"):
@@ -69,6 +69,17 @@ def eval_command(
         print_leaderboard(results, f"{task.name} · {split} · {results[0]['metric']}")
         spent = sum(r["cost_usd_spent"] or 0 for r in results)
         typer.echo(f"spent this run: ${spent:.4f} · runs stored in {store.path}{overlap_note(task)}")
+
+
+def _runnable_baselines(names) -> list[str]:
+    """``baseline/all``: the baselines this install can run; the rest named with their extra."""
+    from ..baselines.registry import missing_extra
+
+    needs = {name: missing_extra(name) for name in names}
+    for hint in sorted({h for h in needs.values() if h}):
+        skipped = ", ".join(n for n, h in needs.items() if h == hint)
+        typer.echo(f"skipping {skipped}: needs {hint}", err=True)
+    return [n for n, hint in needs.items() if not hint]
 
 
 def _print_dry_runs(task, specs, split, limit, models, store, show, as_json) -> None:
