@@ -30,7 +30,6 @@ from . import (  # noqa: E402,F401
 )
 from .app import app
 
-
 RESUME_HINT = "interrupted: finished calls are saved; rerun the same command to resume"
 
 

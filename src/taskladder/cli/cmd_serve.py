@@ -10,7 +10,6 @@ import typer
 
 from .app import app
 
-
 SERVE_EXTRA_MODULES = ("fastapi", "uvicorn", "prometheus_client")
 
 
