@@ -151,3 +151,11 @@ def test_eval_and_climb_show_the_overlap_and_dedupe_splits(tmp_path):
     assert out.exit_code == 0, out.output
     assert json.loads(out.stdout)["split_overlap"]["test_in_train"] == 1
     assert json.loads((tmp_path / "o" / "climb.json").read_text())["split_overlap"]["test_in_train"] == 1
+
+
+def test_new_data_options_leave_old_fingerprints_alone(tmp_path):
+    from helpers import sentiment_rows, write_task
+
+    # The value taskladder gave this task before `encoding`/`separator`/`dedupe` existed: runs
+    # are keyed by it, so an interrupted run from then must still resume.
+    assert load_task(write_task(tmp_path, sentiment_rows(12))).fingerprint() == "098565a52b210a9b"

@@ -23,6 +23,8 @@ from .tables import read_table
 
 log = logging.getLogger(__name__)
 
+_LATER_DATA_OPTIONS: dict[str, Any] = {"encoding": None, "separator": None, "dedupe": False}
+
 
 @dataclass
 class Task:
@@ -55,7 +57,10 @@ class Task:
 
     def fingerprint(self) -> str:
         """Content hash of the spec and data: runs of the same task share it."""
-        h = hashlib.sha256(self.spec.model_dump_json().encode())
+        # Data options added later are hashed only when set, so tasks written before them keep
+        # their fingerprint (and their interrupted runs stay resumable).
+        unset = {k for k, default in _LATER_DATA_OPTIONS.items() if getattr(self.spec.data, k) == default}
+        h = hashlib.sha256(self.spec.model_dump_json(exclude={"data": unset} if unset else None).encode())
         for part in (self.train, self.dev, self.test):
             for e in part:
                 h.update(e.model_dump_json().encode())
