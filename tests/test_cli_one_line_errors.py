@@ -55,3 +55,11 @@ def test_ctrl_c_prints_how_to_resume_and_exits_130(tmp_path, monkeypatch, capsys
         main()
     assert exit_.value.code == 130
     assert "rerun the same command to resume" in capsys.readouterr().err
+
+
+def test_eval_on_a_store_that_is_not_sqlite(tmp_path):
+    task = write_task(tmp_path / "t", sentiment_rows(12))
+    (tmp_path / "home").mkdir()
+    (tmp_path / "home" / "taskladder.sqlite").write_text("some notes, not a database\n" * 20)
+    out = cli("eval", task, "-m", "baseline/majority", env={"TASKLADDER_HOME": str(tmp_path / "home")})
+    assert_one_line(out, "is not a SQLite file", "TASKLADDER_HOME")

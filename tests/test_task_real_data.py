@@ -159,3 +159,12 @@ def test_new_data_options_leave_old_fingerprints_alone(tmp_path):
     # The value taskladder gave this task before `encoding`/`separator`/`dedupe` existed: runs
     # are keyed by it, so an interrupted run from then must still resume.
     assert load_task(write_task(tmp_path, sentiment_rows(12))).fingerprint() == "098565a52b210a9b"
+
+
+def test_separator_detection_survives_a_sample_cut_inside_a_multiline_cell(tmp_path):
+    from taskladder.task.separator import detect_separator
+
+    row = '"line one\nline two, with a comma",a\n'
+    text = "text,label\n" + row * 6000  # far past the sampled 64 KB
+    assert detect_separator(text) == ","
+    assert detect_separator(text.replace(",a\n", ";a\n").replace("text,label", "text;label"), ",") == ";"

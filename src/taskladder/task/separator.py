@@ -14,11 +14,10 @@ _SAMPLE_LINES = 50
 
 def detect_separator(text: str, default: str = ",") -> str:
     sample = text[:_SAMPLE_CHARS]
-    if len(text) > _SAMPLE_CHARS and "\n" in sample:
-        sample = sample[: sample.rindex("\n")]  # no cut-off last line
+    cut = len(text) > _SAMPLE_CHARS
     best, best_width = default, 1
     for sep in (default, *[c for c in CANDIDATES if c != default]):
-        width = _consistent_width(sample, sep)
+        width = _consistent_width(sample, sep, drop_last=cut)
         if width > 1 and sep == default:
             return default  # the file's own kind of separator works: never second-guess it
         if width > best_width:
@@ -26,11 +25,14 @@ def detect_separator(text: str, default: str = ",") -> str:
     return best
 
 
-def _consistent_width(sample: str, sep: str) -> int:
-    """The column count when every sampled row has the same one, else 0."""
+def _consistent_width(sample: str, sep: str, drop_last: bool = False) -> int:
+    """The column count when every sampled row has the same one, else 0. ``drop_last``: the
+    sample was cut, so its last row may be partial (even inside a quoted multi-line cell)."""
     try:
-        rows = [r for r in csv.reader(io.StringIO(sample, newline=""), delimiter=sep)][:_SAMPLE_LINES]
+        rows = list(csv.reader(io.StringIO(sample, newline=""), delimiter=sep))
     except csv.Error:
         return 0
+    rows = rows[:-1] if drop_last and len(rows) > 1 else rows
+    rows = rows[:_SAMPLE_LINES]
     widths = {len(r) for r in rows if r}
     return widths.pop() if len(widths) == 1 else 0
