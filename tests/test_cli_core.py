@@ -106,7 +106,8 @@ def test_report_writes_self_contained_html(task, scripted_models, tmp_path):
     assert "https://" not in html.split("<body", 1)[1].split("</body>")[0].replace("https://github", "")
 
 
-def test_init_scaffolds_a_task_that_loads(tmp_path):
+def test_init_scaffolds_a_task_that_loads(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # init writes task.yaml where the user is
     rows = sentiment_rows(20)
     data = tmp_path / "reviews.csv"
     with data.open("w", newline="") as fh:

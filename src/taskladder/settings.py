@@ -75,8 +75,12 @@ class Settings(BaseModel):
         """Settings from ``environ`` (default ``os.environ``); read each time it is called."""
         env = os.environ if environ is None else environ
         threads = env.get(TORCH_THREADS_ENV, "").strip()
+        home = Path(env.get(HOME_ENV) or ".taskladder").expanduser()
+        if home.exists() and not home.is_dir():
+            raise ConfigError(f"{HOME_ENV}={str(home)!r} is a file, not a folder; point {HOME_ENV} at a folder "
+                              "(taskladder keeps its store and caches inside it)")
         return cls(
-            home=Path(env.get(HOME_ENV) or ".taskladder"),
+            home=home,
             allow_hub=_flag(env.get(ALLOW_HUB_ENV, ""), ALLOW_HUB_ENV),
             torch_threads=_threads(threads) if threads else default_torch_threads(),
         )

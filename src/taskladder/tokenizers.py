@@ -11,13 +11,17 @@ here.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import importlib.util
+import io
+import json
 import logging
 import types
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 log = logging.getLogger(__name__)
 
@@ -89,3 +93,117 @@ def encoding_for_model(model: str) -> Any | None:
     except (ImportError, KeyError):
         name = DEFAULT_ENCODING
     return try_encoding(name)
+
+
+# --- One token counter for every command -------------------------------------------------
+#
+# `validate`, the prompt packer, budgets and estimates must agree on how long a prompt is,
+# so they all ask `message_counter(model)`. In order: a registered tokenizer for the model
+# (the hook for local models, whose own tokenizer is the truth); the tiktoken encoding
+# OpenAI publishes for the model (o200k_base for gpt-4o-mini; LiteLLM's counter says
+# cl100k_base for it); LiteLLM's counter for other providers; else o200k_base.
+
+# OpenAI's published accounting for chat messages: framing per message and for the reply.
+PER_MESSAGE = 3
+PER_NAME = 1
+REPLY_PRIMING = 3
+
+TokenizerFactory = Callable[[str], "MessageCounter | None"]
+_REGISTERED: list[TokenizerFactory] = []
+
+
+class MessageCounter(Protocol):
+    name: str
+
+    def count(self, messages: Sequence[dict[str, Any]], tools: list[Any] | None = None) -> int: ...
+
+
+def register_tokenizer(factory: TokenizerFactory) -> None:
+    """Count with ``factory(model)`` for the models it knows (it returns None for others).
+    For local models: wrap their own tokenizer (e.g. a Hugging Face ``AutoTokenizer``)."""
+    _REGISTERED.append(factory)
+    message_counter.cache_clear()
+
+
+def message_text(msg: dict[str, Any]) -> str:
+    """What a chat message contributes to the prompt: role, content, tool calls."""
+    parts = [str(msg.get("role", ""))]
+    content = msg.get("content")
+    if isinstance(content, str):
+        parts.append(content)
+    elif content is not None:
+        parts.append(json.dumps(content, ensure_ascii=False))
+    for key in ("tool_calls", "function_call"):
+        if msg.get(key):
+            parts.append(json.dumps(msg[key], ensure_ascii=False))
+    return "\n".join(parts)
+
+
+class EncodingCounter:
+    """OpenAI-style count with a tiktoken encoding: content + role + per-message framing."""
+
+    def __init__(self, encoding: Any, name: str):
+        self._enc = encoding
+        self.name = name
+
+    def count_texts(self, texts: Sequence[str]) -> list[int]:
+        return [len(self._enc.encode_ordinary(t)) for t in texts]
+
+    def count(self, messages: Sequence[dict[str, Any]], tools: list[Any] | None = None) -> int:
+        enc = self._enc
+        total = REPLY_PRIMING
+        for msg in messages:
+            total += PER_MESSAGE + len(enc.encode(message_text(msg), disallowed_special=()))
+            if isinstance(msg.get("name"), str):
+                total += PER_NAME + len(enc.encode(msg["name"], disallowed_special=()))
+        if tools:
+            total += len(enc.encode(json.dumps(tools, ensure_ascii=False), disallowed_special=()))
+        return total
+
+
+class LitellmMessageCounter:
+    """LiteLLM's count for a provider tiktoken does not know (Anthropic, Hugging Face ...)."""
+
+    def __init__(self, litellm: Any, model: str):
+        self._litellm, self.model = litellm, model
+        self.name = f"{model} via litellm"
+
+    def count(self, messages: Sequence[dict[str, Any]], tools: list[Any] | None = None) -> int:
+        with contextlib.redirect_stdout(io.StringIO()):  # litellm prints hints on stdout
+            return int(self._litellm.token_counter(model=self.model, messages=list(messages), tools=tools or None))
+
+
+def known_encoding_name(model: str) -> str | None:
+    """The tiktoken encoding OpenAI publishes for ``model`` (provider prefix ignored), if any."""
+    try:
+        from tiktoken.model import encoding_name_for_model
+
+        return encoding_name_for_model(model.rsplit("/", 1)[-1])
+    except (ImportError, KeyError):
+        return None
+
+
+@functools.lru_cache(maxsize=64)
+def message_counter(model: str | None, load_litellm: Callable[[], Any] | None = None) -> MessageCounter:
+    """The one token counter for ``model`` (see above). ``load_litellm`` returns the LiteLLM
+    module (or raises ImportError): this layer does not import it, and it is loaded only for
+    a model no registered tokenizer and no tiktoken encoding covers."""
+    if model:
+        for factory in reversed(_REGISTERED):  # the latest registration wins
+            counter = factory(model)
+            if counter is not None:
+                return counter
+        name = known_encoding_name(model)
+        enc = try_encoding(name) if name else None
+        if enc is not None:
+            return EncodingCounter(enc, name or DEFAULT_ENCODING)
+        if load_litellm is not None:
+            try:
+                counter = LitellmMessageCounter(load_litellm(), model)
+                counter.count([{"role": "user", "content": "probe"}])
+                return counter
+            except ImportError:
+                log.warning("litellm is not installed; counting tokens for %s with %s", model, DEFAULT_ENCODING)
+            except Exception as exc:  # noqa: BLE001 - e.g. a Hugging Face tokenizer it cannot fetch offline
+                log.warning("litellm cannot count tokens for %s (%s); counting with %s", model, exc, DEFAULT_ENCODING)
+    return EncodingCounter(get_encoding(DEFAULT_ENCODING), DEFAULT_ENCODING)

@@ -25,6 +25,17 @@ BUILTIN_BASELINES: dict[str, str] = {
 EMBEDDING_BASELINES: tuple[str, ...] = ("baseline/knn-embed", "baseline/embed-lr")
 
 
+def missing_extra(name: str) -> str | None:
+    """How to install what baseline ``name`` needs and this environment lacks, or None."""
+    if name in EMBEDDING_BASELINES:
+        from ..embeddings.model import INSTALL_HINT, embed_extra_missing
+
+        missing = embed_extra_missing()
+        if missing:
+            return f"the `embed` extra ({INSTALL_HINT}; missing {', '.join(missing)})"
+    return None
+
+
 def baseline_plugins() -> dict[str, Plugin]:
     """Every baseline by its full name (``baseline/majority``), built-ins first."""
     return {PREFIX + name: plugin for name, plugin in registry("baselines", BUILTIN_BASELINES).items()}

@@ -30,6 +30,18 @@ from . import (  # noqa: E402,F401
 )
 from .app import app
 
+RESUME_HINT = "interrupted: finished calls are saved; rerun the same command to resume"
+
+
+def _interrupted(exc: BaseException) -> bool:
+    """Whether a KeyboardInterrupt is behind ``exc``: Typer turns Ctrl-C into a silent exit 130."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, KeyboardInterrupt):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
 
 def main() -> None:
     try:
@@ -38,5 +50,9 @@ def main() -> None:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
-        print("interrupted: finished calls are saved; rerun the same command to resume", file=sys.stderr)
+        print(RESUME_HINT, file=sys.stderr)
         sys.exit(130)
+    except SystemExit as exc:
+        if exc.code == 130 and _interrupted(exc):
+            print(RESUME_HINT, file=sys.stderr)
+        raise

@@ -25,8 +25,20 @@ app = typer.Typer(
 )
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from .. import __version__
+
+        typer.echo(f"taskladder {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
-def _build_settings(ctx: typer.Context) -> None:
+def _build_settings(
+    ctx: typer.Context,
+    version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
+                                 help="Print the version and exit."),
+) -> None:
     # Imported here, not at the top: `taskladder --help` never runs this callback.
     from ..settings import Settings
 

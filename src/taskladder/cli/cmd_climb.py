@@ -8,6 +8,7 @@ from typing import List, Optional
 import typer
 
 from .app import app, print_json
+from .common import DEDUPE_HELP
 
 
 @app.command("climb")
@@ -25,6 +26,7 @@ def climb_command(
     no_test: bool = typer.Option(False, "--no-test", help="Do not confirm the recommendation on the test split."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Folder for pipeline.yaml, climb.json and report.html (default: taskladder-out/TASK)."),
     data_dir: Optional[Path] = typer.Option(None, "--data", help="Folder the task's data paths resolve from."),
+    dedupe_splits: bool = typer.Option(False, "--dedupe-splits", help=DEDUPE_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
 ) -> None:
@@ -38,7 +40,7 @@ def climb_command(
     from ..report.plans import plan_runs
     from .common import load_task_arg, store_of
 
-    task = load_task_arg(task_file, data_dir)
+    task = load_task_arg(task_file, data_dir, dedupe=dedupe_splits or None)
     models = load_models(models_file)
     names = list(model) or list(models)
     options = LadderOptions(shots=shots)
@@ -59,6 +61,7 @@ def climb_command(
     if result.pipeline_path:
         payload["rerun_command"] = rerun_command(task_file, result.pipeline_path, models_file=models_file,
                                                  data_dir=data_dir, split=split, limit=limit)
+    payload["split_overlap"] = task.overlap.as_dict()  # for the report and readers of climb.json
     out_dir.mkdir(parents=True, exist_ok=True)  # also when nothing could run and no spec was written
     (out_dir / "climb.json").write_text(json.dumps(payload, indent=2, default=str), encoding="utf-8")
     if runs:
@@ -70,6 +73,8 @@ def climb_command(
         print_json(payload)
     else:
         _print_climb(result, payload.get("report_path"), payload.get("rerun_command"))
+        if task.overlap.total:
+            typer.echo(task.overlap.describe())
 
 
 def rerun_command(task_file: Path, pipeline_path: str, *, models_file: Path | None, data_dir: Path | None,

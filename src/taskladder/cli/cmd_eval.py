@@ -8,6 +8,7 @@ from typing import List, Optional
 import typer
 
 from .app import app, print_json
+from .common import DEDUPE_HELP
 
 
 @app.command("eval")
@@ -24,6 +25,7 @@ def eval_command(
     concurrency: Optional[int] = typer.Option(None, "--concurrency", min=1, help="Concurrent calls per model."),
     metric: Optional[str] = typer.Option(None, "--metric", help="Override the task's metric."),
     data_dir: Optional[Path] = typer.Option(None, "--data", help="Folder the task's data paths resolve from."),
+    dedupe_splits: bool = typer.Option(False, "--dedupe-splits", help=DEDUPE_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the planned messages and the calls and estimated cost of the split; send nothing, store no run."),
@@ -35,14 +37,14 @@ def eval_command(
     from ..models.config import load_models
     from ..pipeline import DemoSpec, PipelineSpec, load_pipeline
     from ..runner import evaluate
-    from .common import load_task_arg, print_leaderboard, run_json, store_of
+    from .common import load_task_arg, overlap_note, print_leaderboard, run_json, store_of
 
-    task = load_task_arg(task_file, data_dir)
+    task = load_task_arg(task_file, data_dir, dedupe=dedupe_splits or None)
     models = load_models(models_file)
     specs: list[PipelineSpec] = []
     if pipeline_file:
         specs.append(load_pipeline(pipeline_file))
-    names = [n for m in model for n in (BASELINE_NAMES if m == "baseline/all" else [m])]
+    names = [n for m in model for n in (_runnable_baselines(BASELINE_NAMES) if m == "baseline/all" else [m])]
     for name in names:
         demos = None
         if shots and not name.startswith("baseline/"):
@@ -60,13 +62,24 @@ def eval_command(
     for spec in specs:
         result = evaluate(task, spec, split=split, limit=limit, models=models, store=store,
                           concurrency=concurrency, progress=not quiet and not as_json, metric=metric)
-        results.append(run_json(result.run, task.name) | {"label": result.run.label or spec.label()})
+        results.append(run_json(result.run, task.name) | {"label": result.run.label or spec.label(), "split_overlap": task.overlap.as_dict()})
     if as_json:
         print_json(results[0] if len(results) == 1 else {"runs": results})
     else:
         print_leaderboard(results, f"{task.name} · {split} · {results[0]['metric']}")
         spent = sum(r["cost_usd_spent"] or 0 for r in results)
-        typer.echo(f"spent this run: ${spent:.4f} · runs stored in {store.path}")
+        typer.echo(f"spent this run: ${spent:.4f} · runs stored in {store.path}{overlap_note(task)}")
+
+
+def _runnable_baselines(names) -> list[str]:
+    """``baseline/all``: the baselines this install can run; the rest named with their extra."""
+    from ..baselines.registry import missing_extra
+
+    needs = {name: missing_extra(name) for name in names}
+    for hint in sorted({h for h in needs.values() if h}):
+        skipped = ", ".join(n for n, h in needs.items() if h == hint)
+        typer.echo(f"skipping {skipped}: needs {hint}", err=True)
+    return [n for n, hint in needs.items() if not hint]
 
 
 def _print_dry_runs(task, specs, split, limit, models, store, show, as_json) -> None:

@@ -10,6 +10,26 @@ import typer
 
 from .app import app
 
+SERVE_EXTRA_MODULES = ("fastapi", "uvicorn", "prometheus_client")
+
+
+def _require_serve_extra() -> None:
+    """One line naming the extra, not an ImportError traceback, when it is not installed."""
+    import importlib.util
+
+    from ..errors import TaskladderError
+
+    missing = []
+    for name in SERVE_EXTRA_MODULES:
+        try:
+            if importlib.util.find_spec(name) is None:
+                missing.append(name)
+        except (ImportError, ValueError):
+            missing.append(name)
+    if missing:
+        raise TaskladderError(f"`serve` needs the serve extra (missing {', '.join(missing)}); "
+                              "run: pip install 'taskladder[serve]'")
+
 
 @app.command("serve")
 def serve_command(
@@ -26,6 +46,7 @@ def serve_command(
     data_dir: Optional[Path] = typer.Option(None, "--data", help="Folder the task's data paths resolve from."),
 ) -> None:
     """Serve a pipeline at /v1/chat/completions (plus /v1/models, /healthz, /metrics)."""
+    _require_serve_extra()
     from ..guard import Guard, load_guard_config
     from ..models.config import load_models
     from ..pipeline import load_pipeline

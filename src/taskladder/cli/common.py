@@ -74,7 +74,16 @@ def print_leaderboard(rows: list[dict[str, Any]], title: str) -> None:
     Console(width=max(Console().width, 120)).print(table)
 
 
-def load_task_arg(path: Path, data_dir: Path | None = None):
+def load_task_arg(path: Path, data_dir: Path | None = None, dedupe: bool | None = None):
     from ..task import load_task
 
-    return load_task(path, data_dir=data_dir)
+    return load_task(path, data_dir=data_dir, dedupe=dedupe)
+
+
+DEDUPE_HELP = "Drop train examples whose input (normalised) also appears in dev or test (task.yaml: dedupe: true)."
+
+
+def overlap_note(task) -> str:
+    """' · split overlap: …' for a result line when the splits share inputs, else ''."""
+    text = task.overlap.describe()
+    return f" · {text}" if text else ""

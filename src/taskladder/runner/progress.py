@@ -1,4 +1,9 @@
-"""A Rich progress bar on stderr: done/total, ETA, cost so far, cached calls and errors."""
+"""A Rich progress bar on stderr: done/total, ETA, cost so far, cached calls and errors.
+
+At 80 columns Rich squeezes every column that may shrink to "…", so the count, the ETA and
+the spend are declared never to shrink; the description is cut with an ellipsis first, and
+the bar itself takes only the width left over.
+"""
 
 from __future__ import annotations
 
@@ -19,32 +24,10 @@ def progress_bar(description: str, total: int, stats: RunStats, enabled: bool = 
         yield _Null()
         return
     from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
-    class _Stats(TextColumn):
-        def render(self, task):  # noqa: D102 - rich column protocol
-            from rich.text import Text
-
-            unknown = "+?" if stats.unknown_cost_calls else ""
-            return Text(
-                f"${stats.spent_usd:.4f}{unknown} spent · {stats.cached_calls} cached · "
-                f"{stats.errors} errors · {stats.retries} retries",
-                style="dim",
-            )
+    from rich.progress import Progress
 
     console = Console(file=sys.stderr)
-    bar = Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        TextColumn("eta"), TimeRemainingColumn(), _Stats(""), console=console, transient=False,
-        refresh_per_second=4,
-    )
+    bar = Progress(*bar_columns(stats, console.width), console=console, transient=False, refresh_per_second=4)
     with bar:
         task_id = bar.add_task(description, total=total)
 
@@ -53,6 +36,71 @@ def progress_bar(description: str, total: int, stats: RunStats, enabled: bool = 
                 bar.advance(task_id, n)
 
         yield _Handle()
+
+
+def stats_text(stats: RunStats, wide: bool) -> str:
+    """Spend always; cache hits, errors and retries when there are any (all of them when wide)."""
+    unknown = "+?" if stats.unknown_cost_calls else ""
+    parts = [f"${stats.spent_usd:.4f}{unknown} spent"]
+    for n, what in ((stats.cached_calls, "cached"), (stats.errors, "errors"), (stats.retries, "retries")):
+        if n or wide:
+            parts.append(f"{n} {what}")
+    return " · ".join(parts)
+
+
+WIDE = 120  # columns from which the bar shows elapsed time and zero counts too
+NARROW_BAR = 10
+MAX_BAR = 40
+
+
+def _clock(seconds: float | None) -> str:
+    if seconds is None:
+        return "-:--"
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def bar_columns(stats: RunStats, width: int) -> list:
+    """The bar's columns for a terminal ``width`` wide: the description gets what the count,
+    ETA and spend leave, so those are never cut."""
+    from rich.progress import BarColumn, ProgressColumn
+    from rich.table import Column
+    from rich.text import Text
+
+    wide = width >= WIDE
+
+    def count(task) -> str:
+        total = int(task.total or 0)
+        return f"{int(task.completed):>{len(str(total))}}/{total}"
+
+    def tail(task) -> str:
+        elapsed = f"{_clock(task.elapsed)} " if wide else ""
+        return f"{count(task)} {elapsed}eta {_clock(task.time_remaining)} {stats_text(stats, wide)}"
+
+    def description(task) -> str:
+        room = max(8, width - NARROW_BAR - len(tail(task)) - 3)  # 3: two spaces between columns, one margin
+        text = str(task.description)
+        return text if len(text) <= room else text[: room - 1] + "…"
+
+    class _Description(ProgressColumn):
+        def render(self, task):  # noqa: D102 - rich column protocol
+            return Text(description(task), style="bold")
+
+    class _Bar(BarColumn):
+        def render(self, task):  # noqa: D102 - rich column protocol
+            self.bar_width = max(NARROW_BAR, min(MAX_BAR, width - len(description(task)) - len(tail(task)) - 3))
+            return super().render(task)
+
+    class _Tail(ProgressColumn):
+        max_refresh = 0.5
+
+        def render(self, task):  # noqa: D102 - rich column protocol
+            return Text(tail(task))
+
+    return [_Description(table_column=Column(no_wrap=True)),
+            _Bar(table_column=Column(no_wrap=True)),
+            _Tail(table_column=Column(no_wrap=True))]
 
 
 @contextmanager

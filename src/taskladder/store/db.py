@@ -38,7 +38,11 @@ class Store:
     def __init__(self, path: str | Path | None = None):
         """The store at ``path``; without one, the environment's (prefer ``Store.default()``)."""
         self.path = Path(path) if path else Settings.from_env().store_path
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:  # e.g. a file where the home folder should be
+            raise StoreError(f"cannot create the folder of the taskladder store {self.path} ({exc.strerror}); "
+                             "set TASKLADDER_HOME to a folder you can write") from None
         # One connection shared by the event loop thread; a lock guards rare use from others.
         self._lock = threading.RLock()
         try:

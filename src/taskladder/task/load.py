@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import random
 from collections import Counter
 from dataclasses import dataclass, field
@@ -13,10 +14,16 @@ from pydantic import ValidationError
 
 from ..errors import ConfigError, DataError
 from ..yamlfile import format_validation_error, load_yaml  # noqa: F401  (load_yaml's old home; kept for importers)
+from .duplicates import DuplicateLog
 from .example import Example
+from .overlap import SplitOverlap, drop_leaked, measure_overlap
 from .sources import locate
 from .spec import TaskSpec
 from .tables import read_table
+
+log = logging.getLogger(__name__)
+
+_LATER_DATA_OPTIONS: dict[str, Any] = {"encoding": None, "separator": None, "dedupe": False}
 
 
 @dataclass
@@ -27,6 +34,10 @@ class Task:
     test: list[Example]
     base_dir: Path = field(default_factory=Path.cwd)
     source: Path | None = None
+    # Dev/test inputs also found (normalised) in an earlier split; shown with every result.
+    overlap: SplitOverlap = field(default_factory=SplitOverlap)
+    # Warnings about the data (duplicates kept once, conflicting outputs, overlap), one line each.
+    notes: list[str] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -46,50 +57,69 @@ class Task:
 
     def fingerprint(self) -> str:
         """Content hash of the spec and data: runs of the same task share it."""
-        h = hashlib.sha256(self.spec.model_dump_json().encode())
+        # Data options added later are hashed only when set, so tasks written before them keep
+        # their fingerprint (and their interrupted runs stay resumable).
+        unset = {k for k, default in _LATER_DATA_OPTIONS.items() if getattr(self.spec.data, k) == default}
+        h = hashlib.sha256(self.spec.model_dump_json(exclude={"data": unset} if unset else None).encode())
         for part in (self.train, self.dev, self.test):
             for e in part:
                 h.update(e.model_dump_json().encode())
         return h.hexdigest()[:16]
 
 
-def load_task(path: str | Path, data_dir: str | Path | None = None) -> Task:
-    """Load a task YAML. ``data_dir`` overrides the folder data paths resolve from."""
+def load_task(path: str | Path, data_dir: str | Path | None = None, dedupe: bool | None = None) -> Task:
+    """Load a task YAML. ``data_dir`` overrides the folder data paths resolve from;
+    ``dedupe`` (``--dedupe-splits``) overrides the YAML's ``dedupe``."""
     path = Path(path)
+    if path.is_dir():
+        raise ConfigError(f"{path} is a folder, not a task YAML; pass the YAML file itself "
+                          "(`taskladder init DATA.csv` writes one)")
     raw = load_yaml(path)
     try:
         spec = TaskSpec.model_validate(raw)
     except ValidationError as exc:
         raise ConfigError(format_validation_error(path, exc)) from None
+    if dedupe is not None:
+        spec = spec.model_copy(update={"data": spec.data.model_copy(update={"dedupe": dedupe})})
     return task_from_spec(spec, path.parent, source=path, data_dir=Path(data_dir) if data_dir else None)
 
 
 def task_from_spec(spec: TaskSpec, base: Path, source: Path | None = None, data_dir: Path | None = None) -> Task:
     d = spec.data
+    notes: list[str] = []
+
+    def read(p: str) -> list[Example]:
+        file = locate(p, base, data_dir)
+        return _examples(spec, file, read_table(file, encoding=d.encoding, separator=d.separator), notes)
+
     if d.file:
-        file = locate(d.file, base, data_dir)
-        rows = _examples(spec, file, read_table(file))
+        rows = read(d.file)
         train, dev, test = split_examples(rows, d.split.dev, d.split.test, d.split.seed)
     else:
-        parts = {}
-        for name in ("train", "dev", "test"):
-            p = getattr(d, name)
-            if p:
-                file = locate(p, base, data_dir)
-                parts[name] = _examples(spec, file, read_table(file))
-            else:
-                parts[name] = []
+        parts = {name: (read(getattr(d, name)) if getattr(d, name) else []) for name in ("train", "dev", "test")}
         train, dev, test = parts["train"], parts["dev"], parts["test"]
         if not d.dev and d.split.dev > 0:
             # No dev file: carve a seeded dev split out of train, so tuning never touches test.
             train, dev, _ = split_examples(train, d.split.dev, 0.0, d.split.seed)
         _check_unique_across(spec, [train, dev, test])
-    task = Task(spec=spec, train=train, dev=dev, test=test, base_dir=base, source=source)
+    removed = 0
+    if d.dedupe:
+        kept = drop_leaked(train, dev, test)
+        removed, train = len(train) - len(kept), kept
+    overlap = measure_overlap(train, dev, test, removed_from_train=removed)
+    if overlap.total:
+        notes.append(overlap.describe() + "; set `dedupe: true` in task.yaml or pass --dedupe-splits to drop them from train"
+                     if overlap.dev_in_train + overlap.test_in_train else overlap.describe())
+    if removed:
+        notes.append(f"dedupe: removed {removed} train example(s) whose input also appears in dev or test")
+    for note in notes:
+        log.warning("%s", note)
+    task = Task(spec=spec, train=train, dev=dev, test=test, base_dir=base, source=source, overlap=overlap, notes=notes)
     _check_labels(task)
     return task
 
 
-def _examples(spec: TaskSpec, file: Path, rows: list[dict[str, Any]]) -> list[Example]:
+def _examples(spec: TaskSpec, file: Path, rows: list[dict[str, Any]], notes: list[str] | None = None) -> list[Example]:
     if not rows:
         raise DataError(str(file), "no data rows; add at least one example")
     columns = set(rows[0])
@@ -102,6 +132,7 @@ def _examples(spec: TaskSpec, file: Path, rows: list[dict[str, Any]]) -> list[Ex
             )
     first_row = 2 if file.suffix.lower() in (".csv", ".tsv") else 1
     seen: dict[str, int] = {}
+    duplicates = DuplicateLog(str(file))
     examples = []
     for i, row in enumerate(rows):
         line = i + first_row
@@ -116,13 +147,19 @@ def _examples(spec: TaskSpec, file: Path, rows: list[dict[str, Any]]) -> list[Ex
                     raise DataError(str(file), f"'{value}' is not a number", row=line, field=name) from None
         ex_id = str(row[id_col]) if id_col else _content_id(row, spec)
         if ex_id in seen:
-            what = f"duplicate id '{ex_id}'" if id_col else "duplicate row (same inputs and outputs)"
-            raise DataError(str(file), f"{what}, first seen at row {seen[ex_id]}; ids must be unique", row=line, field=id_col)
+            if not id_col:  # an identical row: the same example twice, kept once
+                duplicates.identical += 1
+                continue
+            raise DataError(str(file), f"duplicate id '{ex_id}', first seen at row {seen[ex_id]}; ids must be unique",
+                            row=line, field=id_col)
         seen[ex_id] = line
         inputs = {k: _clean(row.get(k)) for k in spec.inputs}
         outputs = {k: _coerce(row.get(k), spec.outputs[k].type) for k in spec.outputs}
+        duplicates.see(line, inputs, outputs)
         extra = {k: v for k, v in row.items() if k not in inputs and k not in outputs and k != id_col}
         examples.append(Example(id=ex_id, inputs=inputs, outputs=outputs, extra=extra))
+    if notes is not None:
+        notes.extend(duplicates.notes())
     return examples
 
 

@@ -44,6 +44,9 @@ class DataSpec(BaseModel):
     dev: str | None = None
     test: str | None = None
     id_column: str | None = None
+    encoding: str | None = None  # e.g. latin-1; default: UTF-8, or a guess only when unambiguous
+    separator: str | None = None  # CSV column separator; default: detected (, ; tab |)
+    dedupe: bool = False  # drop train examples whose input also appears in dev or test
 
     @model_validator(mode="after")
     def _one_layout(self) -> "DataSpec":
@@ -69,6 +72,9 @@ class InverseSpec(BaseModel):
     model_config = {"extra": "forbid"}
 
 
+_DATA_KEYS_AT_TOP = ("dedupe", "encoding", "separator")
+
+
 class TaskSpec(BaseModel):
     name: str
     instructions: str = ""
@@ -81,6 +87,20 @@ class TaskSpec(BaseModel):
     inverse: InverseSpec | None = None
 
     model_config = {"extra": "forbid"}
+
+    @model_validator(mode="before")
+    @classmethod
+    def _data_keys_at_top(cls, value: Any) -> Any:
+        # `dedupe: true` (and `encoding:`, `separator:`) read naturally at the top of task.yaml too.
+        if isinstance(value, dict) and any(k in value for k in _DATA_KEYS_AT_TOP):
+            value = dict(value)
+            data = value.get("data")
+            data = {"file": data} if isinstance(data, str) else dict(data or {})
+            for key in _DATA_KEYS_AT_TOP:
+                if key in value:
+                    data.setdefault(key, value.pop(key))
+            value["data"] = data
+        return value
 
     @field_validator("outputs", mode="before")
     @classmethod

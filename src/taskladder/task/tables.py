@@ -10,18 +10,26 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import DataError
+from .decoding import decode_text
+from .separator import detect_separator
 
 SUPPORTED = (".csv", ".tsv", ".jsonl", ".json", ".parquet", ".xlsx")
 
 
-def read_table(path: Path) -> list[dict[str, Any]]:
+def read_table(path: Path, encoding: str | None = None, separator: str | None = None) -> list[dict[str, Any]]:
+    """Rows of ``path``. ``encoding`` and ``separator`` (task.yaml's ``data.encoding`` and
+    ``data.separator``) override the detected ones."""
+    if path.is_dir():
+        raise DataError(str(path), "is a folder, not a data file; point the task at a CSV, JSONL, Parquet or XLSX file")
     if not path.exists():
         raise DataError(str(path), "file not found; check the path (relative paths resolve from the task YAML)")
     suffix = path.suffix.lower()
     if suffix in (".csv", ".tsv"):
-        return _read_csv(path, sep="\t" if suffix == ".tsv" else ",")
+        text = decode_text(path, encoding)
+        sep = separator or detect_separator(text, "\t" if suffix == ".tsv" else ",")
+        return _read_csv(path, text, sep)
     if suffix in (".jsonl", ".json"):
-        return _read_jsonl(path)
+        return _read_jsonl(path, decode_text(path, encoding))
     if suffix == ".parquet":
         return _read_with_pandas(path, "parquet")
     if suffix == ".xlsx":
@@ -29,40 +37,35 @@ def read_table(path: Path) -> list[dict[str, Any]]:
     raise DataError(str(path), f"unsupported file type '{suffix}'; use one of {', '.join(SUPPORTED)}")
 
 
-def _decode(path: Path) -> str:
-    raw = path.read_bytes()
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        from charset_normalizer import from_bytes
-
-        best = from_bytes(raw).best()
-        if best is None or best.encoding in (None, "ascii"):
-            line = raw[: exc.start].count(b"\n") + 1
-            raise DataError(
-                str(path), f"unreadable encoding near line {line} (not UTF-8); re-save the file as UTF-8"
-            ) from None
-        return str(best)
-
-
-def _read_csv(path: Path, sep: str) -> list[dict[str, Any]]:
+def _read_csv(path: Path, text: str, sep: str) -> list[dict[str, Any]]:
     import csv
     import io
 
-    text = _decode(path)
     reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=sep)
-    if not reader.fieldnames:
-        raise DataError(str(path), "the file is empty; it needs a header row and at least one data row")
-    rows = []
-    for i, row in enumerate(reader, start=2):  # row 1 is the header
-        if None in row:
-            raise DataError(str(path), "more values than header columns; quote fields that contain the separator", row=i)
-        rows.append({k: ("" if v is None else v) for k, v in row.items()})
+    try:
+        if not reader.fieldnames:
+            raise DataError(str(path), "the file is empty; it needs a header row and at least one data row")
+        rows = []
+        for row in reader:
+            if None in row:
+                raise DataError(
+                    str(path), f"more values than header columns (separator {sep!r}); quote fields that contain "
+                    "the separator, or set `separator:` under `data:` in task.yaml", row=reader.line_num,
+                )
+            rows.append({k: ("" if v is None else v) for k, v in row.items()})
+    except csv.Error as exc:
+        row_no = reader.line_num + (1 if "field larger" in str(exc) else 0)
+        if "field larger" in str(exc):
+            limit_kb = csv.field_size_limit() // 1024
+            raise DataError(
+                str(path), f"a cell is larger than {limit_kb} KB, the CSV reader's limit; store long texts "
+                "in a JSONL file (one JSON object per line) instead", row=row_no,
+            ) from None
+        raise DataError(str(path), f"not valid CSV ({exc}); check the quoting", row=row_no) from None
     return rows
 
 
-def _read_jsonl(path: Path) -> list[dict[str, Any]]:
-    text = _decode(path)
+def _read_jsonl(path: Path, text: str) -> list[dict[str, Any]]:
     if path.suffix.lower() == ".json" and text.lstrip().startswith("["):
         try:
             data = json.loads(text)
