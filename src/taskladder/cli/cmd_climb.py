@@ -27,6 +27,7 @@ def climb_command(
     data_dir: Optional[Path] = typer.Option(None, "--data", help="Folder the task's data paths resolve from."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
+    max_error_rate: Optional[float] = typer.Option(None, "--max-error-rate", min=0.0, max=1.0, help="A rung whose share of errored or unparseable examples is larger is dropped; default 0.1 or TASKLADDER_MAX_ERROR_RATE."),
 ) -> None:
     """Climb the ladder on your task and recommend the cheapest pipeline that is not significantly worse than the best."""
     import json
@@ -35,12 +36,13 @@ def climb_command(
     from ..ladder import LadderOptions, climb, rung_names
     from ..models.config import load_models
     from ..report import write_report
-    from .common import load_task_arg, store_of
+    from .common import load_task_arg, settings_of, store_of
 
     task = load_task_arg(task_file, data_dir)
     models = load_models(models_file)
     names = list(model) or list(models)
-    options = LadderOptions(shots=shots)
+    options = LadderOptions(shots=shots, max_error_rate=settings_of(ctx).max_error_rate
+                            if max_error_rate is None else max_error_rate)
     if rungs:
         chosen = tuple(r.strip() for r in rungs.split(",") if r.strip())
         known = rung_names(selectable=True)
@@ -83,7 +85,7 @@ def _print_climb(result, report_path) -> None:
         table.add_row(r.model, r.rung, status, pct(r.score) if r.score is not None else "", ci,
                       money(r.cost_per_1k_calls, 3) if r.status == "ran" else "",
                       money(r.projected_monthly_usd, 2) if r.status == "ran" else "",
-                      money(r.estimated_cost_usd, 4), money(r.cost_usd_spent, 4) if r.status == "ran" else "")
+                      money(r.estimated_cost_usd, 4), money(r.cost_usd_spent, 4) if r.status in ("ran", "failed") else "")
     console.print(table)
     console.print("★ = on the Pareto frontier of quality vs cost per 1k calls", style="dim")
     said: set[tuple[str, str, str]] = set()

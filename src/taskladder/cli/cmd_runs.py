@@ -43,7 +43,7 @@ def runs_command(
     for r in runs:
         s = r.summary
         table.add_row(r.run_id, r.task, r.pipeline.get("rung") and f"{r.model} · {r.pipeline['rung']}" or r.model,
-                      r.split, r.status, str(s.get("n", "")), pct(s.get("score")), money(s.get("cost_per_1k_calls"), 3))
+                      r.split, "[red]failed[/]" if r.status == "failed" else r.status, str(s.get("n", "")), pct(s.get("score")), money(s.get("cost_per_1k_calls"), 3))
     Console(width=max(Console().width, 140)).print(table)
 
 
@@ -104,11 +104,15 @@ def compare_command(
     result = compare_records(a, store.get_records(a.run_id), b, store.get_records(b.run_id),
                              method=method)  # type: ignore[arg-type]  # checked just above
     out = {"run_a": a.run_id, "run_b": b.run_id, "model_a": a.model, "model_b": b.model,
-           "metric": a.summary.metric or a.metric,
+           "metric": a.summary.metric or a.metric, "status_a": a.status, "status_b": b.status,
            **result.model_dump()}
     if as_json:
         print_json(out)
         return
+    for label, run in (("A", a), ("B", b)):
+        if run.status == "failed":
+            typer.echo(f"warning: run {label} ({run.run_id}) FAILED, its score is not a result: {run.summary.failure}",
+                       err=True)
     verdict = "significant" if result.p_value < 0.05 else "not significant"
     typer.echo(f"{out['metric']} on {result.n} shared examples: A={result.score_a:.4f} ({a.model}) "
                f"B={result.score_b:.4f} ({b.model})")

@@ -8,6 +8,9 @@ is estimated from the exact prompts it will send (cached calls are free); a rung
 worst case would pass the budget is skipped with its estimate shown. A model that
 cannot be called (no key, unreachable) gets estimates instead of runs. A model stops
 climbing after two successive rungs without a significant gain over its best so far.
+A rung whose run failed (more errored examples than ``options.max_error_rate``) or whose
+answers could not be parsed as often is dropped with its ``skip_reason``; after a failed
+run the model climbs no further.
 The recommendation is the cheapest pipeline not significantly worse than the best; the
 rung that produced it saves it and confirms it once on the test split.
 """
@@ -27,7 +30,7 @@ from ..task import Task
 from . import artifacts
 from .options import LadderOptions
 from .recommend import mark_pareto, recommend
-from .results import ClimbResult, RungResult, row_from_run
+from .results import ClimbResult, RungResult, dropped_reason, row_from_run
 from .rungs import GAIN_PATIENCE, ClimbRung, ClimbState, ModelRung, ModelState, Rung, ladder_rungs
 
 __all__ = ["climb", "ClimbResult", "RungResult", "GAIN_PATIENCE"]
@@ -75,6 +78,7 @@ def _climb_model(state: ClimbState, name: str, rungs: list[ModelRung]) -> None:
     cfg = resolve_model(name, state.models)
     access_error = _access_error(cfg)
     model = ModelState(name)
+    failed: str | None = None  # an earlier rung's run failed: the model cannot be called usefully
     for rung in rungs:
         if not (state.options.wants(rung.name) and rung.applies(state)):
             continue
@@ -84,6 +88,9 @@ def _climb_model(state: ClimbState, name: str, rungs: list[ModelRung]) -> None:
                                     estimated_cost_usd=est.typical_usd, max_cost_usd=est.max_usd)
         if access_error:
             state.add(RungResult(**base, status="no-access", reason=access_error))
+            continue
+        if failed:
+            state.add(RungResult(**base, status="failed", reason=failed, skip_reason=failed))
             continue
         if model.out_of_patience:
             state.add(RungResult(**base, status="stopped-no-gain",
@@ -95,7 +102,14 @@ def _climb_model(state: ClimbState, name: str, rungs: list[ModelRung]) -> None:
                 f"up to ${est.max_usd:.4f} needed, ${max(budget.remaining_usd, 0):.4f} of the budget left")))
             continue
         ev = rung.run(state, spec)
-        state.add(row_from_run(name, spec, ev, est.typical_usd, est.max_usd), ev)
+        row = row_from_run(name, spec, ev, est.typical_usd, est.max_usd)
+        dropped = dropped_reason(ev, state.options.max_error_rate)
+        if dropped:
+            state.add(row.model_copy(update={"status": "failed", "reason": dropped, "skip_reason": dropped}), ev)
+            if ev.run.status == "failed":
+                failed = f"not run: the {spec.rung} rung failed ({ev.summary.first_error})"
+            continue
+        state.add(row, ev)
         rung.feed(model, ev)
 
 
