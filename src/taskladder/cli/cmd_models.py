@@ -53,8 +53,10 @@ def models_command(
             row["check"] = result.model_dump()
     if as_json:
         print_json({"models": rows})
+        _exit_if_check_failed(rows, check)
         return
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     table = Table(pad_edge=False)
@@ -70,15 +72,20 @@ def models_command(
                  f"[green]{r['access']}[/]" if r["access"] in ACCESS_NOTES else f"[red]{r['access']}[/]"]
         if check:
             c = r["check"]
-            cells += [f"[green]ok[/]" if c["status"] == "ok" else f"[red]{c['status']}[/]: {c['detail']}",
+            cells += ["[green]ok[/]" if c["status"] == "ok" else f"[red]{c['status']}[/]: {escape(c['detail'])}",
                       "–" if c["rtt_ms"] is None else f"{c['rtt_ms']:,.0f}"]
         table.add_row(*cells)
     Console(width=max(Console().width, 140)).print(table)
+    _exit_if_check_failed(rows, check)
+
+
+def _exit_if_check_failed(rows: list[dict[str, Any]], check: bool) -> None:
+    """--check exits 1 when any model could not be called, so a script can gate on it."""
     if check and any(r["check"]["status"] != "ok" for r in rows):
         raise typer.Exit(1)
 
 
-ACCESS_NOTES = ("key set", "server reachable", "no key needed", "plugin provider: not checked")
+ACCESS_NOTES = ("ok", "key set", "server reachable", "plugin provider: not checked")
 
 
 def _access_note(cfg) -> str:
@@ -86,7 +93,7 @@ def _access_note(cfg) -> str:
     from ..models.providers import served_by_plugin
 
     if cfg.is_scripted:
-        return "no key needed"
+        return "ok"  # answered in-process: nothing that could fail is left unchecked
     if served_by_plugin(cfg):
         return "plugin provider: not checked"
     if cfg.api_base:
