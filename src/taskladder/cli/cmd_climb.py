@@ -71,6 +71,7 @@ def climb_command(
 
 def _print_climb(result, report_path) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     from .common import money, pct
@@ -93,7 +94,8 @@ def _print_climb(result, report_path) -> None:
         if r.status != "ran" and r.reason and (r.model, r.status, r.reason) not in said:
             said.add((r.model, r.status, r.reason))
             rungs = [x.rung for x in result.rungs if (x.model, x.status, x.reason) == (r.model, r.status, r.reason)]
-            console.print(f"  {r.model} ({', '.join(rungs)}): {r.status} — {r.reason}", style="dim")
+            # escaped: a provider's message may hold "[redacted]" or other brackets rich would eat
+            console.print(f"  {r.model} ({', '.join(rungs)}): {r.status} — {escape(r.reason)}", style="dim")
     rec = result.recommendation
     if rec:
         console.print(f"\n[bold]Recommendation:[/] {rec['model']} · {rec['rung']} — score {pct(rec['score'])} "
