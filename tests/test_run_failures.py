@@ -200,3 +200,43 @@ def test_eval_table_flags_parse_failures(task_path, tmp_path):
                                                       str(write_models(tmp_path, srv)), "--json"]).stdout)
     assert "could not be parsed" in result.output and "⚠" in result.output
     assert as_json["parse_failures_high"] is True and as_json["parse_failure_rate"] > 0.05
+
+
+def test_a_long_lived_caller_can_keep_sending_after_refusals():
+    import asyncio
+
+    from taskladder.runner.calls import ModelCaller
+
+    async def ask(caller, n):
+        return [await caller.call([{"role": "user", "content": f"q{i}"}]) for i in range(n)]
+
+    with LoopbackServer(RESPONDER, faults=always("401")) as srv:
+        run_caller = ModelCaller(models(srv)["loop"], Store())
+        served = ModelCaller(models(srv)["loop"], Store(), stop_on_refusal=False)
+        stopped = asyncio.run(ask(run_caller, 6))
+        sent_by_run = srv.request_count
+        asyncio.run(ask(served, 6))
+        assert srv.request_count - sent_by_run == 6  # serve: every request still reaches the provider
+    assert sent_by_run == STOP_AFTER_FATAL and all(o.error for o in stopped)
+    assert stopped[-1].error.startswith("not sent") and "HTTP 401" in stopped[-1].error
+
+
+def test_cli_refuses_an_unknown_provider_with_exit_2(task_path):
+    result = CliRunner().invoke(app, ["eval", str(task_path), "-m", "no/such-model-xyz"])
+    assert isinstance(result.exception, ModelAccessError) and result.exception.exit_code == 2
+    assert "unknown provider 'no'" in str(result.exception) and "\n" not in str(result.exception)
+
+
+def test_the_installed_cli_exits_3_with_one_line_on_stderr(task_path, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    with LoopbackServer(RESPONDER, faults=always("404")) as srv:
+        proc = subprocess.run([sys.executable, "-m", "taskladder", "eval", str(task_path), "-m", "loop", "--models",
+                               str(write_models(tmp_path, srv)), "-q"], capture_output=True, text=True, timeout=120,
+                              env=dict(os.environ))
+    assert proc.returncode == 3
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "HTTP 404" in errors[0] and "does not exist" in errors[0]
+    assert "Traceback" not in proc.stderr

@@ -53,7 +53,7 @@ def call_key(identity: dict[str, Any], messages: list[dict[str, str]], params: d
 class ModelCaller:
     def __init__(self, cfg: ModelConfig, store: Store, stats: RunStats | None = None, client: Any = None,
                  retry: RetryPolicy | None = None, seed: int = 0, concurrency: int | None = None,
-                 budget: Budget | None = None):
+                 budget: Budget | None = None, stop_on_refusal: bool = True):
         self.cfg = cfg
         self.store = store
         self.stats = stats or RunStats()
@@ -72,6 +72,8 @@ class ModelCaller:
         self._failed = 0
         self._fatal = 0
         self.stopped: str | None = None  # the error that made this caller stop sending
+        # A run stops sending once the provider refuses; a long-lived server must not (serve passes False).
+        self._stop_on_refusal = stop_on_refusal
 
     @property
     def concurrency(self) -> int:
@@ -181,6 +183,8 @@ class ModelCaller:
         self._failed += 1
         if exc.status in FATAL_STATUS:
             self._fatal += 1
+        if not self._stop_on_refusal:
+            return
         if self._fatal >= STOP_AFTER_FATAL or (self._succeeded == 0 and self._failed >= STOP_AFTER_FAILURES):
             self.stopped = self.stopped or message
             log.warning("%s: stopped sending after %d failed calls: %s", self.cfg.name, self._failed, message)
