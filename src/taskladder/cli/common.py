@@ -74,7 +74,7 @@ def print_leaderboard(rows: list[dict[str, Any]], title: str) -> None:
     for r in rows:
         name = r.get("label") or r["model"]
         if r.get("status") == "failed":
-            typer.echo(f"  {name}: FAILED, its score is not a result: {r.get('failure')}", err=True)
+            typer.echo(f"  {name}: FAILED, its score is not a result (the reason follows)", err=True)
         if r.get("parse_failures_high"):
             typer.echo(f"  {name}: ⚠ {r['parse_failures']} of {r['n']} answers could not be parsed "
                        f"({(r.get('parse_failure_rate') or 0):.0%}, above 5%); check the prompt's output format "

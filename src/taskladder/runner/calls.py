@@ -183,10 +183,10 @@ class ModelCaller:
         self._failed += 1
         if exc.status in FATAL_STATUS:
             self._fatal += 1
-        if not self._stop_on_refusal:
+        if not self._stop_on_refusal or self.stopped:
             return
         if self._fatal >= STOP_AFTER_FATAL or (self._succeeded == 0 and self._failed >= STOP_AFTER_FAILURES):
-            self.stopped = self.stopped or message
+            self.stopped = message
             log.warning("%s: stopped sending after %d failed calls: %s", self.cfg.name, self._failed, message)
 
     def _not_sent(self) -> CallOutcome:
