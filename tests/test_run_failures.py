@@ -240,3 +240,17 @@ def test_the_installed_cli_exits_3_with_one_line_on_stderr(task_path, tmp_path):
     errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and "HTTP 404" in errors[0] and "does not exist" in errors[0]
     assert "Traceback" not in proc.stderr
+
+
+def test_a_failed_test_confirmation_is_not_reported_as_confirmed(task_path, task, tmp_path):
+    from taskladder.testing import FailFirst
+
+    fail_test = [FailFirst(substring=e.inputs["text"], times=100, kind="404") for e in task.test]
+    with LoopbackServer(RESPONDER, faults=FaultPlan(fail_first=fail_test)) as srv:
+        result = CliRunner().invoke(app, ["climb", str(task_path), "--models", str(write_models(tmp_path, srv)),
+                                          "--quiet", "--no-baselines", "--out", str(tmp_path / "out"),
+                                          "--rungs", "zero-shot"], catch_exceptions=False)
+    saved = json.loads((tmp_path / "out" / "climb.json").read_text())
+    assert saved["recommendation"]["model"] == "loop"  # dev ran cleanly
+    assert saved["test"]["status"] == "failed" and "HTTP 404" in saved["test"]["reason"]
+    assert "Test confirmation failed" in result.output and "Confirmed on test" not in result.output

@@ -106,7 +106,8 @@ def _print_climb(result, report_path) -> None:
         if t.get("status") == "ran":
             console.print(f"Confirmed on test: {pct(t['score'])} [{pct(t['ci_low'])}–{pct(t['ci_high'])}] on {t['n']} examples")
         else:
-            console.print(f"Test confirmation not run: {t.get('reason')}")
+            console.print(f"Test confirmation {'failed' if t.get('status') == 'failed' else 'not run'}: "
+                          f"{escape(str(t.get('reason')))}")
     budget = f" of ${result.budget_usd:.2f}" if result.budget_usd is not None else ""
     console.print(f"Spent this climb: ${result.spent_usd:.4f}{budget}")
     if result.pipeline_path:
