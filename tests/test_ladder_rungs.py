@@ -48,12 +48,17 @@ class Tally(ClimbRung):
                              reason=f"{len(state.runs)} runs so far"))
 
 
+# Kept before the test swaps helpers.sentiment_responder for terse_aware: calling the swapped
+# name from inside terse_aware recursed, and every non-terse call errored unnoticed.
+_SENTIMENT = helpers.sentiment_responder
+
+
 def terse_aware(messages: list[dict]) -> str:
     """The sentiment bot, always right when the system prompt carries the terse instruction."""
     system = messages[0]["content"] if messages[0]["role"] == "system" else ""
     if "TERSE" in system:
         return "pos" if any(w in messages[-1]["content"] for w in helpers.POSITIVE) else "neg"
-    return helpers.sentiment_responder(messages)
+    return _SENTIMENT(messages)
 
 
 def bot() -> dict[str, ModelConfig]:

@@ -3,6 +3,10 @@
 Anything the user can fix (bad YAML, a missing column, an unknown model) raises
 ``TaskladderError``. The CLI turns it into one line on stderr and exit code 2; library
 callers catch it like any exception. Internal bugs stay ordinary exceptions.
+
+Exit codes of the CLI: 0 success; 2 the user must fix something (input, config, a model that
+cannot be called: ``TaskladderError``); 3 a run failed (too many calls errored:
+``RunFailedError``); 130 interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
@@ -40,3 +44,9 @@ class ModelAccessError(TaskladderError):
 
 class StoreError(TaskladderError):
     """The store file cannot be used: not SQLite, or written by a newer taskladder."""
+
+
+class RunFailedError(TaskladderError):
+    """A run finished with more failed calls than the error-rate threshold allows: its score is not a result."""
+
+    exit_code = 3

@@ -30,6 +30,7 @@ from .errors import ConfigError
 HOME_ENV = "TASKLADDER_HOME"
 ALLOW_HUB_ENV = "TASKLADDER_ALLOW_HUB"
 TORCH_THREADS_ENV = "TASKLADDER_TORCH_THREADS"
+MAX_ERROR_RATE_ENV = "TASKLADDER_MAX_ERROR_RATE"
 
 _UNDER_HOME = {"store_path": "taskladder.sqlite", "embeddings_path": "embeddings.sqlite",
                "downloads_dir": "downloads"}
@@ -57,6 +58,8 @@ class Settings(BaseModel):
     downloads_dir: Path = Path()  # <home>/downloads
     allow_hub: bool = False
     torch_threads: int | None = Field(default_factory=default_torch_threads, ge=1)
+    # Above this share of errored examples a run is failed, not a score (runner.health).
+    max_error_rate: float = Field(default=0.10, ge=0.0, le=1.0)
 
     @model_validator(mode="before")
     @classmethod
@@ -83,6 +86,7 @@ class Settings(BaseModel):
             home=home,
             allow_hub=_flag(env.get(ALLOW_HUB_ENV, ""), ALLOW_HUB_ENV),
             torch_threads=_threads(threads) if threads else default_torch_threads(),
+            max_error_rate=_rate(env.get(MAX_ERROR_RATE_ENV, "").strip()),
         )
 
     def home_dir(self) -> Path:
@@ -110,3 +114,16 @@ def _threads(value: str) -> int:
                           "or unset it")
     return n
 
+
+
+def _rate(value: str) -> float:
+    if not value:
+        return 0.10
+    try:
+        rate = float(value)
+    except ValueError:
+        rate = -1.0
+    if not 0.0 <= rate <= 1.0:
+        raise ConfigError(f"{MAX_ERROR_RATE_ENV}={value!r} is not a share between 0 and 1; set it to e.g. 0.1 "
+                          "or unset it")
+    return rate

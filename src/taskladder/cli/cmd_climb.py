@@ -29,6 +29,7 @@ def climb_command(
     dedupe_splits: bool = typer.Option(False, "--dedupe-splits", help=DEDUPE_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
+    max_error_rate: Optional[float] = typer.Option(None, "--max-error-rate", min=0.0, max=1.0, help="A rung whose share of errored or unparseable examples is larger is dropped; default 0.1 or TASKLADDER_MAX_ERROR_RATE."),
 ) -> None:
     """Climb the ladder on your task and recommend the cheapest pipeline that is not significantly worse than the best."""
     import json
@@ -38,12 +39,13 @@ def climb_command(
     from ..models.config import load_models
     from ..report import write_report
     from ..report.plans import plan_runs
-    from .common import load_task_arg, store_of
+    from .common import load_task_arg, settings_of, store_of
 
     task = load_task_arg(task_file, data_dir, dedupe=dedupe_splits or None)
     models = load_models(models_file)
     names = list(model) or list(models)
-    options = LadderOptions(shots=shots)
+    options = LadderOptions(shots=shots, max_error_rate=settings_of(ctx).max_error_rate
+                            if max_error_rate is None else max_error_rate)
     if rungs:
         chosen = tuple(r.strip() for r in rungs.split(",") if r.strip())
         known = rung_names(selectable=True)
@@ -98,6 +100,7 @@ def rerun_command(task_file: Path, pipeline_path: str, *, models_file: Path | No
 
 def _print_climb(result, report_path, rerun: str | None) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     from .common import money, pct
@@ -115,17 +118,18 @@ def _print_climb(result, report_path, rerun: str | None) -> None:
                       *((pct(r.retrieval_recall_at_k) if r.retrieval_recall_at_k is not None else "",) if recall else ()),
                       money(r.cost_per_1k_calls, 3) if r.status == "ran" else "",
                       money(r.projected_monthly_usd, 2) if r.status == "ran" else "",
-                      money(r.estimated_cost_usd, 4), money(r.cost_usd_spent, 4) if r.status == "ran" else "")
+                      money(r.estimated_cost_usd, 4), money(r.cost_usd_spent, 4) if r.status in ("ran", "failed") else "")
     console.print(table)
     console.print("★ = on the Pareto frontier of quality vs cost per 1k calls", style="dim")
     said: set[tuple[str, str, str | None, str | None]] = set()
     for r in result.rungs:  # one line per model and reason, not one per rung
+        # escaped: a provider's message may hold "[redacted]" or other brackets rich would eat
         why = (r.model, r.status, r.skip_reason, r.reason)
         if r.status != "ran" and (r.skip_reason or r.reason) and why not in said:
             said.add(why)
             rungs = [x.rung for x in result.rungs if (x.model, x.status, x.skip_reason, x.reason) == why]
             detail = " — ".join(dict.fromkeys(t for t in (r.skip_reason, r.reason) if t))  # each said once
-            console.print(f"  {r.model} ({', '.join(rungs)}) not run, {r.status}: {detail}", style="dim")
+            console.print(f"  {r.model} ({', '.join(rungs)}) {'dropped' if r.status == 'failed' else 'not run'}, {r.status}: {escape(detail)}", style="dim")
     rec = result.recommendation
     if rec:
         console.print(f"\n[bold]Recommendation:[/] {rec['model']} · {rec['rung']} — score {pct(rec['score'])} "
@@ -136,7 +140,8 @@ def _print_climb(result, report_path, rerun: str | None) -> None:
         if t.get("status") == "ran":
             console.print(f"Confirmed on test: {pct(t['score'])} [{pct(t['ci_low'])}–{pct(t['ci_high'])}] on {t['n']} examples")
         else:
-            console.print(f"Test confirmation not run: {t.get('reason')}")
+            console.print(f"Test confirmation {'failed' if t.get('status') == 'failed' else 'not run'}: "
+                          f"{escape(str(t.get('reason')))}")
     budget = f" of ${result.budget_usd:.2f}" if result.budget_usd is not None else ""
     console.print(f"Spent this climb: ${result.spent_usd:.4f}{budget}")
     if result.pipeline_path:

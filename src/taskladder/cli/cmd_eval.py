@@ -30,6 +30,7 @@ def eval_command(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the planned messages and the calls and estimated cost of the split; send nothing, store no run."),
     dry_run_limit: int = typer.Option(3, "--dry-run-limit", min=0, help="With --dry-run: print the messages of the first N examples."),
+    max_error_rate: Optional[float] = typer.Option(None, "--max-error-rate", min=0.0, max=1.0, help="A run with a larger share of errored examples fails (exit 3); default 0.1 or TASKLADDER_MAX_ERROR_RATE."),
 ) -> None:
     """Evaluate one or more models on a task split, with intervals, cost and latency."""
     from ..baselines import BASELINE_NAMES
@@ -37,7 +38,15 @@ def eval_command(
     from ..models.config import load_models
     from ..pipeline import DemoSpec, PipelineSpec, load_pipeline
     from ..runner import evaluate
-    from .common import load_task_arg, overlap_note, print_leaderboard, run_json, store_of
+    from .common import (
+        failed_runs_error,
+        load_task_arg,
+        overlap_note,
+        print_leaderboard,
+        run_json,
+        settings_of,
+        store_of,
+    )
 
     task = load_task_arg(task_file, data_dir, dedupe=dedupe_splits or None)
     models = load_models(models_file)
@@ -58,10 +67,12 @@ def eval_command(
     if dry_run:
         _print_dry_runs(task, specs, split, limit, models, store, dry_run_limit, as_json)
         return
+    threshold = settings_of(ctx).max_error_rate if max_error_rate is None else max_error_rate
     results = []
     for spec in specs:
         result = evaluate(task, spec, split=split, limit=limit, models=models, store=store,
-                          concurrency=concurrency, progress=not quiet and not as_json, metric=metric)
+                          concurrency=concurrency, progress=not quiet and not as_json, metric=metric,
+                          max_error_rate=threshold)
         results.append(run_json(result.run, task.name) | {"label": result.run.label or spec.label(), "split_overlap": task.overlap.as_dict()})
     if as_json:
         print_json(results[0] if len(results) == 1 else {"runs": results})
@@ -69,6 +80,9 @@ def eval_command(
         print_leaderboard(results, f"{task.name} · {split} · {results[0]['metric']}")
         spent = sum(r["cost_usd_spent"] or 0 for r in results)
         typer.echo(f"spent this run: ${spent:.4f} · runs stored in {store.path}{overlap_note(task)}")
+    failure = failed_runs_error(results)
+    if failure is not None:
+        raise failure
 
 
 def _runnable_baselines(names) -> list[str]:

@@ -15,8 +15,11 @@ def models_command(
     models_file: Optional[Path] = typer.Option(None, "--models", help="models.yaml to check."),
     model: List[str] = typer.Option([], "--model", "-m", help="Also check these LiteLLM strings."),
     as_json: bool = typer.Option(False, "--json"),
+    check: bool = typer.Option(False, "--check", help="Make one minimal real call per model (1 token): ok, auth error, not found or unreachable, with the round-trip time."),
 ) -> None:
-    """List models with their price per million tokens, context window and access (key, server)."""
+    """List models with their price per million tokens, context window and access (key set, server reachable).
+
+    Without --check nothing is sent: "key set" means only that the key's variable is set."""
     from ..errors import TaskladderError
     from ..models.config import load_models, resolve_model
     from ..models.pricing import lookup_price
@@ -28,12 +31,12 @@ def models_command(
     if not names:
         raise TaskladderError("name models with --models models.yaml or --model PROVIDER/MODEL")
     rows: list[dict[str, Any]] = []
-    for name in names:
-        cfg = resolve_model(name, configs)
+    cfgs = [resolve_model(name, configs) for name in names]
+    for cfg in cfgs:
         price = lookup_price(cfg)
         try:
             check_access(cfg)
-            access = "ok"
+            access = _access_note(cfg)
         except TaskladderError as exc:
             access = str(exc)
         rows.append({
@@ -43,18 +46,56 @@ def models_command(
             "context_window": cfg.context_window or (None if cfg.is_scripted else context_window(cfg.model)),
             "access": access,
         })
+    if check:
+        from ..runner.probe import probe_all
+
+        for row, result in zip(rows, probe_all(cfgs)):
+            row["check"] = result.model_dump()
     if as_json:
         print_json({"models": rows})
+        _exit_if_check_failed(rows, check)
         return
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     table = Table(pad_edge=False)
-    for col in ("name", "model", "$ in / 1M tok", "$ out / 1M tok", "context", "access"):
-        table.add_column(col, justify="right" if col.startswith("$") or col == "context" else "left")
+    columns = ["name", "model", "$ in / 1M tok", "$ out / 1M tok", "context", "access"]
+    if check:
+        columns += ["check", "round trip ms"]
+    for col in columns:
+        table.add_column(col, justify="right" if col.startswith("$") or col in ("context", "round trip ms") else "left")
     for r in rows:
         money = lambda v: "unknown" if v is None else f"{v:,.3f}"  # noqa: E731
-        table.add_row(r["name"], r["model"], money(r["input_per_mtok"]), money(r["output_per_mtok"]),
-                      "unknown" if r["context_window"] is None else f"{r['context_window']:,}",
-                      "[green]ok[/]" if r["access"] == "ok" else f"[red]{r['access']}[/]")
+        cells = [r["name"], r["model"], money(r["input_per_mtok"]), money(r["output_per_mtok"]),
+                 "unknown" if r["context_window"] is None else f"{r['context_window']:,}",
+                 f"[green]{r['access']}[/]" if r["access"] in ACCESS_NOTES else f"[red]{r['access']}[/]"]
+        if check:
+            c = r["check"]
+            cells += ["[green]ok[/]" if c["status"] == "ok" else f"[red]{c['status']}[/]: {escape(c['detail'])}",
+                      "–" if c["rtt_ms"] is None else f"{c['rtt_ms']:,.0f}"]
+        table.add_row(*cells)
     Console(width=max(Console().width, 140)).print(table)
+    _exit_if_check_failed(rows, check)
+
+
+def _exit_if_check_failed(rows: list[dict[str, Any]], check: bool) -> None:
+    """--check exits 1 when any model could not be called, so a script can gate on it."""
+    if check and any(r["check"]["status"] != "ok" for r in rows):
+        raise typer.Exit(1)
+
+
+ACCESS_NOTES = ("ok", "key set", "server reachable", "plugin provider: not checked")
+
+
+def _access_note(cfg) -> str:
+    """What the check without a call established (never "ok": only --check makes a call)."""
+    from ..models.providers import served_by_plugin
+
+    if cfg.is_scripted:
+        return "ok"  # answered in-process: nothing that could fail is left unchecked
+    if served_by_plugin(cfg):
+        return "plugin provider: not checked"
+    if cfg.api_base:
+        return "server reachable"
+    return "key set"

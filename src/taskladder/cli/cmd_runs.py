@@ -44,7 +44,7 @@ def runs_command(
         table.add_column(col, no_wrap=col != "model", justify="right" if col in ("n", "score", "$/1k") else "left")
     for r in runs:
         s = r.summary
-        table.add_row(r.run_id, r.task, r.label or run_label(r), r.split, r.status, str(s.get("n", "")), pct(s.get("score")), money(s.get("cost_per_1k_calls"), 3))
+        table.add_row(r.run_id, r.task, r.label or run_label(r), r.split, "[red]failed[/]" if r.status == "failed" else r.status, str(s.get("n", "")), pct(s.get("score")), money(s.get("cost_per_1k_calls"), 3))
     Console(width=max(Console().width, 140)).print(table)
 
 
@@ -116,7 +116,7 @@ def compare_command(
                              method=method, force=force)  # type: ignore[arg-type]  # checked just above
     mismatch = split_mismatch(a, b)
     out = {"run_a": a.run_id, "run_b": b.run_id, "model_a": a.model, "model_b": b.model,
-           "metric": a.summary.metric or a.metric, "split_a": a.split, "split_b": b.split,
+           "metric": a.summary.metric or a.metric, "split_a": a.split, "split_b": b.split, "status_a": a.status, "status_b": b.status,
            **result.model_dump()}
     if mismatch:  # only with --force: said on stderr whatever the format, so it is never missed
         out["warning"] = mismatch
@@ -125,6 +125,10 @@ def compare_command(
     if as_json:
         print_json(out)
         return
+    for label, run in (("A", a), ("B", b)):
+        if run.status == "failed":
+            typer.echo(f"warning: run {label} ({run.run_id}) FAILED, its score is not a result: {run.summary.failure}",
+                       err=True)
     verdict = "significant" if result.p_value < 0.05 else "not significant"
     typer.echo(f"{out['metric']} on {result.n} shared examples: A={result.score_a:.4f} ({a.model}) "
                f"B={result.score_b:.4f} ({b.model})")

@@ -16,6 +16,7 @@ SUMMARY_KEYS = (
     "n", "score", "ci_low", "ci_high", "parse_failures", "errors", "cost_usd", "cost_usd_spent",
     "cost_per_1k_calls", "latency_p50_ms", "latency_p95_ms", "calls", "cached_calls", "projected_monthly_usd",
     "retrieval_recall_at_k",  # RAG pipelines on rows that name their gold sources; None elsewhere
+    "error_rate", "parse_failure_rate", "parse_failures_high", "first_error", "failure",
 )
 
 
@@ -38,7 +39,7 @@ def run_json(run, task_name: str) -> dict[str, Any]:
     """The machine-readable view of one finished run (the ``--json`` contract)."""
     s = run.summary
     out: dict[str, Any] = {"run_id": run.run_id, "task": task_name, "model": run.model, "split": run.split,
-                           "metric": s.get("metric", run.metric)}
+                           "status": run.status, "metric": s.get("metric", run.metric)}
     out.update({k: s.get(k) for k in SUMMARY_KEYS})
     out["pipeline"] = run.pipeline
     return out
@@ -64,14 +65,37 @@ def print_leaderboard(rows: list[dict[str, Any]], title: str) -> None:
         table.add_column(col, justify="right", no_wrap=True)
     table.add_column("run", no_wrap=True)
     for r in sorted(rows, key=lambda r: -(r["score"] or 0)):
+        failed = " [red](failed)[/]" if r.get("status") == "failed" else ""
+        parse_flag = " [yellow]⚠[/]" if r.get("parse_failures_high") else ""
         table.add_row(
-            str(r.get("label") or r["model"]), pct(r["score"]), f"{pct(r['ci_low'])}–{pct(r['ci_high'])}",
+            str(r.get("label") or r["model"]) + failed, pct(r["score"]), f"{pct(r['ci_low'])}–{pct(r['ci_high'])}",
             *((pct(r.get("retrieval_recall_at_k")),) if recall else ()), str(r["n"]),
             money(r["cost_per_1k_calls"], 3), money(r["projected_monthly_usd"], 2), f"{r['latency_p50_ms']:.0f}",
-            f"{r['parse_failures']}/{r['errors']}", f"{r['cached_calls']}/{r['calls'] + r['cached_calls']}",
+            f"{r['parse_failures']}/{r['errors']}{parse_flag}", f"{r['cached_calls']}/{r['calls'] + r['cached_calls']}",
             r["run_id"][-6:],
         )
     Console(width=max(Console().width, 120)).print(table)
+    for r in rows:
+        name = r.get("label") or r["model"]
+        if r.get("status") == "failed":
+            typer.echo(f"  {name}: FAILED, its score is not a result (the reason follows)", err=True)
+        if r.get("parse_failures_high"):
+            typer.echo(f"  {name}: ⚠ {r['parse_failures']} of {r['n']} answers could not be parsed "
+                       f"({(r.get('parse_failure_rate') or 0):.0%}, above 5%); check the prompt's output format "
+                       "or the raw answers (taskladder export-records RUN)", err=True)
+
+
+def failed_runs_error(rows: list[dict[str, Any]]):
+    """The one-line error (exit 3) for runs that failed, or None when none did."""
+    from ..errors import RunFailedError
+
+    failed = [r for r in rows if r.get("status") == "failed"]
+    if not failed:
+        return None
+    first = failed[0]
+    more = f" (and {len(failed) - 1} more failed runs)" if len(failed) > 1 else ""
+    return RunFailedError(f"run {first['run_id']} ({first.get('label') or first['model']}) failed: "
+                          f"{first.get('failure')}{more}")
 
 
 def load_task_arg(path: Path, data_dir: Path | None = None, dedupe: bool | None = None):

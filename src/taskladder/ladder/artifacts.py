@@ -30,4 +30,7 @@ def confirm_on_test(state: ClimbState, spec: PipelineSpec) -> dict[str, Any] | N
         ev = state.evaluate(spec, split="test", progress=False)
     except TaskladderError as exc:
         return {"status": "not-run", "reason": str(exc)}
+    if ev.run.status == "failed":  # the test score of a failed run is not a confirmation
+        return {"status": "failed", "reason": ev.summary.failure, "run_id": ev.run.run_id, "split": "test",
+                **summary_values(ev, TEST_FIELDS)}
     return {"status": "ran", "run_id": ev.run.run_id, "split": "test", **summary_values(ev, TEST_FIELDS)}

@@ -11,6 +11,9 @@ climbing after two successive rungs without a significant gain over its best so 
 except at a rung the task is built for (``stops_for_no_gain`` false: rag on a task with
 documents), which prompt rungs failing to gain say nothing about. Every row that did not
 run says why (``skip_reason``).
+A rung whose run failed (more errored examples than ``options.max_error_rate``) or whose
+answers could not be parsed as often is dropped with its ``skip_reason``; after a failed
+run the model climbs no further.
 The recommendation is the cheapest pipeline not significantly worse than the best; the
 rung that produced it saves it and confirms it once on the test split.
 """
@@ -30,7 +33,7 @@ from ..task import Task
 from . import artifacts
 from .options import LadderOptions
 from .recommend import mark_pareto, recommend
-from .results import ClimbResult, RungResult, row_from_run
+from .results import ClimbResult, RungResult, dropped_reason, row_from_run
 from .rungs import GAIN_PATIENCE, ClimbRung, ClimbState, ModelRung, ModelState, Rung, ladder_rungs
 
 __all__ = ["climb", "ClimbResult", "RungResult", "GAIN_PATIENCE"]
@@ -78,6 +81,7 @@ def _climb_model(state: ClimbState, name: str, rungs: list[ModelRung]) -> None:
     cfg = resolve_model(name, state.models)
     access_error = _access_error(cfg)
     model = ModelState(name)
+    failed: str | None = None  # an earlier rung's run failed: the model cannot be called usefully
     for rung in rungs:
         if not (state.options.wants(rung.name) and rung.applies(state)):
             continue
@@ -87,6 +91,9 @@ def _climb_model(state: ClimbState, name: str, rungs: list[ModelRung]) -> None:
                                     estimated_cost_usd=est.typical_usd, max_cost_usd=est.max_usd)
         if access_error:
             state.add(RungResult(**base, status="no-access", skip_reason="model not callable", reason=access_error))
+            continue
+        if failed:
+            state.add(RungResult(**base, status="failed", reason=failed, skip_reason=failed))
             continue
         if model.out_of_patience and rung.stops_for_no_gain:
             why = f"{GAIN_PATIENCE} successive rungs without a significant gain"
@@ -98,7 +105,14 @@ def _climb_model(state: ClimbState, name: str, rungs: list[ModelRung]) -> None:
                 f"up to ${est.max_usd:.4f} needed, ${max(budget.remaining_usd, 0):.4f} of the budget left")))
             continue
         ev = rung.run(state, spec)
-        state.add(row_from_run(name, spec, ev, est.typical_usd, est.max_usd), ev)
+        row = row_from_run(name, spec, ev, est.typical_usd, est.max_usd)
+        dropped = dropped_reason(ev, state.options.max_error_rate)
+        if dropped:
+            state.add(row.model_copy(update={"status": "failed", "reason": dropped, "skip_reason": dropped}), ev)
+            if ev.run.status == "failed":
+                failed = f"not run: the {spec.rung} rung failed ({ev.summary.first_error})"
+            continue
+        state.add(row, ev)
         rung.feed(model, ev)
 
 

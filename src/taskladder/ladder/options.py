@@ -18,6 +18,9 @@ class LadderOptions(BaseModel):
     # ladder's, not this tuple's). None: every rung of the ladder being climbed, so a rung
     # added to the list climbs without touching this default.
     rungs: tuple[str, ...] | None = None
+    # A rung whose run has more errored examples, or more unparseable answers, than this share
+    # is dropped: never recommended, and its reason shown (runner.health).
+    max_error_rate: float = 0.10
 
     def wants(self, rung_name: str) -> bool:
         return self.rungs is None or rung_name in self.rungs

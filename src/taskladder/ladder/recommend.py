@@ -17,7 +17,8 @@ def mark_pareto(result: ClimbResult) -> None:
 
 def recommend(result: ClimbResult, runs: dict[int, EvalResult]) -> int | None:
     """The index of the cheapest run not significantly worse than the best (ties: the higher score)."""
-    scores = {i: score for i in runs if (score := result.rungs[i].score) is not None}
+    # Only rows that ran cleanly: a failed rung (errors or unparseable answers) is never recommended.
+    scores = {i: score for i in runs if result.rungs[i].status == "ran" and (score := result.rungs[i].score) is not None}
     ran = list(scores)
     if not ran:
         return None

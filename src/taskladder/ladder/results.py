@@ -18,9 +18,9 @@ class RungResult(BaseModel):
     model: str
     rung: str
     pipeline: dict[str, Any]
-    status: str  # ran | skipped-budget | no-access | stopped-no-gain | unavailable
+    status: str  # ran | failed | skipped-budget | no-access | stopped-no-gain | unavailable
     reason: str | None = None  # the detail behind the status (a skip's numbers, a cascade's share)
-    skip_reason: str | None = None  # why this rung did not run, in a few words; None when it ran
+    skip_reason: str | None = None  # why this rung did not run, in a few words; None when it ran and is a candidate
     run_id: str | None = None
     score: float | None = None
     ci_low: float | None = None
@@ -74,6 +74,18 @@ def summary_values(ev: EvalResult, keys: Iterable[str]) -> dict[str, Any]:
 
 def score_of(ev: EvalResult) -> float:
     return ev.summary.score or 0.0
+
+
+def dropped_reason(ev: EvalResult, max_error_rate: float) -> str | None:
+    """Why a rung's run cannot be recommended: too many errors (the run failed) or unparseable answers."""
+    s = ev.summary
+    if ev.run.status == "failed":
+        return f"run failed: {s.failure or 'too many errors'}"
+    n = s.n or 0
+    if n and (s.parse_failures or 0) / n > max_error_rate:
+        return (f"{s.parse_failures} of {n} answers could not be parsed ({(s.parse_failures or 0) / n:.0%}, "
+                f"more than the {max_error_rate:.0%} allowed)")
+    return None
 
 
 def row_from_run(model: str, spec: PipelineSpec, ev: EvalResult, typical: float | None,

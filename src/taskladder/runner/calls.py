@@ -4,6 +4,11 @@
 concurrency slot and the rate limiter, calls the provider with a per-call timeout,
 retries retryable failures with backoff, prices the call, and persists it *before*
 returning, so a crash after this point never pays for it again.
+
+A caller stops sending once the provider has made clear that no call will succeed: after
+``STOP_AFTER_FATAL`` authentication / not-found answers, or ``STOP_AFTER_FAILURES`` failed
+calls without a single success. Every later call fails at once with the first error, so a
+bad key or a misspelled model costs a few calls and seconds, not a retry loop per example.
 """
 
 from __future__ import annotations
@@ -31,6 +36,9 @@ log = logging.getLogger(__name__)
 __all__ = ["CallOutcome", "ModelCaller", "RunStats", "call_key", "DEFAULT_PARAMS"]
 
 DEFAULT_PARAMS = {"temperature": 0}
+FATAL_STATUS = frozenset({401, 403, 404})  # a bad key, no access, no such model: the same for every call
+STOP_AFTER_FATAL = 3
+STOP_AFTER_FAILURES = 5
 
 
 def call_key(identity: dict[str, Any], messages: list[dict[str, str]], params: dict[str, Any],
@@ -45,7 +53,7 @@ def call_key(identity: dict[str, Any], messages: list[dict[str, str]], params: d
 class ModelCaller:
     def __init__(self, cfg: ModelConfig, store: Store, stats: RunStats | None = None, client: Any = None,
                  retry: RetryPolicy | None = None, seed: int = 0, concurrency: int | None = None,
-                 budget: Budget | None = None):
+                 budget: Budget | None = None, stop_on_refusal: bool = True):
         self.cfg = cfg
         self.store = store
         self.stats = stats or RunStats()
@@ -60,6 +68,12 @@ class ModelCaller:
         self.price = lookup_price(cfg)
         self.identity = cfg.identity()
         self.budget = budget
+        self._succeeded = 0
+        self._failed = 0
+        self._fatal = 0
+        self.stopped: str | None = None  # the error that made this caller stop sending
+        # A run stops sending once the provider refuses; a long-lived server must not (serve passes False).
+        self._stop_on_refusal = stop_on_refusal
 
     @property
     def concurrency(self) -> int:
@@ -120,16 +134,22 @@ class ModelCaller:
 
     async def _fresh_call(self, key: str, messages: list[dict[str, str]], params: dict[str, Any],
                           sample_index: int) -> CallOutcome:
+        if self.stopped:
+            return self._not_sent()
         reserved = 0.0
         if self.budget is not None:
             reserved = worst_case_cost(self.price, messages, params.get("max_tokens"))
             if not self.budget.reserve(reserved):
                 self.stats.errors += 1
                 return CallOutcome(error=f"budget exhausted: ${self.budget.limit_usd:.4f} limit, this call could "
-                                         f"cost up to ${reserved:.6f}")
+                                         f"cost up to ${reserved:.6f}", cost_usd=self._failed_cost())
         if self._sem is None:
             self._sem = asyncio.Semaphore(self._concurrency)
         async with self._sem:
+            if self.stopped:  # it stopped while this call waited for a slot
+                if self.budget is not None:
+                    self.budget.settle(reserved, 0.0)
+                return self._not_sent()
             try:
                 result = await self._call_with_retries(messages, params)
             except ProviderError as exc:
@@ -137,7 +157,10 @@ class ModelCaller:
                 if self.budget is not None:
                     self.budget.settle(reserved, reserved)
                 self.stats.errors += 1
-                return CallOutcome(error=redact_secrets(str(exc), [k for k in [self._key_value()] if k]))
+                message = redact_secrets(str(exc), [k for k in [self._key_value()] if k])
+                self._note_failure(exc, message)
+                return CallOutcome(error=message, cost_usd=self._failed_cost())
+        self._succeeded += 1
         cost = call_cost(self.price, result.input_tokens, result.output_tokens)
         if self.budget is not None:
             self.budget.settle(reserved, cost or 0.0)
@@ -155,6 +178,25 @@ class ModelCaller:
         return CallOutcome(texts=result.texts, input_tokens=result.input_tokens,
                            output_tokens=result.output_tokens, cost_usd=cost, latency_ms=result.latency_ms,
                            logprob=result.extra.get("logprob"))
+
+    def _note_failure(self, exc: ProviderError, message: str) -> None:
+        self._failed += 1
+        if exc.status in FATAL_STATUS:
+            self._fatal += 1
+        if not self._stop_on_refusal or self.stopped:
+            return
+        if self._fatal >= STOP_AFTER_FATAL or (self._succeeded == 0 and self._failed >= STOP_AFTER_FAILURES):
+            self.stopped = message
+            log.warning("%s: stopped sending after %d failed calls: %s", self.cfg.name, self._failed, message)
+
+    def _not_sent(self) -> CallOutcome:
+        self.stats.errors += 1
+        return CallOutcome(error=f"not sent, the provider refused earlier calls: {self.stopped}",
+                           cost_usd=self._failed_cost())
+
+    def _failed_cost(self) -> float | None:
+        """A failed call's cost: nothing known to be paid, or unknown when the model's price is."""
+        return None if self.price is None else 0.0
 
     def _key_value(self) -> str | None:
         """This model's key, only to scrub it from error texts (it is never stored)."""

@@ -22,8 +22,10 @@ from ..store import Store
 from ..task import Task
 from .budget import Budget
 from .calls import ModelCaller, RunStats
+from .health import DEFAULT_MAX_ERROR_RATE
 from .kernel import RunPlan, RunResult, execute
 from .predictors import PipelinePredictor
+from .preflight import check_provider
 
 # The result of ``evaluate``: a stored run and its records (the kernel's ``RunResult``).
 EvalResult = RunResult
@@ -42,20 +44,24 @@ def evaluate(
     client: Any = None,
     metric: str | None = None,
     budget: Budget | None = None,
+    max_error_rate: float = DEFAULT_MAX_ERROR_RATE,
 ) -> EvalResult:
     """Run ``pipeline`` over ``task``'s ``split`` and return its run and records.
 
     ``pipeline`` is a model or baseline name, a ``PipelineSpec``, or any ``Predictor`` (your
     own object with ``aprepare``/``apredict``; its ``describe()`` keys the run for resume).
     ``budget`` is a hard cap shared across runs: no provider call starts unless its
-    worst-case cost still fits (see ``runner.budget``).
+    worst-case cost still fits (see ``runner.budget``). A run with more than ``max_error_rate``
+    of its examples errored comes back with ``run.status == "failed"`` (see ``runner.health``).
     """
     store = store or Store.default()
     scorer = get_metric(metric or task.spec.default_metric(), task.spec)
     if not isinstance(pipeline, (str, PipelineSpec)):
-        return _evaluate_predictor(task, pipeline, split, limit, store, scorer, progress)
+        return _evaluate_predictor(task, pipeline, split, limit, store, scorer, progress, max_error_rate)
     spec = PipelineSpec(model=pipeline) if isinstance(pipeline, str) else pipeline
     cfg = None if spec.is_baseline else resolve_model(spec.model, models or {})
+    if cfg is not None and client is None:
+        check_provider(cfg)  # before a run is stored: an unroutable model string is a typo, not a run
     stats = RunStats()
     plan = RunPlan.for_task(
         task, split, limit, scorer=scorer, model=spec.model, label=f"{task.name} · {spec.label()}",
@@ -69,18 +75,18 @@ def evaluate(
     else:
         caller = ModelCaller(cfg, store, stats, client=client, concurrency=concurrency, budget=budget)
         predictor = PipelinePredictor(LLMPipeline(spec, task, models), caller, check=client is None)
-    result = execute(plan, predictor, store=store, stats=stats, progress=progress)
+    result = execute(plan, predictor, store=store, stats=stats, progress=progress, max_error_rate=max_error_rate)
     result.run.label = run_label(result.run)  # named once its records say how many demos were packed
     store.save_run(result.run, plan.key)
     return result
 
 
 def _evaluate_predictor(task: Task, predictor: Predictor, split: str, limit: int | None, store: Store, scorer,
-                        progress: bool) -> EvalResult:
+                        progress: bool, max_error_rate: float) -> EvalResult:
     if not isinstance(predictor, Predictor):
         raise ConfigError(f"evaluate() takes a model name, a PipelineSpec or a Predictor, not {type(predictor).__name__}")
     described = predictor.describe()
     plan = RunPlan.for_task(task, split, limit, scorer=scorer, model=predictor.name,
                             label=f"{task.name} · {predictor.name}", identity={"predictor": described},
                             pipeline={**described, "kind": described.get("kind", "predictor")})
-    return execute(plan, predictor, store=store, progress=progress)
+    return execute(plan, predictor, store=store, progress=progress, max_error_rate=max_error_rate)

@@ -9,7 +9,10 @@ for all of them:
 - **records**: each answer becomes a ``Record`` (scored here), written in batches — they are
   a view of calls already in the cache, so a kill loses none of what was paid for;
 - **status**: ``running`` while it runs, ``interrupted`` when anything stops it (an
-  exception, Ctrl-C), ``finished`` with a typed ``RunSummary`` at the end;
+  exception, Ctrl-C), ``finished`` with a typed ``RunSummary`` at the end, or ``failed``
+  when more examples errored than ``max_error_rate`` allows (``runner.health``): its score
+  is not a result. Resuming a failed or interrupted run asks again for the examples that
+  errored (failed calls are never cached, so this costs only what failed);
 - **progress**: a bar with done/total, ETA, spend, cache hits and errors.
 
 Cache, budget, retries and rate limits live one layer down, in the predictor's
@@ -32,6 +35,7 @@ from ..models.base import Prediction, Predictor
 from ..store import Record, RunInfo, RunSummary, Store
 from ..task import Example, Task
 from .calls import RunStats
+from .health import DEFAULT_MAX_ERROR_RATE, assess, is_failure
 from .progress import progress_bar, status_line
 from .summary import summarise
 
@@ -101,22 +105,27 @@ Finisher = Callable[[list[Record]], dict[str, Any]]
 
 
 def execute(plan: RunPlan, predictor: Predictor, *, store: Store, stats: RunStats | None = None,
-            progress: bool = True, finish: Finisher | None = None) -> RunResult:
-    """Run ``predictor`` over ``plan`` to a finished, stored run (resuming an unfinished one).
+            progress: bool = True, finish: Finisher | None = None,
+            max_error_rate: float = DEFAULT_MAX_ERROR_RATE) -> RunResult:
+    """Run ``predictor`` over ``plan`` to a finished (or failed), stored run, resuming an unfinished one.
 
-    ``finish`` adds command-specific fields to the summary from the run's records.
+    ``finish`` adds command-specific fields to the summary from the run's records. A run whose
+    share of errored examples is above ``max_error_rate`` gets status ``failed``; the caller
+    decides what that means (``eval`` exits 3, ``climb`` drops the rung).
     """
-    return asyncio.run(aexecute(plan, predictor, store=store, stats=stats, progress=progress, finish=finish))
+    return asyncio.run(aexecute(plan, predictor, store=store, stats=stats, progress=progress, finish=finish,
+                                max_error_rate=max_error_rate))
 
 
 async def aexecute(plan: RunPlan, predictor: Predictor, *, store: Store, stats: RunStats | None = None,
-                   progress: bool = True, finish: Finisher | None = None) -> RunResult:
+                   progress: bool = True, finish: Finisher | None = None,
+                   max_error_rate: float = DEFAULT_MAX_ERROR_RATE) -> RunResult:
     stats = stats or RunStats()
     key = plan.key
     run = store.find_unfinished_run(key) or plan.new_run()
     run.status = "running"
     store.save_run(run, key)
-    done = store.record_ids(run.run_id)
+    done = _answered(store, run.run_id)
     todo = [e for e in plan.examples if e.id not in done]
     try:
         fresh = await _predict_all(plan, predictor, run, todo, store, stats, progress)
@@ -128,9 +137,11 @@ async def aexecute(plan: RunPlan, predictor: Predictor, *, store: Store, stats: 
     by_id.update((r.example_id, r) for r in fresh)
     records = [by_id[e.id] for e in plan.examples if e.id in by_id]
     summary = summarise(records, plan.scorer, plan.task.spec.volume.calls_per_day)
-    extra = {"retries": stats.retries, "resumed_records": len(done), **(finish(records) if finish else {})}
+    health = assess(records, max_error_rate)
+    extra = {"retries": stats.retries, "resumed_records": len(done), **health.model_dump(),
+             **(finish(records) if finish else {})}
     run.summary = RunSummary.model_validate({**summary.model_dump(exclude_unset=True), **extra})
-    run.status = "finished"
+    run.status = "failed" if health.failure else "finished"
     store.save_run(run, key)
     return RunResult(run=run, records=records)
 
@@ -175,6 +186,14 @@ async def _predict_all(plan: RunPlan, predictor: Predictor, run: RunInfo, todo: 
         finally:
             flush()
     return finished
+
+
+def _answered(store: Store, run_id: str) -> set[str]:
+    """Examples of a resumed run that need no new answer: every stored one but those that errored."""
+    ids = store.record_ids(run_id)
+    if not ids:
+        return ids
+    return {r.example_id for r in store.get_records(run_id) if not is_failure(r)}
 
 
 def record_of(run: RunInfo, example: Example, p: Prediction, scorer: Metric | None) -> Record:

@@ -12,17 +12,35 @@ from urllib.parse import urlparse
 
 from ..errors import ModelAccessError
 from ..models.config import ModelConfig
-from ..models.providers import served_by_plugin
+from ..models.providers import provider_for, served_by_plugin
 
 
 def check_access(cfg: ModelConfig, timeout_s: float = 2.0) -> None:
     if cfg.is_scripted or served_by_plugin(cfg):  # LiteLLM cannot check a plugin provider's access
         return
+    check_provider(cfg)
     cfg.api_key()  # raises when api_key_env names an unset variable
     if cfg.api_base:
         _check_reachable(cfg, timeout_s)
     elif not cfg.api_key_env:
         _check_provider_key(cfg)
+
+
+def check_provider(cfg: ModelConfig) -> None:
+    """A model string no client can route (``no/such-model``) is refused before anything is sent or stored."""
+    if cfg.is_scripted or provider_for(cfg) is not None:  # taskladder's own or a plugin's client routes it
+        return
+    from ..models.litellm_loader import load_litellm
+
+    litellm = load_litellm()
+    try:
+        litellm.get_llm_provider(model=cfg.model, api_base=cfg.api_base)
+    except Exception:  # LiteLLM's BadRequestError: it knows no provider for this string
+        prefix = cfg.model.split("/", 1)[0] if "/" in cfg.model else cfg.model
+        raise ModelAccessError(
+            f"model '{cfg.name}': unknown provider '{prefix}' in '{cfg.model}'; write PROVIDER/MODEL with a "
+            f"provider LiteLLM knows (openai, anthropic, gemini, ollama, ...: https://docs.litellm.ai/docs/providers)"
+        ) from None
 
 
 def _check_reachable(cfg: ModelConfig, timeout_s: float) -> None:

@@ -45,7 +45,8 @@ class PipelineResponder:
             check_access(cfg)
             # The server runs the guard around the whole request; not a second time inside.
             self._pipeline = LLMPipeline(spec.model_copy(update={"guard": None}), task, models)
-            self._caller = ModelCaller(cfg, store)
+            # A server outlives a provider's bad minute: it never stops sending for good.
+            self._caller = ModelCaller(cfg, store, stop_on_refusal=False)
         self._ready = asyncio.Lock()
         self._prepared = self._pipeline is None
 

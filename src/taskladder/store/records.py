@@ -67,6 +67,12 @@ class RunSummary(BaseModel):
     projected_monthly_usd: float | None = None
     retries: int | None = 0
     resumed_records: int | None = 0  # records this run found already stored (a resumed run)
+    # runner.health: is the score a result? (status "failed" on the run when ``failure`` is set)
+    error_rate: float | None = None
+    parse_failure_rate: float | None = None
+    parse_failures_high: bool | None = None  # above 5%: flag it wherever the score is shown
+    first_error: str | None = None  # status code and provider message, secrets scrubbed
+    failure: str | None = None  # why the run failed, one line
     # steps runs
     steps: dict[str, dict[str, Any]] | None = None
     attribution: dict[str, Any] | None = None
@@ -104,7 +110,7 @@ class RunInfo(BaseModel):
     pipeline: dict[str, Any] = Field(default_factory=dict)
     metric: str = ""
     task_spec: dict[str, Any] = Field(default_factory=dict)  # to re-score and compare from the store alone
-    status: str = "running"  # running | finished | interrupted
+    status: str = "running"  # running | finished | interrupted | failed (too many errors: see summary.failure)
     created_at: float = 0.0
     # What `runs` and `arena` call it: every technique its pipeline uses, with the demos its
     # prompts really carried (``pipeline.run_label``); set when an LLM or baseline run finishes.

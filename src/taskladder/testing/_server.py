@@ -253,6 +253,12 @@ class LoopbackServer:
             retry = plan.retry_after_s
             retry_header = str(int(retry)) if float(retry).is_integer() else str(retry)
             reply = error_reply(429, "Rate limit reached (injected by LoopbackServer)", [("retry-after", retry_header)])
+        elif fault == "401":
+            reply = error_reply(401, "Incorrect API key provided: sk-loop-wrong-key-0123456789. You can find your "
+                                     "API key at https://platform.openai.com/account/api-keys.")
+        elif fault == "404":
+            model = body.get("model") if isinstance(body, dict) else None
+            reply = error_reply(404, f"The model `{model}` does not exist or you do not have access to it.")
         elif fault in ("500", "503"):
             reply = error_reply(int(fault), f"Injected {fault} (LoopbackServer FaultPlan)")
         elif fault == "malformed":

@@ -10,11 +10,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-FaultKind = Literal["429", "500", "503", "timeout", "truncated", "malformed", "drop"]
+FaultKind = Literal["429", "500", "503", "timeout", "truncated", "malformed", "drop", "401", "404"]
 """What a faulty answer looks like on the wire:
 
 - ``"429"``: rate limited, with a ``Retry-After`` header (``FaultPlan.retry_after_s``);
 - ``"500"`` / ``"503"``: server error with an OpenAI-shaped error body;
+- ``"401"``: a rejected key (the message echoes a key-shaped string, as providers do);
+- ``"404"``: no such model;
 - ``"timeout"``: no answer for ``FaultPlan.timeout_hold_s`` (longer than the client waits), then close;
 - ``"truncated"``: 200 headers whose Content-Length exceeds the bytes sent, then close;
 - ``"malformed"``: 200 ``application/json`` whose body is not JSON;

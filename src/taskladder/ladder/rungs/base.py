@@ -86,7 +86,7 @@ class ClimbState(LadderContext):
         """A model pipeline's run on the climb's split (or ``split``), paid from the budget."""
         return evaluate(self.task, spec, split=split or self.split, limit=self.limit, models=self.models,
                         store=self.store, progress=self.progress if progress is None else progress,
-                        budget=self.budget)
+                        budget=self.budget, max_error_rate=self.options.max_error_rate)
 
 
 GAIN_PATIENCE = 2  # successive rungs without a significant gain before a model stops

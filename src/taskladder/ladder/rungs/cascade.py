@@ -37,7 +37,7 @@ class Cascade(ClimbRung):
 
         rows, runs = state.result.rungs, state.runs
         fronts = [i for i in runs if rows[i].model in CASCADE_FRONTS]
-        llms = [i for i in runs if rows[i].rung not in (Baselines.name, self.name)]
+        llms = [i for i in runs if rows[i].rung not in (Baselines.name, self.name) and rows[i].status == "ran"]
         if not fronts or not llms:
             return None
         cheap_row = rows[max(fronts, key=lambda i: rows[i].score or 0)]
