@@ -7,6 +7,7 @@ from typing import List, Optional
 
 import typer
 
+from ..redaction import redact_text
 from .app import app, print_json
 
 
@@ -56,7 +57,7 @@ def climb_command(
     runs = [run for run in (store.get_run(r) for r in result.run_ids) if run is not None]
     payload = result.model_dump()
     out_dir.mkdir(parents=True, exist_ok=True)  # also when nothing could run and no spec was written
-    (out_dir / "climb.json").write_text(json.dumps(payload, indent=2, default=str), encoding="utf-8")
+    (out_dir / "climb.json").write_text(redact_text(json.dumps(payload, indent=2, default=str)), encoding="utf-8")
     if runs:
         report = write_report([(r, store.get_records(r.run_id)) for r in runs], out_dir / "report.html",
                               title=f"taskladder climb — {task.name}", task_spec=task.spec)
