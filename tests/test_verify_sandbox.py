@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import time
@@ -162,8 +163,12 @@ def test_flipping_the_audit_hooks_busy_flag_does_not_switch_it_off(secret_file, 
 
 
 def test_untrusted_code_never_runs_as_root():
+    from taskladder.verify.isolation import bwrap_works
+
     res = run_python("import os\nprint(os.getuid(), os.geteuid(), os.getgid())")
-    assert res.passed and res.stdout == "65534 65534 65534", res
+    assert res.passed and "0" not in res.stdout.split(), res
+    if bwrap_works() or os.geteuid() == 0:
+        assert res.stdout == "65534 65534 65534"
 
 
 def test_printing_then_exiting_cleanly_forges_no_pass():
@@ -226,3 +231,16 @@ def test_the_os_layer_alone_blocks_writes_and_network(tmp_path):
               "touch /tmp/work/ok && echo scratch-ok; tail -n +3 /proc/net/dev | cut -d: -f1")
     res = subprocess.run([*bwrap_argv(scratch, tmp_path), "sh", "-c", script], capture_output=True, text=True, timeout=30)
     assert res.stdout.split() == ["65534", "ro-etc", "ro-tmp", "scratch-ok", "lo"], res.stderr
+
+
+def test_fallback_without_bwrap_still_drops_root_and_warns(monkeypatch):
+    from taskladder.verify import isolation
+
+    monkeypatch.setattr(isolation, "bwrap_works", lambda: False)
+    ok = run_python("import os\ndef add(a, b):\n    return a + b\nprint(os.getuid())", "assert add(2, 3) == 5")
+    assert ok.passed and ok.isolation == "fallback" and "WARNING" in ok.warning and "bwrap" in ok.warning
+    if os.geteuid() == 0:
+        assert ok.stdout == "65534"  # root is dropped even without bwrap
+    forged = run_python("class Yes:\n    def __eq__(self, other):\n        return True\ndef add(a, b):\n    return Yes()\n",
+                        "assert add(2, 3) == 5")
+    assert not forged.passed
