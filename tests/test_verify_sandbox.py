@@ -198,6 +198,15 @@ def test_tests_run_in_a_namespace_the_solution_cannot_patch():
     assert not res.passed and "AssertionError" in res.stderr
 
 
+def test_the_solution_cannot_shadow_the_tests_builtins_or_modules():
+    code = ("import cmath as math\ndef all(*a):\n    return True\ndef len(*a):\n    return 3\n"
+            "def add(a, b):\n    return [0]\n")
+    res = run_python(code, "assert all([add(2, 3) == 5])\nassert len(add(2, 3)) == 3")
+    assert not res.passed and "AssertionError" in res.stderr
+    uses_math = run_python("import cmath as math\ndef f():\n    return 1.0\n", "assert math.fabs(f()) == 1.0")
+    assert not uses_math.passed and "NameError" in uses_math.stderr
+
+
 def test_plain_data_crosses_intact_and_exceptions_reach_the_tests():
     code = ("import math\nLIMIT = 3\ndef f(x):\n    if x < 0:\n        raise ValueError('negative')\n"
             "    return (x, [1.5, float('inf')], {'k': {1, 2}}, b'\\x00', None, True, 2 ** 100)\n")

@@ -332,19 +332,30 @@ def _tests_main():
         _finish(1)
     remote = _Remote(requests, replies)
     ns = {"__name__": "tests", "__builtins__": __builtins__}
+    # Names come from the untrusted side: none may shadow a builtin the tests rely on
+    # (a solution-defined ``all`` or ``len`` would answer the tests' own checks), and a
+    # module is imported only under its own name and only from the standard library.
+    import builtins
+
+    def allowed(name):
+        return isinstance(name, str) and name.isidentifier() and not hasattr(builtins, name)
+
     for name, module in dict(manifest.get("modules") or {}).items():
-        if isinstance(module, str) and module.split(".")[0] in sys.stdlib_module_names:
+        if allowed(name) and isinstance(module, str) and module.split(".")[0] in sys.stdlib_module_names \
+                and module.rsplit(".", 1)[-1] == name:
             try:
-                ns[str(name)] = importlib.import_module(module)
+                ns[name] = importlib.import_module(module)
             except ImportError:
                 pass
     for name, value in dict(manifest.get("values") or {}).items():
-        try:
-            ns[str(name)] = _codec.decode(value)
-        except _codec.CodecError:
-            pass
+        if allowed(name) and isinstance(value, str):
+            try:
+                ns[name] = _codec.decode(value)
+            except _codec.CodecError:
+                pass
     for name in list(manifest.get("callables") or []):
-        ns[str(name)] = _proxy(remote, str(name))
+        if allowed(name):
+            ns[name] = _proxy(remote, name)
     _disarm_posixsubprocess()
     sys.argv = ["tests.py"]
     sys.addaudithook(_hook)

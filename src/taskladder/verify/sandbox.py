@@ -202,9 +202,15 @@ def run_python(
                 fds.remove(fd)
         deadline = start + timeout_s
         timed_out = not checker.wait(deadline)
-        if timed_out or checker.rc != 0:
-            solution.kill()  # nobody will call it again
-        timed_out = not solution.wait(deadline) or timed_out
+        if timed_out:
+            solution.kill()
+            solution.wait(time.perf_counter())
+        elif checker.rc == 0:
+            timed_out = not solution.wait(deadline)  # it exits once the tests say so
+        elif not solution.wait(min(deadline, time.perf_counter() + 2.0)):
+            # The tests failed; the solution sees its request pipe close and exits by itself, so
+            # its own status (a refusal, a limit) is read, not a kill of ours racing it.
+            solution.rc = None
         solution.kill()  # anything it started dies with it
         checker.kill()
         duration = time.perf_counter() - start
