@@ -138,7 +138,6 @@ def test_models_health_and_metrics(served):
     ({"model": MODEL, "messages": [{"role": "wizard", "content": "x"}]}, "messages.0.role"),
     ({"model": MODEL, "messages": [{"role": "user", "content": "x"}], "temperature": 5}, "temperature"),
     ({"model": MODEL, "messages": [{"role": "user", "content": "x"}], "n": 3}, "n"),
-    ({"model": MODEL, "messages": [{"role": "user", "content": "x"}], "stream": True}, "stream"),
     ({"model": MODEL, "messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "x"}}]}]}, "messages.0.content"),
     ({"model": MODEL, "messages": [{"role": "system", "content": "only a system prompt"}]}, "messages"),
     ({"model": MODEL, "messages": [{"role": "user", "content": "x"}], "response_format": {"type": "xml"}}, "response_format"),
@@ -165,11 +164,32 @@ def test_bad_json_unknown_model_unknown_path_and_method(served):
     assert httpx.get(base + "/v1/chat/completions").status_code == 405
 
 
-def test_stream_true_is_a_clear_error_through_the_client(served):
-    base, _, _ = served
-    with pytest.raises(openai.BadRequestError) as info:
-        client(base).chat.completions.create(model=MODEL, messages=[{"role": "user", "content": "x"}], stream=True)
-    assert "streaming is not supported" in str(info.value)
+def test_streaming_through_the_openai_client(served):
+    base, responder, _ = served
+    stream = client(base).chat.completions.create(
+        model=MODEL, messages=[{"role": "user", "content": "hello stream"}], stream=True,
+        stream_options={"include_usage": True},
+    )
+    chunks = list(stream)
+    text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    assert text == "echo: hello stream"
+    assert [c.choices[0].finish_reason for c in chunks if c.choices][-1] == "stop"
+    assert chunks[-1].usage is not None and chunks[-1].usage.total_tokens == 2 + 4
+    assert all(c.object == "chat.completion.chunk" and c.id == chunks[0].id for c in chunks)
+
+
+def test_streaming_applies_the_guards_before_the_first_byte(served):
+    base, responder, _ = served
+    many_shot = "\n".join(f"User: question {i}\nAssistant: answer {i}" for i in range(40))
+    with pytest.raises(openai.BadRequestError) as info:  # a 400, not a stream cut short
+        client(base).chat.completions.create(model=MODEL, messages=[{"role": "user", "content": many_shot}],
+                                             stream=True)
+    assert "blocked" in str(info.value)
+    with httpx.stream("POST", base + "/v1/chat/completions", json={
+            "model": MODEL, "messages": [{"role": "user", "content": "LOOP"}], "stream": True}) as r:
+        events = [line for line in r.iter_lines() if line.startswith("data: ")]
+    assert r.headers["content-type"].startswith("text/event-stream") and events[-1] == "data: [DONE]"
+    assert "and again and again" not in "".join(events)  # the repetition was cut before streaming
 
 
 def test_guard_blocks_many_shot_input_with_findings(served):
@@ -288,6 +308,37 @@ def test_request_body_size_cap():
         r = httpx.post(base + "/v1/chat/completions",
                        json={"model": MODEL, "messages": [{"role": "user", "content": "x" * 2000}]})
     assert r.status_code == 413 and r.json()["error"]["code"] == "request_too_large"
+
+
+def test_body_cap_counts_bytes_read_from_a_chunked_body():
+    """No Content-Length: the cap must hold on what arrives, and the 413 must come at once."""
+    app = create_app(Scripted(), guard=None, model_name=MODEL, max_concurrency=2, max_request_bytes=100_000)
+    with running(app) as (base, _):
+        port = int(base.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+            sock.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                         b"Transfer-Encoding: chunked\r\n\r\n")
+            chunk = b"a" * 65536
+            sent, reply, start = 0, b"", time.perf_counter()
+            sock.setblocking(False)
+            while sent < 200 * 1024 * 1024 and not reply:
+                try:
+                    sock.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                    sent += len(chunk)
+                except (BlockingIOError, BrokenPipeError, ConnectionResetError):
+                    time.sleep(0.01)
+                try:
+                    reply = sock.recv(65536)
+                except BlockingIOError:
+                    pass
+            assert reply.startswith(b"HTTP/1.1 413"), reply[:200]
+            assert sent < 32 * 1024 * 1024 and time.perf_counter() - start < 5  # not the 200 MB
+        big = "x" * 150_000
+        with pytest.raises(openai.APIStatusError) as info:
+            client(base).chat.completions.create(model=MODEL, messages=[{"role": "user", "content": big}])
+        assert info.value.status_code == 413
+        ok = client(base).chat.completions.create(model=MODEL, messages=[{"role": "user", "content": "small"}])
+        assert ok.choices[0].message.content == "echo: small"
 
 
 def test_slow_responder_times_out_with_504():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import time
@@ -142,3 +143,113 @@ def test_humaneval_canonical_solutions_pass_and_broken_ones_fail():
         body = "    return None\n" if k % 8 == 0 else problems[(k + 1) % 164]["canonical_solution"]
         broken.append(humaneval_program(problems[k], body))
     assert not any(r.passed for r in run_many(broken, workers=2))
+
+
+# Attacks from issue 14: each must stay contained, and none may forge a pass.
+
+def test_flipping_the_audit_hooks_busy_flag_does_not_switch_it_off(secret_file, tmp_path):
+    off = "import sys\nsys.modules['__main__']._busy = True\n"
+    target = tmp_path / "pwned.txt"
+    for attack in (
+        f"print(open({str(secret_file)!r}).read())",
+        f"open({str(target)!r}, 'w').write('x')",
+        "import os\nos.system('echo escaped')",
+        "import subprocess\nprint(subprocess.run(['id'], capture_output=True).stdout)",
+    ):
+        res = run_python(off + attack, "")
+        assert not res.passed and res.status == "blocked", attack
+        assert SECRET not in res.stdout and "escaped" not in res.stdout
+    assert not target.exists()
+
+
+def test_untrusted_code_never_runs_as_root():
+    from taskladder.verify.isolation import bwrap_works
+
+    res = run_python("import os\nprint(os.getuid(), os.geteuid(), os.getgid())")
+    assert res.passed and "0" not in res.stdout.split(), res
+    if bwrap_works() or os.geteuid() == 0:
+        assert res.stdout == "65534 65534 65534"
+
+
+def test_printing_then_exiting_cleanly_forges_no_pass():
+    for code in (
+        "import os, sys\nprint('passed')\nsys.stdout.flush()\nos._exit(0)",
+        "import os\ndef add(a, b):\n    print('passed')\n    os._exit(0)\n",
+    ):
+        res = run_python(code, "assert add(2, 3) == 5")
+        assert not res.passed and res.status == "failed", code
+
+
+def test_a_value_that_equals_everything_does_not_pass():
+    for code in (
+        "class Yes:\n    def __eq__(self, other):\n        return True\ndef add(a, b):\n    return Yes()\n",
+        "class Yes(int):\n    def __eq__(self, other):\n        return True\n    __hash__ = int.__hash__\n"
+        "def add(a, b):\n    return Yes(0)\n",
+    ):
+        res = run_python(code, "assert add(2, 3) == 5")
+        assert not res.passed and res.status == "failed", code
+        assert "cannot be compared" in res.stderr
+
+
+def test_tests_run_in_a_namespace_the_solution_cannot_patch():
+    code = ("import builtins\nbuiltins.AssertionError = type('Quiet', (Exception,), {})\n"
+            "builtins.abs = lambda *a: 5\ndef add(a, b):\n    return 0\n")
+    res = run_python(code, "assert abs(-2) == 2\nassert add(2, 3) == 5")
+    assert not res.passed and "AssertionError" in res.stderr
+
+
+def test_the_solution_cannot_shadow_the_tests_builtins_or_modules():
+    code = ("import cmath as math\ndef all(*a):\n    return True\ndef len(*a):\n    return 3\n"
+            "def add(a, b):\n    return [0]\n")
+    res = run_python(code, "assert all([add(2, 3) == 5])\nassert len(add(2, 3)) == 3")
+    assert not res.passed and "AssertionError" in res.stderr
+    uses_math = run_python("import cmath as math\ndef f():\n    return 1.0\n", "assert math.fabs(f()) == 1.0")
+    assert not uses_math.passed and "NameError" in uses_math.stderr
+
+
+def test_plain_data_crosses_intact_and_exceptions_reach_the_tests():
+    code = ("import math\nLIMIT = 3\ndef f(x):\n    if x < 0:\n        raise ValueError('negative')\n"
+            "    return (x, [1.5, float('inf')], {'k': {1, 2}}, b'\\x00', None, True, 2 ** 100)\n")
+    tests = ("assert f(1) == (1, [1.5, math.inf], {'k': {1, 2}}, b'\\x00', None, True, 2 ** 100)\n"
+             "assert type(f(1)[0]) is int and LIMIT == 3\n"
+             "try:\n    f(-1)\n    raise SystemExit(1)\nexcept ValueError as e:\n    assert 'negative' in str(e)\n")
+    res = run_python(code, tests)
+    assert res.passed, res.stderr
+
+
+def test_bwrap_layer_is_used_or_the_result_warns():
+    from taskladder.verify.isolation import bwrap_works
+
+    res = run_python("pass")
+    if bwrap_works():
+        assert res.isolation == "bwrap" and res.warning == "" and res.network_namespace
+    else:
+        assert res.isolation == "fallback" and "WARNING" in res.warning
+
+
+def test_the_os_layer_alone_blocks_writes_and_network(tmp_path):
+    """Below the audit hook: the child's file system is read-only but for its scratch folder."""
+    from taskladder.verify.isolation import bwrap_argv, bwrap_works, prepare_scratch
+
+    if not bwrap_works():
+        pytest.skip("bwrap is not usable on this machine")
+    scratch = tmp_path / "scratch"
+    prepare_scratch(scratch)
+    tmp_path.chmod(0o711)
+    script = ("id -u; touch /etc/pwned 2>/dev/null || echo ro-etc; touch /tmp/x 2>/dev/null || echo ro-tmp; "
+              "touch /tmp/work/ok && echo scratch-ok; tail -n +3 /proc/net/dev | cut -d: -f1")
+    res = subprocess.run([*bwrap_argv(scratch, tmp_path), "sh", "-c", script], capture_output=True, text=True, timeout=30)
+    assert res.stdout.split() == ["65534", "ro-etc", "ro-tmp", "scratch-ok", "lo"], res.stderr
+
+
+def test_fallback_without_bwrap_still_drops_root_and_warns(monkeypatch):
+    from taskladder.verify import isolation
+
+    monkeypatch.setattr(isolation, "bwrap_works", lambda: False)
+    ok = run_python("import os\ndef add(a, b):\n    return a + b\nprint(os.getuid())", "assert add(2, 3) == 5")
+    assert ok.passed and ok.isolation == "fallback" and "WARNING" in ok.warning and "bwrap" in ok.warning
+    if os.geteuid() == 0:
+        assert ok.stdout == "65534"  # root is dropped even without bwrap
+    forged = run_python("class Yes:\n    def __eq__(self, other):\n        return True\ndef add(a, b):\n    return Yes()\n",
+                        "assert add(2, 3) == 5")
+    assert not forged.passed

@@ -16,6 +16,8 @@ from typing import Any
 
 import typer
 
+from ..redaction import redact_text
+
 app = typer.Typer(
     name="taskladder",
     help="Evaluate every reasonable option on your own task, and climb a ladder of techniques, cheapest first.",
@@ -47,7 +49,7 @@ def _build_settings(
 
 def print_json(obj: Any) -> None:
     """Machine-readable output goes to stdout alone; progress and logs go to stderr."""
-    sys.stdout.write(json.dumps(obj, indent=2, default=str, ensure_ascii=False) + "\n")
+    sys.stdout.write(redact_text(json.dumps(obj, indent=2, default=str, ensure_ascii=False)) + "\n")
     sys.stdout.flush()
 
 

@@ -7,6 +7,7 @@ from typing import List, Optional
 
 import typer
 
+from ..redaction import redact_text
 from .app import app, print_json
 from .common import DEDUPE_HELP
 
@@ -65,7 +66,7 @@ def climb_command(
                                                  data_dir=data_dir, split=split, limit=limit)
     payload["split_overlap"] = task.overlap.as_dict()  # for the report and readers of climb.json
     out_dir.mkdir(parents=True, exist_ok=True)  # also when nothing could run and no spec was written
-    (out_dir / "climb.json").write_text(json.dumps(payload, indent=2, default=str), encoding="utf-8")
+    (out_dir / "climb.json").write_text(redact_text(json.dumps(payload, indent=2, default=str)), encoding="utf-8")
     if runs:
         pairs = [(r, store.get_records(r.run_id)) for r in runs]
         report = write_report(pairs, out_dir / "report.html", title=f"taskladder climb — {task.name}",

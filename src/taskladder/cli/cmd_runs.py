@@ -7,6 +7,7 @@ from typing import Optional, TextIO
 
 import typer
 
+from ..redaction import redact_text, redact_value
 from .app import app, print_json
 from .common import store_of
 
@@ -72,14 +73,14 @@ def export_records(
             writer.writeheader()
             for r in records:
                 row = {**r.model_dump(), "schema_version": SCHEMA_VERSION}
-                writer.writerow({k: json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else v
-                                 for k, v in row.items()})
+                writer.writerow(redact_value({k: json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else v
+                                              for k, v in row.items()}))
     else:
         stream: TextIO = output.open("w", encoding="utf-8") if output else sys.stdout
         for r in records:
             # Through pydantic's JSON first: it writes NaN/inf as null, as this export always did.
             row = {**json.loads(r.model_dump_json()), "schema_version": SCHEMA_VERSION}  # which store layout wrote it
-            stream.write(json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n")
+            stream.write(redact_text(json.dumps(row, ensure_ascii=False, separators=(",", ":"))) + "\n")
         if output:
             stream.close()
     if output:

@@ -8,6 +8,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from ..redaction import redact_text
+
 
 def write_jsonl(records: Iterable[dict[str, Any]], path: str | Path) -> int:
     """Write one JSON object per line (UTF-8, ``\\n``-terminated); return the line count.
@@ -21,7 +23,7 @@ def write_jsonl(records: Iterable[dict[str, Any]], path: str | Path) -> int:
     n = 0
     with tmp.open("w", encoding="utf-8", newline="\n") as f:
         for rec in records:
-            f.write(json.dumps(rec, ensure_ascii=False, separators=(",", ":")) + "\n")
+            f.write(redact_text(json.dumps(rec, ensure_ascii=False, separators=(",", ":"))) + "\n")
             n += 1
     os.replace(tmp, p)
     return n

@@ -12,6 +12,8 @@ import json
 import re
 import time
 
+from ..redaction import redact_text
+
 RETRYABLE_STATUS = {408, 409, 425, 429, 500, 502, 503, 504, 520, 522, 524, 529}
 RETRYABLE_NAMES = (
     "Timeout", "APITimeoutError", "APIConnectionError", "ConnectError", "ReadError",
@@ -88,7 +90,8 @@ _SECRET_PATTERNS = [
 
 
 def redact_secrets(text: str, known: list[str] | None = None) -> str:
-    """``text`` with API keys (known values and key-shaped strings) replaced by ``[redacted]``."""
+    """``text`` with API keys (known values, every credential sent, key-shaped strings) replaced by ``[redacted]``."""
+    text = redact_text(text)
     for value in known or []:
         if value and len(value) >= 8:
             text = text.replace(value, "[redacted]")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from ..redaction import remember_credential, remember_environment_credentials
 from .client import CallResult, result_from_response
 from .config import ModelConfig
 from .errors import classify
@@ -30,6 +31,10 @@ class LiteLLMClient:
         if self.cfg.api_base:
             kwargs["api_base"] = self.cfg.api_base
         key = self.cfg.api_key()
+        if key is None:
+            remember_environment_credentials()  # LiteLLM picks the provider's key from the environment
+        else:
+            remember_credential(key)
         if key is not None:
             kwargs["api_key"] = key
         elif self.cfg.api_base and self.cfg.model.startswith("openai/"):

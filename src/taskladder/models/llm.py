@@ -14,6 +14,7 @@ import time
 from typing import Any
 
 from ..errors import ModelAccessError
+from ..redaction import remember_credential
 from .client import CallResult, result_from_response
 from .config import ModelConfig
 from .errors import classify
@@ -41,6 +42,7 @@ class OpenAICompatibleClient:
             raise ModelAccessError(
                 f"model '{cfg.name}': no API key; set OPENAI_API_KEY or api_key_env in models.yaml"
             )
+        remember_credential(key)  # whatever its shape or source, it never reaches a file
         limits = httpx.Limits(max_connections=max(cfg.concurrency * 2, 16), max_keepalive_connections=max(cfg.concurrency, 8))
         self._client = openai.AsyncOpenAI(
             api_key=key, base_url=cfg.api_base or None, max_retries=0, timeout=cfg.timeout_s,

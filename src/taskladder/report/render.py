@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import TaskladderError
+from ..redaction import redact_text
 from ..store.records import Record, RunInfo
 from ..task import TaskSpec
 from .climb_view import climb_view
@@ -87,7 +88,7 @@ def write_report(
     html = render_report(runs, title=title, task_spec=task_spec, arena=arena, climb=climb, messages=messages)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(html, encoding="utf-8")
+        out.write_text(redact_text(html), encoding="utf-8")
     except OSError as exc:
         raise TaskladderError(
             f"{out}: cannot write the report ({exc.strerror}); pick a writable path"

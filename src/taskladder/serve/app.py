@@ -1,12 +1,17 @@
 """``create_app``: an OpenAI-compatible HTTP API around a responder, with guards.
 
-Endpoints: ``POST /v1/chat/completions`` (non-streaming), ``GET /v1/models``,
+Endpoints: ``POST /v1/chat/completions`` (``stream: true`` too), ``GET /v1/models``,
 ``GET /healthz`` (no auth, for load balancers) and ``GET /metrics`` (Prometheus text).
 
 A chat completion goes: auth -> concurrency slot (or 429 + Retry-After) -> validation ->
 input guard (block -> 400 with findings) -> responder -> output guard (block -> 400,
 redact -> served redacted) -> response with the guard decisions in the
 ``taskladder_guard`` field and the ``X-Taskladder-Guard`` header.
+
+``stream: true`` is answered with server-sent events in OpenAI's ``chat.completion.chunk``
+format (``stream.py``). The whole answer passes the guards first, so a blocked or
+redacted answer is decided before the first byte: a block is an ordinary 400, never a
+stream cut short after some text went out.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from .limiter import ConcurrencyLimiter
 from .metrics import CONTENT_TYPE, ServeMetrics
 from .responder import Responder, ResponderResult
 from .schemas import ChatCompletionRequest
+from .stream import sse_response
 
 log = logging.getLogger("taskladder.serve")
 
@@ -96,7 +102,7 @@ def create_app(
         return _model_card(model_name, created)
 
     @app.post("/v1/chat/completions")
-    async def chat_completions(body: ChatCompletionRequest) -> JSONResponse:
+    async def chat_completions(body: ChatCompletionRequest) -> Response:
         if not limiter.try_acquire():
             wait = limiter.retry_after()
             raise APIError(429, f"server is at its concurrency limit ({limiter.limit}); retry after {wait} s",
@@ -105,14 +111,17 @@ def create_app(
         metrics.in_flight.set(limiter.in_flight)
         started = time.perf_counter()
         try:
-            return await _complete(body)
+            payload, headers = await _complete(body)
         finally:
             elapsed = time.perf_counter() - started
             limiter.release(elapsed)
             metrics.in_flight.set(limiter.in_flight)
             metrics.latency.observe(elapsed)
+        if body.stream:
+            return sse_response(payload, headers, include_usage=_wants_usage(body))
+        return JSONResponse(payload, headers=headers)
 
-    async def _complete(body: ChatCompletionRequest) -> JSONResponse:
+    async def _complete(body: ChatCompletionRequest) -> tuple[dict[str, Any], dict[str, str]]:
         _validate(body, model_name)
         try:
             schema = body.output_schema()
@@ -173,7 +182,7 @@ def create_app(
         if guard is not None:
             payload["taskladder_guard"] = {k: d.to_record() for k, d in decisions.items()}
             headers["X-Taskladder-Guard"] = worst
-        return JSONResponse(payload, headers=headers)
+        return payload, headers
 
     def _report(status: str, decisions: dict[str, GuardDecision], result: ResponderResult | None = None) -> None:
         if on_served is None:
@@ -220,10 +229,12 @@ def create_app(
     return app
 
 
+def _wants_usage(body: ChatCompletionRequest) -> bool:
+    options = (body.model_extra or {}).get("stream_options")
+    return isinstance(options, dict) and bool(options.get("include_usage"))
+
+
 def _validate(body: ChatCompletionRequest, model_name: str) -> None:
-    if body.stream:
-        raise APIError(400, "streaming is not supported by this server; send stream: false",
-                       param="stream", code="unsupported_value")
     if body.n not in (None, 1):
         raise APIError(400, "only n=1 is supported", param="n", code="unsupported_value")
     if body.model != model_name:

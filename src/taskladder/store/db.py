@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from ..errors import StoreError
+from ..redaction import redact_value
 from ..settings import Settings
 from .migrations import check_usable, migrate
 from .records import Record, RunInfo
@@ -129,8 +130,8 @@ class Store:
             self._db.execute(
                 "INSERT OR REPLACE INTO calls (key, model, request, text, input_tokens, output_tokens, cost_usd, "
                 "latency_ms, extra, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                (key, model, json.dumps(request, sort_keys=True), text, input_tokens, output_tokens,
-                 cost_usd, latency_ms, json.dumps(extra) if extra else None, time.time()),
+                redact_value((key, model, json.dumps(request, sort_keys=True), text, input_tokens, output_tokens,
+                              cost_usd, latency_ms, json.dumps(extra) if extra else None, time.time())),
             )
 
     def cache_stats(self) -> dict[str, Any]:
@@ -161,8 +162,8 @@ class Store:
             self._db.execute(
                 "INSERT OR REPLACE INTO runs (run_id, run_key, task, model, split, status, created_at, info, "
                 "updated_at) VALUES (?,?,?,?,?,?,?,?,?)",
-                (info.run_id, run_key, info.task, info.model, info.split, info.status,
-                 info.created_at, info.model_dump_json(), time.time()),
+                redact_value((info.run_id, run_key, info.task, info.model, info.split, info.status,
+                              info.created_at, info.model_dump_json(), time.time())),
             )
 
     def find_unfinished_run(self, run_key: str) -> RunInfo | None:
@@ -198,7 +199,7 @@ class Store:
         return [RunInfo.model_validate_json(r[0]) for r in rows]
 
     def put_records(self, records: Iterable[Record]) -> None:
-        rows = [(r.run_id, r.example_id, r.model_dump_json(), *(getattr(r, c) for c in RECORD_COLUMNS))
+        rows = [redact_value((r.run_id, r.example_id, r.model_dump_json(), *(getattr(r, c) for c in RECORD_COLUMNS)))
                 for r in records]
         if not rows:
             return
@@ -225,8 +226,8 @@ class Store:
 
     # ---- self-generated rationales (kept only when they led to the right answer) --------
     def put_rationales(self, task_fingerprint: str, model: str, rows: Iterable[dict[str, Any]]) -> None:
-        data = [(task_fingerprint, model, r["example_id"], r["rationale"], json.dumps(r["answer"]),
-                 json.dumps(r["lineage"])) for r in rows]
+        data = [redact_value((task_fingerprint, model, r["example_id"], r["rationale"], json.dumps(r["answer"]),
+                              json.dumps(r["lineage"]))) for r in rows]
         with self._transaction():
             self._db.executemany(
                 "INSERT OR REPLACE INTO rationales (task_fingerprint, model, example_id, rationale, answer, lineage) "
@@ -254,8 +255,9 @@ class Store:
             self._db.execute(
                 "INSERT INTO served (model, time, status, decisions, input_tokens, output_tokens, cached) "
                 "VALUES (?,?,?,?,?,?,?)",
-                (model, entry.get("time", time.time()), entry["status"], json.dumps(entry.get("decisions", {})),
-                 entry.get("usage_in", 0), entry.get("usage_out", 0), int(bool(entry.get("cached")))),
+                redact_value((model, entry.get("time", time.time()), entry["status"],
+                              json.dumps(entry.get("decisions", {})), entry.get("usage_in", 0),
+                              entry.get("usage_out", 0), int(bool(entry.get("cached"))))),
             )
 
     def served_log(self, model: str | None = None) -> list[dict[str, Any]]:

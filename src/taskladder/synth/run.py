@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from pydantic import BaseModel, Field
 
 from ..errors import ConfigError, TaskladderError
+from ..redaction import redact_text
 from .calls import SynthCalls
 from .context import StepContext, StepReport
 from .dataset import DATASET_FILE, composition, dumps, export_dataset, write_dataset
@@ -274,7 +275,7 @@ def _write(result: SynthResult, recipe: Recipe, task: Task, out: Path) -> None:
         "steps": [s.model_dump(mode="json", exclude=_VOLATILE) for s in result.steps],
         "composition": result.composition, "exports": result.exports, "cost_by_model": cost,
     }
-    (out / SUMMARY_FILE).write_text(dumps(summary), encoding="utf-8")
+    (out / SUMMARY_FILE).write_text(redact_text(dumps(summary)), encoding="utf-8")
     files.append(SUMMARY_FILE)
     result.out_dir = str(out)
     result.files = files

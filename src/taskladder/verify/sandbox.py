@@ -1,24 +1,21 @@
-"""Run generated Python against unit tests in a sandboxed child process.
+"""Run generated Python against unit tests in sandboxed child processes.
 
-Layers, each covering what another may miss:
-- a separate process, ``python -I -S -B``: no environment-driven behaviour, no user or site
-  packages (standard library only), no bytecode writes;
-- an empty environment (only ``LC_ALL``, ``HOME``/``TMPDIR`` pointing at the work dir), so API
-  keys and other secrets in the parent's environment are not there to read;
-- a fresh temporary work directory, removed afterwards;
-- rlimits set by the child before user code: CPU seconds (RLIMIT_CPU), address space
-  (RLIMIT_AS), file size (RLIMIT_FSIZE, bounds the captured output), open files, no core
-  dumps, and RLIMIT_NPROC (not enforced for root, hence the next layers);
-- an audit hook installed before user code (see ``_sandbox_child``) refusing network,
-  process creation, signals to other processes, ctypes, and file access outside the work
-  directory except reading the standard library;
-- a network namespace with no interfaces (``unshare -n``) when the machine permits it;
-- a wall-clock limit, after which the child's whole process group is killed (also done on
-  every normal exit, so nothing it started outlives it).
+Two children per run, each in its own sandbox (``isolation.py``: bubblewrap where it
+works: an unprivileged user, read-only file system but for its scratch folder, no
+network, no view of other processes), connected only by two pipes:
 
-Not a defence against code written specifically to defeat CPython's audit hooks or to
-forge a pass by inspecting the harness's memory; it is meant for model-generated code,
-which is usually wrong rather than hostile, and sometimes harmful by accident.
+- the *solution* child runs the untrusted code, then answers calls to its functions;
+- the *tests* child runs the tests in a namespace of its own, calling the solution's
+  functions through proxies that receive plain data (``_sandbox_codec``), so every
+  comparison runs in a process the untrusted code cannot reach, on values it cannot give
+  a custom ``__eq__``; when the tests finish, the tests child writes ``passed`` on a pipe
+  the solution does not hold. There is no secret for the untrusted code to print.
+
+Further layers in each child: ``python -I -S -B`` (standard library only), an empty
+environment, rlimits (CPU seconds, address space, file size, which bounds the captured
+output, processes, open files, no core dumps), an audit hook (``_sandbox_child``), and a
+wall-clock limit after which everything is killed. Without bwrap the result carries a
+loud ``warning`` and the in-process layers do most of the work.
 """
 
 from __future__ import annotations
@@ -26,24 +23,24 @@ from __future__ import annotations
 import json
 import logging
 import os
-import secrets
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel
+
+from .isolation import launch_spec, prepare_scratch
 
 log = logging.getLogger(__name__)
 
 _CHILD = Path(__file__).with_name("_sandbox_child.py")
+_CODEC = Path(__file__).with_name("_sandbox_codec.py")
 _MAX_CAPTURE = 64 * 1024
 
 Status = Literal["passed", "failed", "timeout", "cpu_limit", "memory_limit", "output_limit", "blocked", "killed"]
@@ -56,22 +53,9 @@ class SandboxResult(BaseModel):
     stderr: str
     duration_s: float
     returncode: int | None = None
-    network_namespace: bool = False  # whether the unshare -n layer was used
-
-
-@lru_cache(maxsize=1)
-def _unshare_prefix() -> tuple[str, ...]:
-    """``("unshare", "-n")`` when this machine lets us create a network namespace, else ()."""
-    exe = shutil.which("unshare")
-    if not exe:
-        return ()
-    try:
-        ok = subprocess.run([exe, "-n", "true"], capture_output=True, timeout=10).returncode == 0
-    except (OSError, subprocess.SubprocessError):
-        ok = False
-    if not ok:
-        log.debug("unshare -n is not permitted here; the sandbox relies on its audit hook for network isolation")
-    return (exe, "-n") if ok else ()
+    network_namespace: bool = False  # whether the child had a network namespace of its own
+    isolation: Literal["bwrap", "fallback"] = "bwrap"
+    warning: str = ""  # set, loudly, when bwrap was not usable and the weaker fallback ran
 
 
 def _read_capped(path: Path) -> str:
@@ -91,10 +75,9 @@ def _kill_group(pid: int) -> None:
         pass  # the group has already exited (or its pid was reused): nothing left to kill
 
 
-def _classify(rc: int | None, timed_out: bool, stdout: str, stderr: str, nonce: str) -> Status:
-    if timed_out:
-        return "timeout"
-    if rc == 0 and stdout.rstrip("\n").endswith(nonce):
+def _classify(rc: int | None, stderr: str) -> Status:
+    """What one child's exit says; "passed" here only means it exited cleanly."""
+    if rc == 0:
         return "passed"
     if rc in (-signal.SIGXCPU, -signal.SIGKILL) and "MemoryError" not in stderr:
         return "cpu_limit" if rc == -signal.SIGXCPU else "killed"
@@ -109,58 +92,146 @@ def _classify(rc: int | None, timed_out: bool, stdout: str, stderr: str, nonce: 
     return "failed"
 
 
+def _verdict(timed_out: bool, tests_passed: bool, solution: _Child, tests: _Child) -> Status:
+    if timed_out:
+        return "timeout"
+    if tests_passed and solution.rc == 0 and tests.rc == 0:
+        return "passed"
+    for child in (solution, tests):  # the solution's own failure (a limit, a refusal) explains most
+        status = _classify(child.rc, child.stderr)
+        if status not in ("passed", "failed"):
+            return status
+    return "failed"
+
+
+class _Child:
+    """One sandboxed harness process: its scratch folder, captured output and exit status."""
+
+    def __init__(self, base: Path, role: str):
+        self.role = role
+        self.scratch = base / role
+        prepare_scratch(self.scratch)
+        self.out_path, self.err_path = base / f"{role}.out", base / f"{role}.err"
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.rc: int | None = None
+        self.via_bwrap = False
+        self.stdout = self.stderr = ""
+
+    def start(self, payload: dict[str, Any], pass_fds: tuple[int, ...], limits: dict[str, Any]) -> tuple[bool, str]:
+        spec = launch_spec(self.scratch, _CHILD.parent)
+        self.via_bwrap = not spec.warning
+        inside = spec.workdir
+        env = {"LC_ALL": "C.UTF-8", "HOME": inside, "TMPDIR": inside}
+        body = json.dumps({**payload, **limits, "role": self.role, "workdir": inside,
+                           "codec": f"{spec.harness}/{_CODEC.name}"})
+        cmd = [*spec.argv, "-I", "-S", "-B", "-X", "utf8", f"{spec.harness}/{_CHILD.name}"]
+        with self.out_path.open("wb") as out, self.err_path.open("wb") as err:
+            self.proc = subprocess.Popen(
+                cmd, stdin=subprocess.PIPE, stdout=out, stderr=err, env=env, start_new_session=True,
+                close_fds=True, pass_fds=pass_fds, **spec.popen,
+            )
+        try:
+            assert self.proc.stdin is not None
+            self.proc.stdin.write(body.encode("utf-8"))
+            self.proc.stdin.close()
+        except OSError:
+            pass  # it died before reading: its exit status says why
+        return spec.network_namespace, spec.warning
+
+    def wait(self, deadline: float) -> bool:
+        """Wait until ``deadline`` (perf_counter); False when it had to be killed for time."""
+        assert self.proc is not None
+        try:
+            rc = self.proc.wait(timeout=max(0.0, deadline - time.perf_counter()))
+            # bwrap reports a child killed by signal N as exit status 128 + N
+            self.rc = -(rc - 128) if self.via_bwrap and rc > 128 else rc
+            return True
+        except subprocess.TimeoutExpired:
+            self.kill()
+            self.rc = self.proc.wait()
+            return False
+
+    def kill(self) -> None:
+        if self.proc is not None:
+            _kill_group(self.proc.pid)
+
+    def collect(self) -> None:
+        self.stdout, self.stderr = _read_capped(self.out_path), _read_capped(self.err_path)
+
+
+def _join(*parts: str) -> str:
+    return "\n".join(p.rstrip("\n") for p in parts if p.strip())
+
+
 def run_python(
     code: str, tests: str = "", *, timeout_s: float = 10.0, cpu_s: float | None = None, memory_mb: int = 512,
     output_mb: int = 8, network_namespace: bool = True,
 ) -> SandboxResult:
-    """Run ``code`` then ``tests`` (same namespace) in the sandbox; passed = both ran cleanly.
+    """Run ``code`` in one sandbox and ``tests`` in another, calling into it; passed = the tests
+    ran to the end and the code ran cleanly.
 
-    ``tests`` is plain Python that raises on failure (asserts, or a ``check(fn)`` call).
-    ``cpu_s`` defaults to ``timeout_s``. ``network_namespace=False`` skips ``unshare -n``.
+    ``tests`` is plain Python that raises on failure (asserts, or a ``check(fn)`` call); the
+    functions ``code`` defines are callable from it, with arguments and results passed as
+    plain data (None, bool, int, float, str, bytes, list, tuple, dict, set); its plain-data
+    globals and standard-library imports are visible too. ``cpu_s`` defaults to
+    ``timeout_s``. ``network_namespace`` is kept for compatibility: bwrap always isolates
+    the network, and the fallback uses a namespace whenever the machine permits one.
     """
+    del network_namespace  # the network is never reachable where the machine allows isolating it
     cpu_s = timeout_s if cpu_s is None else cpu_s
+    limits = {"cpu_s": max(1, int(round(cpu_s))), "memory_mb": memory_mb, "output_mb": output_mb}
     base = Path(tempfile.mkdtemp(prefix="taskladder-sandbox-"))
-    work = base / "work"
-    work.mkdir(mode=0o700)
-    nonce = secrets.token_hex(16)
-    payload = base / "payload.json"
-    payload.write_text(
-        json.dumps({
-            "code": code, "tests": tests, "nonce": nonce, "workdir": str(work), "cpu_s": max(1, int(round(cpu_s))),
-            "memory_mb": memory_mb, "output_mb": output_mb,
-        }),
-        encoding="utf-8",
-    )
-    prefix = _unshare_prefix() if network_namespace else ()
-    cmd = [*prefix, sys.executable, "-I", "-S", "-B", "-X", "utf8", str(_CHILD), str(payload)]
-    env = {"LC_ALL": "C.UTF-8", "HOME": str(work), "TMPDIR": str(work)}
-    out_path, err_path = base / "stdout.txt", base / "stderr.txt"
-    timed_out = False
+    os.chmod(base, 0o711)  # the unprivileged child reaches its own folder, and lists none
+    fds: list[int] = []
+    timed_out, tests_passed = False, False
     start = time.perf_counter()
     try:
-        with out_path.open("wb") as out, err_path.open("wb") as err:
-            proc = subprocess.Popen(
-                cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err, cwd=str(work), env=env,
-                start_new_session=True, close_fds=True,
-            )
-            try:
-                rc: int | None = proc.wait(timeout=timeout_s)
-            except subprocess.TimeoutExpired:
-                timed_out = True
-                _kill_group(proc.pid)
-                rc = proc.wait()
-            finally:
-                _kill_group(proc.pid)  # anything it started dies with it
+        solution, checker = _Child(base, "solution"), _Child(base, "tests")
+        to_solution_r, to_solution_w = os.pipe()
+        to_tests_r, to_tests_w = os.pipe()
+        verdict_r, verdict_w = os.pipe()
+        fds = [to_solution_r, to_solution_w, to_tests_r, to_tests_w, verdict_r, verdict_w]
+        try:
+            netns, warning = solution.start({"code": code, "fd_in": to_solution_r, "fd_out": to_tests_w},
+                                            (to_solution_r, to_tests_w), limits)
+            checker.start({"tests": tests, "fd_in": to_tests_r, "fd_out": to_solution_w, "fd_verdict": verdict_w},
+                          (to_tests_r, to_solution_w, verdict_w), limits)
+        finally:
+            for fd in (to_solution_r, to_tests_w, to_tests_r, to_solution_w, verdict_w):
+                os.close(fd)  # the children hold their ends; ours would keep EOF from arriving
+                fds.remove(fd)
+        deadline = start + timeout_s
+        timed_out = not checker.wait(deadline)
+        if timed_out:
+            solution.kill()
+            solution.wait(time.perf_counter())
+        elif checker.rc == 0:
+            timed_out = not solution.wait(deadline)  # it exits once the tests say so
+        elif not solution.wait(min(deadline, time.perf_counter() + 2.0)):
+            # The tests failed; the solution sees its request pipe close and exits by itself, so
+            # its own status (a refusal, a limit) is read, not a kill of ours racing it.
+            solution.rc = None
+        solution.kill()  # anything it started dies with it
+        checker.kill()
         duration = time.perf_counter() - start
-        stdout, stderr = _read_capped(out_path), _read_capped(err_path)
+        os.set_blocking(verdict_r, False)
+        try:
+            tests_passed = os.read(verdict_r, 64) == b"passed\n"
+        except BlockingIOError:
+            tests_passed = False
+        solution.collect()
+        checker.collect()
     finally:
+        for fd in fds:
+            os.close(fd)
         shutil.rmtree(base, ignore_errors=True)
-    status = _classify(rc, timed_out, stdout, stderr, nonce)
-    if status == "passed":
-        stdout = stdout.rstrip("\n")[: -len(nonce)].rstrip("\n")
+    status = _verdict(timed_out, tests_passed, solution, checker)
+    if warning:
+        log.warning(warning)
     return SandboxResult(
-        passed=status == "passed", status=status, stdout=stdout, stderr=stderr, duration_s=duration,
-        returncode=rc, network_namespace=bool(prefix),
+        passed=status == "passed", status=status, stdout=_join(solution.stdout, checker.stdout),
+        stderr=_join(solution.stderr, checker.stderr), duration_s=duration, returncode=solution.rc,
+        network_namespace=netns, isolation="fallback" if warning else "bwrap", warning=warning,
     )
 
 
