@@ -16,7 +16,7 @@ from ..models.providers import served_by_plugin
 
 
 def check_access(cfg: ModelConfig, timeout_s: float = 2.0) -> None:
-    if cfg.is_scripted or served_by_plugin(cfg):  # LiteLLM cannot check a plugin provider's access
+    if cfg.is_scripted or cfg.is_local or served_by_plugin(cfg):  # LiteLLM cannot check a plugin provider's access
         return
     cfg.api_key()  # raises when api_key_env names an unset variable
     if cfg.api_base:
