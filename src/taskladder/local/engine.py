@@ -28,6 +28,7 @@ class Generated:
     text: str
     input_tokens: int
     output_tokens: int
+    ids: list[int]  # the generated token ids (before the end of turn)
 
 
 def _torch() -> Any:
@@ -169,7 +170,7 @@ class LocalModel:
                     break
                 kept.append(tok)
             results.append(Generated(self.tokenizer.decode(kept, skip_special_tokens=True).strip(),
-                                     len(prompt), len(kept)))
+                                     len(prompt), len(kept), kept))
         return results
 
     def label_logprobs(self, messages: list[dict[str, str]], labels: list[str]) -> list[float]:
