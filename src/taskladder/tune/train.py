@@ -159,7 +159,7 @@ def tune(train: list[ChatPair], dev: list[ChatPair], cfg: TuneConfig, home: Path
             if progress:
                 per_step = state["wall_s"] / max(1, state["global_step"])
                 progress({"step": state["global_step"], "total": total, "epoch": state["epoch"] + 1,
-                          "loss": float(loss), "eta_s": per_step * (total - state["global_step"])})
+                          "loss": float(loss.detach()), "eta_s": per_step * (total - state["global_step"])})
             if state["global_step"] % cfg.checkpoint_every == 0:
                 save_checkpoint()
         dev_loss = _dev_loss(model, dev_rows, pad, cfg.batch_size, torch) if dev_rows else float(loss)
