@@ -125,7 +125,7 @@ class LocalModel:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise ConfigError(f"{folder}: not a loadable model folder ({first})") from None
         if torch.cuda.is_available():
-            model = model.to("cuda")
+            model = model.to("cuda")  # type: ignore[arg-type]  # transformers types .to() as a decorator
         model.eval()
         return cls(model, tokenizer, name)
 

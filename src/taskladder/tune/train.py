@@ -177,7 +177,7 @@ def tune(train: list[ChatPair], dev: list[ChatPair], cfg: TuneConfig, home: Path
         save_checkpoint()
 
     set_peft_model_state_dict(model, torch.load(best_path, weights_only=False))
-    merged = model.merge_and_unload()
+    merged: Any = model.merge_and_unload()
     tmp = out_dir.with_name(out_dir.name + f".tmp{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
