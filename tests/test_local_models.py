@@ -137,3 +137,23 @@ def test_real_smollm2_answers_and_scores(tmp_path):
     scores = model.label_logprobs(messages, ["Paris", "Berlin"])
     assert scores[0] > scores[1]
     assert (engine.gguf_cache_dir(source, tmp_path) / "config.json").is_file()  # later loads skip de-quantising
+
+
+def test_serve_model_answers_any_messages_as_a_chat_endpoint(tiny, monkeypatch, tmp_path):
+    from fastapi.testclient import TestClient
+
+    from taskladder.serve import create_app
+    from taskladder.serve.model import ModelResponder
+
+    monkeypatch.setenv("TASKLADDER_HOME", str(tmp_path))
+    name = f"local/{tiny}"
+    app = create_app(ModelResponder(ModelConfig(name=name, model=name)), model_name=name)
+    with TestClient(app) as http:
+        resp = http.post("/v1/chat/completions", json={"model": name, "max_tokens": 3, "messages": PROMPTS[1]})
+    assert resp.status_code == 200, resp.text
+    body = resp.json()
+    model = engine.LocalModel.from_folder(tiny, "tiny")
+    expected = model.generate([PROMPTS[1]], 3)[0]
+    assert body["choices"][0]["message"]["content"] == expected.text
+    assert body["usage"]["prompt_tokens"] == expected.input_tokens
+    assert body["usage"]["completion_tokens"] == expected.output_tokens
