@@ -39,14 +39,27 @@ def throughput(model: engine.LocalModel, prompts: list, batch: int, max_tokens: 
             "out_tok_per_s_batched": sum(g.output_tokens for g in batched) / t_batched}
 
 
-def accuracy(model: engine.LocalModel, task, examples, batch: int) -> tuple[float, float]:
+def accuracy(model: engine.LocalModel, task, examples, batch: int) -> dict:
+    """Exact-match accuracy of greedy generation and of label-likelihood scoring, and how
+    often the two agree where the generated answer is a valid label."""
     field = next(iter(task.spec.outputs))
+    labels = task.labels(field)
     pairs = [pair_for(task, e) for e in examples]
     start = time.perf_counter()
     outs = [g for i in range(0, len(pairs), batch) for g in model.generate([p.prompt for p in pairs[i:i + batch]], 24)]
-    elapsed = time.perf_counter() - start
-    right = sum(str(e.outputs[field]) in o.text for e, o in zip(examples, outs))
-    return right / len(examples), elapsed
+    gen_s = time.perf_counter() - start
+    start = time.perf_counter()
+    scored = []
+    for p in pairs:
+        scores = model.label_logprobs(p.prompt, labels)
+        scored.append(labels[scores.index(max(scores))])
+    score_s = time.perf_counter() - start
+    gold = [str(e.outputs[field]) for e in examples]
+    valid = [(o.text.strip(), s) for o, s in zip(outs, scored) if o.text.strip() in labels]
+    return {"n": len(examples), "generate_acc": sum(o.text.strip() == g for o, g in zip(outs, gold)) / len(gold),
+            "likelihood_acc": sum(s == g for s, g in zip(scored, gold)) / len(gold),
+            "valid_generated": len(valid), "agree_where_valid": sum(a == b for a, b in valid),
+            "generate_s": round(gen_s, 1), "likelihood_s": round(score_s, 1)}
 
 
 def main() -> None:
@@ -54,6 +67,7 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=32)
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--tuned", default=None)
+    ap.add_argument("--base-acc", action="store_true", help="also score the untuned model on --n test tickets")
     ap.add_argument("--task", default=str(REPO / "examples/support_tickets/task.yaml"))
     args = ap.parse_args()
     home = Settings.from_env().home
@@ -64,11 +78,13 @@ def main() -> None:
     print(f"transformers float32 load (from the de-quantised cache after the first run): {time.perf_counter() - start:.1f}s")
     examples = task.test[:args.n]
     zero = [pair_for(task, e).prompt for e in examples]
-    print("zero-shot prompts:", throughput(model, zero, args.batch, 16))
+    if args.n:
+        print("zero-shot prompts:", throughput(model, zero, args.batch, 16))
     if args.tuned:
         tuned = engine.load_model(resolve_local(args.tuned, home), home)
-        acc, secs = accuracy(tuned, task, task.test, args.batch)
-        print(f"{args.tuned}: test accuracy {acc * 100:.1f}% on {len(task.test)} tickets ({secs:.0f}s to answer)")
+        print(f"{args.tuned} on test:", accuracy(tuned, task, task.test, args.batch))
+    if args.base_acc:
+        print("local/smollm2 (zero-shot) on test:", accuracy(model, task, task.test[:args.n], args.batch))
 
 
 if __name__ == "__main__":

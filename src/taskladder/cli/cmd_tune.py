@@ -60,6 +60,8 @@ def tune(
     result = run_tune(train, dev, cfg, settings.home, progress=None if as_json else _progress, overwrite=overwrite)
     lineage = result.lineage()
     store = store_of(ctx)
+    if overwrite:  # cached answers of the replaced weights must not be served for the new ones
+        store.clear_cache(model=f"local/{name}")
     run_id = f"tune-{name}-{int(time.time())}"
     info = RunInfo(run_id=run_id, task=task.name, task_fingerprint=task.fingerprint(), model=f"local/{name}",
                    split="train", pipeline={"kind": "tune", **lineage}, status="finished", created_at=time.time())
