@@ -26,6 +26,7 @@ from . import (  # noqa: E402,F401
     cmd_serve,
     cmd_steps,
     cmd_synth,
+    cmd_tune,
     cmd_validate,
 )
 from .app import app

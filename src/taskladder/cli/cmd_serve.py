@@ -34,8 +34,8 @@ def _require_serve_extra() -> None:
 @app.command("serve")
 def serve_command(
     ctx: typer.Context,
-    pipeline_file: Path = typer.Argument(..., help="Pipeline spec (e.g. taskladder-out/TASK/pipeline.yaml)."),
-    task_file: Path = typer.Option(..., "--task", help="The task the pipeline answers (its fields, labels and demos)."),
+    pipeline_file: Optional[Path] = typer.Argument(None, help="Pipeline spec (e.g. taskladder-out/TASK/pipeline.yaml)."),
+    task_file: Optional[Path] = typer.Option(None, "--task", help="The task the pipeline answers (its fields, labels and demos)."),
     models_file: Optional[Path] = typer.Option(None, "--models", help="models.yaml naming the pipeline's model."),
     host: str = typer.Option("127.0.0.1", "--host"),
     port: int = typer.Option(8000, "--port"),
@@ -44,6 +44,7 @@ def serve_command(
     no_guard: bool = typer.Option(False, "--no-guard", help="Serve without input/output checks."),
     concurrency: int = typer.Option(8, "--concurrency", min=1, help="Requests in flight before 429 + Retry-After."),
     data_dir: Optional[Path] = typer.Option(None, "--data", help="Folder the task's data paths resolve from."),
+    model: Optional[str] = typer.Option(None, "--model", help="Serve a model itself (e.g. local/NAME), no pipeline."),
 ) -> None:
     """Serve a pipeline at /v1/chat/completions (plus /v1/models, /healthz, /metrics)."""
     _require_serve_extra()
@@ -54,6 +55,20 @@ def serve_command(
     from ..serve.pipeline import PipelineResponder
     from .common import load_task_arg, store_of
 
+    if model is not None:  # a plain chat endpoint for the model itself
+        from ..models.config import resolve_model
+        from ..serve.model import ModelResponder
+
+        responder_m = ModelResponder(resolve_model(model, load_models(models_file)))
+        guard_m = Guard(load_guard_config(guard_file)) if guard_file else None
+        typer.echo(f"serving model '{model}' on http://{host}:{port}/v1 (Ctrl-C to stop)", err=True)
+        run_server(responder_m, host, port, guard=guard_m, token=os.environ.get(token_env) or None, model_name=model,
+                   max_concurrency=concurrency, on_served=lambda entry: store_of(ctx).log_served(model, entry))
+        return
+    if pipeline_file is None or task_file is None:
+        from ..errors import ConfigError
+
+        raise ConfigError("serve needs a pipeline spec and --task TASK.yaml, or --model MODEL")
     task = load_task_arg(task_file, data_dir)
     spec = load_pipeline(pipeline_file)
     store = store_of(ctx)

@@ -65,6 +65,11 @@ class ModelConfig(BaseModel):
     def is_scripted(self) -> bool:
         return self.model.startswith("scripted")
 
+    @property
+    def is_local(self) -> bool:
+        """Runs on this machine (``local/...``, see taskladder.local): no key, $0 per call."""
+        return self.model.startswith("local/")
+
     def api_key(self) -> str | None:
         """Read the key from the environment at call time; it is never stored anywhere."""
         if self.api_key_env:

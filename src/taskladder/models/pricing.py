@@ -12,7 +12,7 @@ from .providers import served_by_plugin
 def lookup_price(cfg: ModelConfig) -> Price | None:
     if cfg.price is not None:
         return cfg.price
-    if cfg.is_scripted:
+    if cfg.is_scripted or cfg.is_local:
         return Price(input_per_mtok=0.0, output_per_mtok=0.0)
     if served_by_plugin(cfg):
         return None  # LiteLLM's map knows nothing of a plugin's models: unknown, unless models.yaml says

@@ -18,6 +18,7 @@ from .litellm_client import LiteLLMClient
 BUILTIN_PROVIDERS: dict[str, str] = {
     "scripted": "taskladder.models.scripted:ScriptedClient.from_config",
     "openai": "taskladder.models.llm:OpenAICompatibleClient",
+    "local": "taskladder.local.client:LocalClient.from_config",
 }
 
 

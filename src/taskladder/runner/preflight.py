@@ -12,10 +12,13 @@ from urllib.parse import urlparse
 
 from ..errors import ModelAccessError
 from ..models.config import ModelConfig
-from ..models.providers import provider_for, served_by_plugin
+from ..models.providers import make_client, provider_for, served_by_plugin
 
 
 def check_access(cfg: ModelConfig, timeout_s: float = 2.0) -> None:
+    if cfg.is_local:
+        make_client(cfg)  # finds the weights (no load): a bad local model is one line, before any call
+        return
     if cfg.is_scripted or served_by_plugin(cfg):  # LiteLLM cannot check a plugin provider's access
         return
     check_provider(cfg)

@@ -1,0 +1,74 @@
+"""`taskladder tune`: LoRA-tune a local model on a task's train split (or a chat JSONL) into
+``local/NAME``; the run is stored with its lineage."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from .app import app, print_json
+from .common import load_task_arg, settings_of, store_of
+
+
+def _progress(event: dict[str, Any]) -> None:
+    if "epoch_done" in event:
+        sys.stderr.write(f"\nepoch {event['epoch_done']}: dev loss {event['dev_loss']:.4f}\n")
+    else:
+        done = event["step"] / event["total"]
+        bar = "#" * int(done * 30)
+        sys.stderr.write(f"\r[{bar:<30}] {event['step']}/{event['total']} epoch {event['epoch']} "
+                         f"loss {event['loss']:.4f} ETA {event['eta_s']:.0f}s ")
+    sys.stderr.flush()
+
+
+@app.command()
+def tune(
+    ctx: typer.Context,
+    task_path: Annotated[Path, typer.Argument(help="task.yaml (its train split is the training data)")],
+    name: Annotated[str, typer.Option("--name", help="the tuned model's name: it loads as -m local/NAME")],
+    base: Annotated[str, typer.Option("--base", help="the local model to tune")] = "local/smollm2",
+    train_file: Annotated[Optional[Path], typer.Option("--train-file", help="chat JSONL to train on instead "
+                                                       "of the task's train split (as `export` writes)")] = None,
+    epochs: Annotated[int, typer.Option(min=1)] = 2,
+    lr: Annotated[float, typer.Option(min=0.0)] = 1e-3,
+    batch_size: Annotated[int, typer.Option(min=1)] = 8,
+    rank: Annotated[int, typer.Option("--rank", min=1, help="LoRA rank")] = 16,
+    limit: Annotated[Optional[int], typer.Option(help="train on the first N rows only")] = None,
+    seed: int = 0,
+    overwrite: Annotated[bool, typer.Option(help="replace an existing local/NAME")] = False,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """LoRA fine-tuning (loss on answers only, dev early stopping, resumable) into local/NAME."""
+    import time
+
+    from ..store.records import RunInfo
+    from ..tune import TuneConfig, pairs_from_jsonl, pairs_from_task
+    from ..tune import tune as run_tune
+    from ..tune.data import check_enough, pair_for
+
+    settings = settings_of(ctx)
+    task = load_task_arg(task_path)
+    train = pairs_from_jsonl(train_file) if train_file else pairs_from_task(task, "train")
+    if limit is not None:
+        train = train[:limit]
+        check_enough(train, f"--limit {limit}")
+    dev = [pair_for(task, e) for e in task.dev]
+    cfg = TuneConfig(base=base, name=name, epochs=epochs, lr=lr, batch_size=batch_size, rank=rank, seed=seed)
+    result = run_tune(train, dev, cfg, settings.home, progress=None if as_json else _progress, overwrite=overwrite)
+    lineage = result.lineage()
+    store = store_of(ctx)
+    if overwrite:  # cached answers of the replaced weights must not be served for the new ones
+        store.clear_cache(model=f"local/{name}")
+    run_id = f"tune-{name}-{int(time.time())}"
+    info = RunInfo(run_id=run_id, task=task.name, task_fingerprint=task.fingerprint(), model=f"local/{name}",
+                   split="train", pipeline={"kind": "tune", **lineage}, status="finished", created_at=time.time())
+    store.save_run(info, run_key=run_id)
+    if as_json:
+        print_json({"run_id": run_id, **lineage})
+        return
+    typer.echo(f"\ntuned local/{name} in {result.wall_s:.0f}s ({result.steps} steps, best epoch "
+               f"{result.best_epoch}, dev losses {[round(x, 4) for x in result.dev_losses]}) -> {result.path}")
+    typer.echo(f"evaluate it: taskladder eval {task_path} -m local/{name}")

@@ -1,0 +1,201 @@
+"""A local causal LM in PyTorch/transformers: chat template, batched greedy generation with
+left padding and a KV cache, token counts from the model's own tokenizer, label likelihoods.
+
+A GGUF file is de-quantised to float32 once and cached as a safetensors folder under the
+home (transformers' GGUF reader takes ~17 s for SmolLM2; the cached folder loads in about a
+second), so only the first use pays for it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import ConfigError
+from .source import LocalSource, models_dir
+
+_loaded: dict[str, "LocalModel"] = {}
+_load_lock = threading.Lock()
+
+
+@dataclass
+class Generated:
+    text: str
+    input_tokens: int
+    output_tokens: int
+    ids: list[int]  # the generated token ids (before the end of turn)
+
+
+def _torch() -> Any:
+    try:
+        import torch
+        import transformers  # noqa: F401
+    except ImportError:
+        raise ConfigError("local models need torch and transformers: pip install 'taskladder[local]'") from None
+    return torch
+
+
+def gguf_cache_dir(source: LocalSource, home: Path) -> Path:
+    stat = source.path.stat()
+    return models_dir(home) / ".dequantised" / f"{source.path.stem}-{stat.st_size}"
+
+
+def load_model(source: LocalSource, home: Path) -> "LocalModel":
+    """The model behind ``source``, loaded once per process (loading costs seconds)."""
+    key = str(source.path.resolve())
+    with _load_lock:
+        if key not in _loaded:
+            _loaded[key] = LocalModel.from_folder(model_folder(source, home), name=source.name)
+        return _loaded[key]
+
+
+def model_folder(source: LocalSource, home: Path) -> Path:
+    """A Hugging Face folder with the model's weights: the source itself, or its GGUF
+    de-quantised into the cache (done once)."""
+    if not source.is_gguf:
+        return source.path
+    folder = gguf_cache_dir(source, home)
+    if not (folder / "config.json").is_file():
+        _dequantise(source.path, folder)
+    return folder
+
+
+def _dequantise(gguf: Path, folder: Path) -> None:
+    _torch()
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+        model = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+    except ImportError as exc:
+        raise ConfigError(f"{gguf}: reading GGUF needs the gguf package ({exc}); pip install 'taskladder[local]'") from None
+    except Exception as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ConfigError(f"{gguf}: the installed transformers/gguf cannot read this GGUF file ({first}); "
+                          f"give a Hugging Face model folder instead") from None
+    tmp = folder.with_name(folder.name + f".tmp{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    plain_model(model).save_pretrained(str(tmp))
+    tokenizer.save_pretrained(str(tmp))
+    shutil.rmtree(folder, ignore_errors=True)
+    tmp.rename(folder)  # whole or not at all: a killed de-quantise never leaves half a model
+
+
+def plain_model(model: Any) -> Any:
+    """The same weights in a model transformers will save: a GGUF-loaded model is marked
+    quantised (and refuses ``save_pretrained``) although its tensors are plain float32."""
+    from transformers import AutoModelForCausalLM
+
+    config = model.config
+    if hasattr(config, "quantization_config"):
+        del config.quantization_config
+    fresh = AutoModelForCausalLM.from_config(config)
+    fresh.load_state_dict(model.state_dict())
+    return fresh
+
+
+class LocalModel:
+    """One loaded model and its tokenizer; calls are serialised by a lock (one CPU model)."""
+
+    def __init__(self, model: Any, tokenizer: Any, name: str):
+        self.model, self.tokenizer, self.name = model, tokenizer, name
+        self.lock = threading.Lock()
+        if tokenizer.pad_token_id is None:
+            tokenizer.pad_token = tokenizer.eos_token
+        self.eos_ids = {tokenizer.eos_token_id}
+        # Greedy decoding is the only mode: unset sampling defaults so generate() does not warn.
+        gen = model.generation_config
+        gen.do_sample, gen.temperature, gen.top_p, gen.top_k = False, None, None, None
+
+    @classmethod
+    def from_folder(cls, folder: Path, name: str) -> "LocalModel":
+        torch = _torch()
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        try:
+            tokenizer = AutoTokenizer.from_pretrained(str(folder))
+            model = AutoModelForCausalLM.from_pretrained(str(folder), dtype=torch.float32)
+        except Exception as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise ConfigError(f"{folder}: not a loadable model folder ({first})") from None
+        if torch.cuda.is_available():
+            model = model.to("cuda")  # type: ignore[arg-type]  # transformers types .to() as a decorator
+        model.eval()
+        return cls(model, tokenizer, name)
+
+    @property
+    def device(self) -> Any:
+        return next(self.model.parameters()).device
+
+    def prompt_text(self, messages: list[dict[str, str]]) -> str:
+        if getattr(self.tokenizer, "chat_template", None):
+            return str(self.tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False))
+        # No template (a bare base model): a plain transcript the model can continue.
+        lines = [f"{m['role']}: {m['content']}" for m in messages]
+        return "\n".join(lines) + "\nassistant:"
+
+    def encode(self, text: str) -> list[int]:
+        return list(self.tokenizer(text, add_special_tokens=False)["input_ids"])
+
+    def count_tokens(self, messages: list[dict[str, str]]) -> int:
+        return len(self.encode(self.prompt_text(messages)))
+
+    def generate(self, prompts: list[list[dict[str, str]]], max_new_tokens: int = 32) -> list[Generated]:
+        """Greedy replies to each prompt, all in one left-padded batch."""
+        if not prompts:
+            return []
+        ids = [self.encode(self.prompt_text(p)) for p in prompts]
+        return self.generate_ids(ids, max_new_tokens)
+
+    def generate_ids(self, ids: list[list[int]], max_new_tokens: int) -> list[Generated]:
+        torch = _torch()
+        pad = self.tokenizer.pad_token_id
+        width = max(len(x) for x in ids)
+        input_ids = torch.tensor([[pad] * (width - len(x)) + x for x in ids], device=self.device)
+        mask = torch.tensor([[0] * (width - len(x)) + [1] * len(x) for x in ids], device=self.device)
+        with self.lock, torch.inference_mode():
+            out = self.model.generate(input_ids=input_ids, attention_mask=mask, do_sample=False,
+                                      max_new_tokens=max_new_tokens, pad_token_id=pad, use_cache=True)
+        results = []
+        for row, prompt in zip(out[:, width:].tolist(), ids):
+            kept = []
+            for tok in row:
+                if tok in self.eos_ids:
+                    break
+                kept.append(tok)
+            results.append(Generated(self.tokenizer.decode(kept, skip_special_tokens=True).strip(),
+                                     len(prompt), len(kept), kept))
+        return results
+
+    def label_logprobs(self, messages: list[dict[str, str]], labels: list[str]) -> list[float]:
+        """log P(label | prompt) for each label (the sum over its tokens, end of turn included),
+        scored in one right-padded forward pass."""
+        torch = _torch()
+        prompt = self.encode(self.prompt_text(messages))
+        eos = self.tokenizer.eos_token_id
+        answers = [self.encode(label) + ([eos] if eos is not None else []) for label in labels]
+        rows = [prompt + a for a in answers]
+        width = max(len(r) for r in rows)
+        pad = self.tokenizer.pad_token_id
+        input_ids = torch.tensor([r + [pad] * (width - len(r)) for r in rows], device=self.device)
+        mask = torch.tensor([[1] * len(r) + [0] * (width - len(r)) for r in rows], device=self.device)
+        with self.lock, torch.inference_mode():
+            logits = self.model(input_ids=input_ids, attention_mask=mask).logits.float()
+        logp = torch.log_softmax(logits, dim=-1)
+        scores = []
+        for i, answer in enumerate(answers):
+            positions = range(len(prompt) - 1, len(prompt) - 1 + len(answer))
+            scores.append(float(sum(logp[i, p, answer[j]] for j, p in enumerate(positions))))
+        return scores
+
+
+def timed(fn: Any, *args: Any) -> tuple[Any, float]:
+    start = time.perf_counter()
+    out = fn(*args)
+    return out, time.perf_counter() - start

@@ -1,0 +1,220 @@
+"""LoRA supervised fine-tuning of a local model (PEFT), merged into a standalone folder.
+
+Loss is on the answer tokens only; dev loss after every epoch picks the best epoch and stops
+early when it stops improving; a checkpoint (adapter, optimiser, schedule, position) is
+written every ``checkpoint_every`` steps, so a killed run resumes where it stopped; the best
+adapter is merged into the base and saved as safetensors under ``<home>/local-models/NAME``,
+which loads as ``-m local/NAME``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import random
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import ConfigError
+from ..local.engine import LocalModel, model_folder
+from ..local.source import models_dir, resolve_local
+from .data import ChatPair
+
+IGNORE = -100  # label value the loss skips (prompt tokens, padding)
+Progress = Callable[[dict[str, Any]], None]
+
+
+@dataclass
+class TuneConfig:
+    base: str = "local/smollm2"
+    name: str = ""
+    epochs: int = 2
+    lr: float = 1e-3
+    batch_size: int = 8
+    rank: int = 16
+    alpha: int = 32
+    warmup_ratio: float = 0.1
+    patience: int = 1  # epochs without dev improvement before stopping
+    max_length: int = 512
+    seed: int = 0
+    checkpoint_every: int = 10
+
+    def hyper(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if k not in ("name", "checkpoint_every")}
+
+
+@dataclass
+class TuneResult:
+    name: str
+    path: Path
+    base: str
+    dataset_hash: str
+    train_rows: int
+    dev_rows: int
+    steps: int
+    epochs_run: int
+    best_epoch: int
+    dev_losses: list[float]
+    train_tokens: int
+    wall_s: float
+    resumed: bool
+    hyper: dict[str, Any] = field(default_factory=dict)
+
+    def lineage(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["path"] = str(self.path)
+        out["cost_usd"] = 0.0  # local compute: $0 per call, the time is in wall_s
+        return out
+
+
+def dataset_hash(train: list[ChatPair], dev: list[ChatPair]) -> str:
+    h = hashlib.sha256()
+    for part in (train, dev):
+        for p in part:
+            h.update(json.dumps([p.prompt, p.answer], sort_keys=True).encode())
+        h.update(b"|")
+    return h.hexdigest()[:16]
+
+
+def encode_pair(model: LocalModel, pair: ChatPair, max_length: int) -> tuple[list[int], list[int]]:
+    """Input ids and labels: the prompt's labels are IGNORE, so only the answer is learnt."""
+    prompt = model.encode(model.prompt_text(pair.prompt))
+    eos = model.tokenizer.eos_token_id
+    answer = model.encode(pair.answer) + ([eos] if eos is not None else [])
+    prompt = prompt[-max(1, max_length - len(answer)):]  # keep the end of a long prompt, nearest the answer
+    return prompt + answer, [IGNORE] * len(prompt) + answer
+
+
+def tune(train: list[ChatPair], dev: list[ChatPair], cfg: TuneConfig, home: Path,
+         progress: Progress | None = None, overwrite: bool = False) -> TuneResult:
+    import torch
+    from peft import LoraConfig, get_peft_model, get_peft_model_state_dict, set_peft_model_state_dict
+
+    if not cfg.name or "/" in cfg.name:
+        raise ConfigError(f"--name '{cfg.name}': give a plain name (letters, digits, -); it becomes local/NAME")
+    out_dir = models_dir(home) / cfg.name
+    if (out_dir / "config.json").is_file() and not overwrite:
+        raise ConfigError(f"local/{cfg.name} exists ({out_dir}); pick another --name or pass --overwrite")
+    source = resolve_local(cfg.base, home)
+    folder = model_folder(source, home)
+    base = LocalModel.from_folder(folder, name=source.name)
+    work = Path(home) / "tune" / cfg.name
+    work.mkdir(parents=True, exist_ok=True)
+    data_hash = dataset_hash(train, dev)
+    signature = {"hyper": cfg.hyper(), "data": data_hash}
+
+    torch.manual_seed(cfg.seed)
+    lora = LoraConfig(r=cfg.rank, lora_alpha=cfg.alpha, lora_dropout=0.0, target_modules="all-linear",
+                      task_type="CAUSAL_LM")
+    model = get_peft_model(base.model, lora)
+    train_rows = [encode_pair(base, p, cfg.max_length) for p in train]
+    dev_rows = [encode_pair(base, p, cfg.max_length) for p in dev]
+    steps_per_epoch = (len(train_rows) + cfg.batch_size - 1) // cfg.batch_size
+    total = steps_per_epoch * cfg.epochs
+    warmup = max(1, int(total * cfg.warmup_ratio))
+    params = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=0.0)
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda s: min((s + 1) / warmup, max(0.0, (total - s) / max(1, total - warmup))))
+
+    state: dict[str, Any] = {"epoch": 0, "step_in_epoch": 0, "global_step": 0, "best": None, "best_epoch": 0,
+                             "bad": 0, "dev_losses": [], "tokens": 0, "wall_s": 0.0, "done": False}
+    ckpt, best_path = work / "checkpoint.pt", work / "best.pt"
+    resumed = False
+    if ckpt.is_file():
+        saved = torch.load(ckpt, weights_only=False)
+        if saved.get("signature") == signature:
+            set_peft_model_state_dict(model, saved["adapter"])
+            optimizer.load_state_dict(saved["optimizer"])
+            schedule.load_state_dict(saved["schedule"])
+            state, resumed = saved["state"], True
+
+    def save_checkpoint() -> None:
+        tmp = ckpt.with_suffix(".tmp")
+        torch.save({"signature": signature, "adapter": get_peft_model_state_dict(model),
+                    "optimizer": optimizer.state_dict(), "schedule": schedule.state_dict(), "state": state}, tmp)
+        os.replace(tmp, ckpt)  # a kill mid-write leaves the previous checkpoint whole
+
+    pad = base.tokenizer.pad_token_id
+    started = time.perf_counter() - state["wall_s"]
+    while not state["done"] and state["epoch"] < cfg.epochs:
+        order = list(range(len(train_rows)))
+        random.Random(cfg.seed + state["epoch"]).shuffle(order)
+        batches = [order[i:i + cfg.batch_size] for i in range(0, len(order), cfg.batch_size)]
+        model.train()
+        for b in range(state["step_in_epoch"], len(batches)):
+            loss = _loss(model, [train_rows[i] for i in batches[b]], pad, torch)
+            loss.backward()
+            optimizer.step()
+            schedule.step()
+            optimizer.zero_grad()
+            state["step_in_epoch"], state["global_step"] = b + 1, state["global_step"] + 1
+            state["tokens"] += sum(len(train_rows[i][0]) for i in batches[b])
+            state["wall_s"] = time.perf_counter() - started
+            if progress:
+                per_step = state["wall_s"] / max(1, state["global_step"])
+                progress({"step": state["global_step"], "total": total, "epoch": state["epoch"] + 1,
+                          "loss": float(loss.detach()), "eta_s": per_step * (total - state["global_step"])})
+            if state["global_step"] % cfg.checkpoint_every == 0:
+                save_checkpoint()
+        dev_loss = _dev_loss(model, dev_rows, pad, cfg.batch_size, torch) if dev_rows else float(loss)
+        state["dev_losses"].append(dev_loss)
+        if progress:
+            progress({"epoch_done": state["epoch"] + 1, "dev_loss": dev_loss})
+        if state["best"] is None or dev_loss < state["best"]:
+            state["best"], state["best_epoch"], state["bad"] = dev_loss, state["epoch"] + 1, 0
+            torch.save(get_peft_model_state_dict(model), best_path)
+        else:
+            state["bad"] += 1
+            state["done"] = state["bad"] >= cfg.patience  # early stop: dev stopped improving
+        state["epoch"], state["step_in_epoch"] = state["epoch"] + 1, 0
+        state["wall_s"] = time.perf_counter() - started
+        save_checkpoint()
+
+    set_peft_model_state_dict(model, torch.load(best_path, weights_only=False))
+    merged: Any = model.merge_and_unload()
+    tmp = out_dir.with_name(out_dir.name + f".tmp{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    merged.save_pretrained(str(tmp), safe_serialization=True)
+    base.tokenizer.save_pretrained(str(tmp))
+    result = TuneResult(name=cfg.name, path=out_dir, base=cfg.base, dataset_hash=data_hash, train_rows=len(train),
+                        dev_rows=len(dev), steps=state["global_step"], epochs_run=state["epoch"],
+                        best_epoch=state["best_epoch"], dev_losses=state["dev_losses"], train_tokens=state["tokens"],
+                        wall_s=round(state["wall_s"], 2), resumed=resumed, hyper=cfg.hyper())
+    (tmp / "taskladder-tune.json").write_text(json.dumps(result.lineage(), indent=2))
+    shutil.rmtree(out_dir, ignore_errors=True)
+    tmp.rename(out_dir)
+    return result
+
+
+def _batch(rows: list[tuple[list[int], list[int]]], pad: int, torch: Any) -> dict[str, Any]:
+    width = max(len(ids) for ids, _ in rows)
+    return {
+        "input_ids": torch.tensor([ids + [pad] * (width - len(ids)) for ids, _ in rows]),
+        "attention_mask": torch.tensor([[1] * len(ids) + [0] * (width - len(ids)) for ids, _ in rows]),
+        "labels": torch.tensor([labels + [IGNORE] * (width - len(labels)) for _, labels in rows]),
+    }
+
+
+def _loss(model: Any, rows: list[tuple[list[int], list[int]]], pad: int, torch: Any) -> Any:
+    batch = {k: v.to(model.device) for k, v in _batch(rows, pad, torch).items()}
+    return model(**batch).loss
+
+
+def _dev_loss(model: Any, rows: list[tuple[list[int], list[int]]], pad: int, size: int, torch: Any) -> float:
+    model.eval()
+    total, count = 0.0, 0
+    with torch.inference_mode():
+        for i in range(0, len(rows), size):
+            chunk = rows[i:i + size]
+            n = sum(sum(1 for t in labels if t != IGNORE) for _, labels in chunk)
+            total += float(_loss(model, chunk, pad, torch)) * n
+            count += n
+    model.train()
+    return total / max(1, count)

@@ -1,0 +1,92 @@
+"""`taskladder tune`: answer-only loss, resume after a kill, merged model loads as local/NAME, bad data."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("peft")
+
+from taskladder.errors import DataError  # noqa: E402
+from taskladder.local.engine import LocalModel  # noqa: E402
+from taskladder.local.source import resolve_local  # noqa: E402
+from taskladder.tune import ChatPair, TuneConfig, pairs_from_jsonl, tune  # noqa: E402
+from taskladder.tune.train import IGNORE, encode_pair  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).parent))
+from local_tiny import build_tiny_model  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+PAIRS = [ChatPair([{"role": "user", "content": f"my card was lost {i}"}], "lost_card") for i in range(6)] + \
+        [ChatPair([{"role": "user", "content": f"refund my order {i}"}], "refund_request") for i in range(6)]
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory) -> Path:
+    return build_tiny_model(tmp_path_factory.mktemp("tiny") / "model")
+
+
+def test_loss_is_on_answer_tokens_only(tiny):
+    model = LocalModel.from_folder(tiny, "tiny")
+    ids, labels = encode_pair(model, PAIRS[0], 512)
+    answer = model.encode("lost_card") + [model.tokenizer.eos_token_id]
+    assert labels[-len(answer):] == answer == ids[-len(answer):]
+    assert set(labels[:-len(answer)]) == {IGNORE}
+
+
+class Killed(Exception):
+    pass
+
+
+def test_resume_after_kill_then_merged_model_loads_as_local_name(tiny, tmp_path):
+    cfg = TuneConfig(base=f"local/{tiny}", name="mini", epochs=2, batch_size=4, lr=5e-3, checkpoint_every=1)
+
+    def kill_at_step_4(event):
+        if event.get("step") == 4:
+            raise Killed
+
+    with pytest.raises(Killed):
+        tune(PAIRS, PAIRS[:4], cfg, tmp_path, progress=kill_at_step_4)
+    steps = []
+    result = tune(PAIRS, PAIRS[:4], cfg, tmp_path, progress=lambda e: steps.append(e.get("step")))
+    assert result.resumed and result.steps == 6
+    # Killed during step 4, before its checkpoint: the rerun starts at step 4, not at 1.
+    assert [s for s in steps if s] == [4, 5, 6]
+    assert len(result.dev_losses) == 2 and result.best_epoch in (1, 2)
+    lineage = json.loads((result.path / "taskladder-tune.json").read_text())
+    assert lineage["dataset_hash"] == result.dataset_hash and lineage["hyper"]["lr"] == 5e-3
+    tuned = LocalModel.from_folder(resolve_local("local/mini", tmp_path).path, "mini")
+    assert tuned.generate([PAIRS[0].prompt], 3)[0].output_tokens >= 0
+    assert not any("lora" in k for k in tuned.model.state_dict())  # merged, standalone
+
+
+def test_bad_training_files(tmp_path):
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    with pytest.raises(DataError, match="is empty"):
+        pairs_from_jsonl(empty)
+    wrong = tmp_path / "wrong.jsonl"
+    wrong.write_text(json.dumps({"prompt": "x", "completion": "y"}) + "\n")
+    with pytest.raises(DataError, match="messages"):
+        pairs_from_jsonl(wrong)
+    few = tmp_path / "few.jsonl"
+    few.write_text("\n".join(json.dumps({"messages": [{"role": "user", "content": "a"},
+                                                      {"role": "assistant", "content": "b"}]}) for _ in range(3)))
+    with pytest.raises(DataError, match="at least"):
+        pairs_from_jsonl(few)
+
+
+def test_cli_bad_training_file_exits_2(tmp_path):
+    (tmp_path / "d.csv").write_text("id,message,intent\n" + "".join(f"{i},m {i},a\n" for i in range(10)))
+    (tmp_path / "task.yaml").write_text("name: t\ninputs: [message]\noutputs:\n  intent: label\n"
+                                        "data:\n  file: d.csv\n  id_column: id\nmetric: accuracy\n")
+    (tmp_path / "bad.jsonl").write_text('{"text": "no messages"}\n')
+    out = subprocess.run([sys.executable, "-m", "taskladder", "tune", str(tmp_path / "task.yaml"), "--name", "x",
+                          "--train-file", str(tmp_path / "bad.jsonl")], capture_output=True, text=True,
+                         env={**__import__("os").environ, "PYTHONPATH": str(REPO / "src")}, timeout=120)
+    assert out.returncode == 2 and "bad.jsonl" in out.stderr and "Traceback" not in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1
