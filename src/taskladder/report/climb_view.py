@@ -34,7 +34,8 @@ class RungView(BaseModel):
 
     @property
     def why(self) -> str | None:
-        return self.skip_reason or self.reason
+        """The short reason, then its detail (the climb keeps both: "model not callable — set KEY ...")."""
+        return " — ".join(dict.fromkeys(t for t in (self.skip_reason, self.reason) if t)) or None
 
 
 class ClimbView(BaseModel):
