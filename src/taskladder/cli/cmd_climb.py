@@ -67,6 +67,11 @@ def climb_command(
         _print_climb(result, payload.get("report_path"))
 
 
+def _priced(row) -> bool:
+    """A row with a price per call: a run, or a model that could not be called (projected)."""
+    return row.status == "ran" or row.cost_per_1k_calls is not None
+
+
 def _print_climb(result, report_path) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -81,9 +86,9 @@ def _print_climb(result, report_path) -> None:
         status = r.status + (" ★" if r.pareto else "")
         ci = f"{pct(r.ci_low)}–{pct(r.ci_high)}" if r.score is not None else ""
         table.add_row(r.model, r.rung, status, pct(r.score) if r.score is not None else "", ci,
-                      money(r.cost_per_1k_calls, 3) if r.status == "ran" else "",
-                      money(r.projected_monthly_usd, 2) if r.status == "ran" else "",
-                      money(r.estimated_cost_usd, 4), money(r.cost_usd_spent, 4) if r.status == "ran" else "")
+                      money(r.cost_per_1k_calls) if _priced(r) else "",
+                      money(r.projected_monthly_usd) if _priced(r) else "",
+                      money(r.estimated_cost_usd), money(r.cost_usd_spent) if r.status == "ran" else "")
     console.print(table)
     console.print("★ = on the Pareto frontier of quality vs cost per 1k calls", style="dim")
     said: set[tuple[str, str, str]] = set()
@@ -103,8 +108,8 @@ def _print_climb(result, report_path) -> None:
             console.print(f"Confirmed on test: {pct(t['score'])} [{pct(t['ci_low'])}–{pct(t['ci_high'])}] on {t['n']} examples")
         else:
             console.print(f"Test confirmation not run: {t.get('reason')}")
-    budget = f" of ${result.budget_usd:.2f}" if result.budget_usd is not None else ""
-    console.print(f"Spent this climb: ${result.spent_usd:.4f}{budget}")
+    budget = f" of {money(result.budget_usd)}" if result.budget_usd is not None else ""
+    console.print(f"Spent this climb: {money(result.spent_usd)}{budget}")
     if result.pipeline_path:
         console.print(f"Pipeline spec: {result.pipeline_path}  (rerun: taskladder eval TASK --pipeline {result.pipeline_path})")
     if report_path:

@@ -65,8 +65,10 @@ def eval_command(
         print_json(results[0] if len(results) == 1 else {"runs": results})
     else:
         print_leaderboard(results, f"{task.name} · {split} · {results[0]['metric']}")
+        from ..money import usd
+
         spent = sum(r["cost_usd_spent"] or 0 for r in results)
-        typer.echo(f"spent this run: ${spent:.4f} · runs stored in {store.path}")
+        typer.echo(f"spent this run: {usd(spent)} · runs stored in {store.path}")
 
 
 def _print_dry_runs(task, specs, split, limit, models, store, show, as_json) -> None:

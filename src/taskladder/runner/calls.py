@@ -1,9 +1,18 @@
 """Everything between a pipeline and a provider, for one model.
 
-``ModelCaller.call`` looks the request up in the cache, and otherwise waits for a
-concurrency slot and the rate limiter, calls the provider with a per-call timeout,
-retries retryable failures with backoff, prices the call, and persists it *before*
-returning, so a crash after this point never pays for it again.
+``ModelCaller.call`` looks the request up in the cache, and otherwise claims it in the
+store (another process sending the same call waits for its answer instead of paying
+twice), waits for a concurrency slot and the rate limiter, calls the provider with a
+per-call timeout, retries retryable failures with backoff, prices the call, and persists
+it, tagged with the run that paid for it, *before* returning, so a crash after this point
+never pays for it again.
+
+One prompt is one cache entry across commands: ``max_tokens`` only caps the answer, so it
+is left out of the cache key. A cached answer is reused when it was complete (not cut by
+its own cap) and fits the new cap; otherwise the call is made and cached under the exact
+key (with ``max_tokens``), which is also what caches written before this used, so they stay
+readable. Every other parameter (temperature, n, logprobs, ...) changes the answer and stays
+in the key.
 """
 
 from __future__ import annotations
@@ -14,6 +23,7 @@ import json
 import logging
 import os
 import random
+import uuid
 from typing import Any
 
 from ..models.caller import CallOutcome, RunStats
@@ -21,6 +31,7 @@ from ..models.config import ModelConfig
 from ..models.errors import ProviderError, classify, redact_secrets
 from ..models.pricing import call_cost, lookup_price
 from ..models.providers import make_client
+from ..money import usd
 from ..store import Store
 from .budget import Budget, worst_case_cost
 from .ratelimit import RateLimiter
@@ -28,13 +39,24 @@ from .retry import RetryPolicy
 
 log = logging.getLogger(__name__)
 
-__all__ = ["CallOutcome", "ModelCaller", "RunStats", "call_key", "DEFAULT_PARAMS"]
+__all__ = ["CallOutcome", "ModelCaller", "RunStats", "call_key", "exact_call_key", "hit_fits", "DEFAULT_PARAMS"]
 
 DEFAULT_PARAMS = {"temperature": 0}
+# Parameters that cap an answer without changing it: left out of the cache key (see hit_fits).
+CAP_PARAMS = ("max_tokens",)
+CLAIM_POLL_S = (0.02, 0.5)  # first and longest wait between looks at another process's claimed call
 
 
 def call_key(identity: dict[str, Any], messages: list[dict[str, str]], params: dict[str, Any],
              sample_index: int) -> str:
+    """The cache key of a call: one per prompt and answer-changing parameters (no ``max_tokens``)."""
+    return exact_call_key(identity, messages, {k: v for k, v in params.items() if k not in CAP_PARAMS},
+                          sample_index)
+
+
+def exact_call_key(identity: dict[str, Any], messages: list[dict[str, str]], params: dict[str, Any],
+                   sample_index: int) -> str:
+    """The key with every parameter: where a capped answer that cannot be shared is cached."""
     canonical = json.dumps(
         {"model": identity, "messages": messages, "params": params, "sample": sample_index},
         sort_keys=True, ensure_ascii=False, separators=(",", ":"),
@@ -42,10 +64,22 @@ def call_key(identity: dict[str, Any], messages: list[dict[str, str]], params: d
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def hit_fits(hit: dict[str, Any], params: dict[str, Any]) -> bool:
+    """Whether a cached answer is what a call with ``params`` would get: it was not cut by
+    its own cap, and it fits within this call's cap. (Caches written before this stored no
+    cap; under this key they had none.)"""
+    cap = hit.get("extra", {}).get("max_tokens")
+    used = int(hit.get("output_tokens") or 0)
+    if cap is not None and used >= int(cap):
+        return False
+    wanted = params.get("max_tokens")
+    return wanted is None or used <= int(wanted)
+
+
 class ModelCaller:
     def __init__(self, cfg: ModelConfig, store: Store, stats: RunStats | None = None, client: Any = None,
                  retry: RetryPolicy | None = None, seed: int = 0, concurrency: int | None = None,
-                 budget: Budget | None = None):
+                 budget: Budget | None = None, paid_by: RunStats | None = None):
         self.cfg = cfg
         self.store = store
         self.stats = stats or RunStats()
@@ -60,6 +94,9 @@ class ModelCaller:
         self.price = lookup_price(cfg)
         self.identity = cfg.identity()
         self.budget = budget
+        # Whose run_id tags the calls this caller pays for (a judge's caller: its run's).
+        self._paid_by = paid_by or self.stats
+        self._owner = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"  # names this caller's claims in the store
 
     @property
     def concurrency(self) -> int:
@@ -78,8 +115,8 @@ class ModelCaller:
         return {k: v for k, v in merged.items() if v is not None}
 
     def for_model(self, cfg: ModelConfig) -> ModelCaller:
-        """A caller for another model (a judge) on this one's store and budget; its own counters."""
-        return ModelCaller(cfg, self.store, budget=self.budget)
+        """A caller for another model (a judge) on this one's store, budget and run; its own counters."""
+        return ModelCaller(cfg, self.store, budget=self.budget, paid_by=self._paid_by)
 
     def key(self, messages: list[dict[str, str]], params: dict[str, Any], sample_index: int = 0) -> str:
         return call_key(self.identity, messages, params, sample_index)
@@ -89,6 +126,12 @@ class ModelCaller:
         params = self.params(params)
         key = self.key(messages, params, sample_index)
         hit = await self._lookup(key)
+        if (hit is None or not hit_fits(hit, params)) and any(p in params for p in CAP_PARAMS):
+            # A capped answer that cannot be shared, or one cached before keys left the cap out.
+            exact = exact_call_key(self.identity, messages, params, sample_index)
+            found = await self._lookup(exact)
+            if found is not None or hit is not None:
+                key, hit = exact, found
         if hit is None and key in self._inflight:
             # The same request is already on its way: share its answer instead of paying twice.
             first = await asyncio.shield(self._inflight[key])
@@ -97,11 +140,7 @@ class ModelCaller:
             self.stats.cached_calls += 1
             return first.model_copy(update={"cached": True})
         if hit is not None:
-            self.stats.cached_calls += 1
-            return CallOutcome(texts=hit["extra"].get("texts") or [hit["text"]],
-                               input_tokens=hit["input_tokens"], output_tokens=hit["output_tokens"],
-                               cost_usd=hit["cost_usd"], latency_ms=hit["latency_ms"], cached=True,
-                               logprob=hit["extra"].get("logprob"))
+            return self._from_cache(hit)
         future = asyncio.get_running_loop().create_future()
         self._inflight[key] = future
         try:
@@ -118,15 +157,52 @@ class ModelCaller:
         future.set_result(outcome)
         return outcome
 
+    def _from_cache(self, hit: dict[str, Any]) -> CallOutcome:
+        self.stats.cached_calls += 1
+        return CallOutcome(texts=hit["extra"].get("texts") or [hit["text"]],
+                           input_tokens=hit["input_tokens"], output_tokens=hit["output_tokens"],
+                           cost_usd=hit["cost_usd"], latency_ms=hit["latency_ms"], cached=True,
+                           logprob=hit["extra"].get("logprob"))
+
+    async def _claim(self, key: str, messages: list[dict[str, str]], params: dict[str, Any],
+                     sample_index: int) -> tuple[str, dict[str, Any] | None]:
+        """Claim ``key`` in the store; while another process holds it, wait for its answer.
+
+        Returns the key to send under and ``None``, or the other process's cached answer.
+        A claim outlives the longest the holder can take (every retry timing out); one left by
+        a killed process on this host is taken over at once."""
+        ttl = (self.cfg.timeout_s + 5) * (self.retry.max_retries + 1) + 60
+        wait = CLAIM_POLL_S[0]
+        while True:
+            if self.store.claim_call(key, self._owner, ttl) is None:
+                return key, None
+            await asyncio.sleep(wait)
+            wait = min(wait * 2, CLAIM_POLL_S[1])
+            hit = self.store.get_call(key)
+            if hit is not None:
+                if hit_fits(hit, params):
+                    return key, hit
+                key = exact_call_key(self.identity, messages, params, sample_index)
+
     async def _fresh_call(self, key: str, messages: list[dict[str, str]], params: dict[str, Any],
                           sample_index: int) -> CallOutcome:
+        key, hit = await self._claim(key, messages, params, sample_index)
+        if hit is not None:
+            return self._from_cache(hit)
+        try:
+            return await self._paid_call(key, messages, params, sample_index)
+        finally:
+            self.store.release_call(key, self._owner)  # a no-op once the answer is stored
+
+    async def _paid_call(self, key: str, messages: list[dict[str, str]], params: dict[str, Any],
+                         sample_index: int) -> CallOutcome:
         reserved = 0.0
         if self.budget is not None:
             reserved = worst_case_cost(self.price, messages, params.get("max_tokens"))
             if not self.budget.reserve(reserved):
                 self.stats.errors += 1
-                return CallOutcome(error=f"budget exhausted: ${self.budget.limit_usd:.4f} limit, this call could "
-                                         f"cost up to ${reserved:.6f}")
+                return CallOutcome(error=f"budget exhausted: {usd(self.budget.limit_usd)} limit, this call could "
+                                         f"cost up to {usd(reserved)}")
         if self._sem is None:
             self._sem = asyncio.Semaphore(self._concurrency)
         async with self._sem:
@@ -145,7 +221,7 @@ class ModelCaller:
             key, self.cfg.model, {"model": self.identity, "messages": messages, "params": params,
                                   "sample": sample_index},
             result.texts[0] if result.texts else "", result.input_tokens, result.output_tokens, cost,
-            result.latency_ms, extra=_cache_extra(result),
+            result.latency_ms, extra=_cache_extra(result, params), run_id=self._paid_by.run_id,
         )
         self.stats.calls += 1
         if cost is None:
@@ -212,8 +288,10 @@ class ModelCaller:
                 await asyncio.sleep(delay)
 
 
-def _cache_extra(result) -> dict[str, Any] | None:
+def _cache_extra(result, params: dict[str, Any]) -> dict[str, Any] | None:
     extra = dict(result.extra)
+    if params.get("max_tokens") is not None:
+        extra["max_tokens"] = params["max_tokens"]  # so a later call knows whether the answer was cut
     if len(result.texts) > 1:
         extra["texts"] = result.texts
     return extra or None

@@ -10,7 +10,10 @@ for all of them:
   a view of calls already in the cache, so a kill loses none of what was paid for;
 - **status**: ``running`` while it runs, ``interrupted`` when anything stops it (an
   exception, Ctrl-C), ``finished`` with a typed ``RunSummary`` at the end;
-- **progress**: a bar with done/total, ETA, spend, cache hits and errors.
+- **progress**: a bar with done/total, ETA, spend, cache hits and errors;
+- **spend**: given the ``RunStats`` its callers share, every call they pay for is tagged
+  with the run in the calls table, and the run's spend is that table's sum (bootstrap and
+  judge calls included), so every spend shown reconciles with the calls made.
 
 Cache, budget, retries and rate limits live one layer down, in the predictor's
 ``ModelCaller``: every call is persisted before it counts, so a rerun never pays twice.
@@ -111,11 +114,13 @@ def execute(plan: RunPlan, predictor: Predictor, *, store: Store, stats: RunStat
 
 async def aexecute(plan: RunPlan, predictor: Predictor, *, store: Store, stats: RunStats | None = None,
                    progress: bool = True, finish: Finisher | None = None) -> RunResult:
+    ledger = stats is not None  # the callers share these stats, so their calls are tagged with the run
     stats = stats or RunStats()
     key = plan.key
     run = store.find_unfinished_run(key) or plan.new_run()
     run.status = "running"
     store.save_run(run, key)
+    stats.run_id = run.run_id
     done = store.record_ids(run.run_id)
     todo = [e for e in plan.examples if e.id not in done]
     try:
@@ -129,6 +134,8 @@ async def aexecute(plan: RunPlan, predictor: Predictor, *, store: Store, stats: 
     records = [by_id[e.id] for e in plan.examples if e.id in by_id]
     summary = summarise(records, plan.scorer, plan.task.spec.volume.calls_per_day)
     extra = {"retries": stats.retries, "resumed_records": len(done), **(finish(records) if finish else {})}
+    if ledger:
+        extra["cost_usd_spent"] = store.spent_by_runs([run.run_id])
     run.summary = RunSummary.model_validate({**summary.model_dump(exclude_unset=True), **extra})
     run.status = "finished"
     store.save_run(run, key)

@@ -6,6 +6,7 @@ import sys
 from contextlib import contextmanager
 from typing import Iterator
 
+from ..money import usd
 from .calls import RunStats
 
 
@@ -34,7 +35,7 @@ def progress_bar(description: str, total: int, stats: RunStats, enabled: bool = 
 
             unknown = "+?" if stats.unknown_cost_calls else ""
             return Text(
-                f"${stats.spent_usd:.4f}{unknown} spent · {stats.cached_calls} cached · "
+                f"{usd(stats.spent_usd)}{unknown} spent · {stats.cached_calls} cached · "
                 f"{stats.errors} errors · {stats.retries} retries",
                 style="dim",
             )
