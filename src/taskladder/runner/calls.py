@@ -125,16 +125,16 @@ class ModelCaller:
                    sample_index: int = 0) -> CallOutcome:
         params = self.params(params)
         key = self.key(messages, params, sample_index)
+        exact = exact_call_key(self.identity, messages, params, sample_index)
         hit = await self._lookup(key)
-        if (hit is None or not hit_fits(hit, params)) and any(p in params for p in CAP_PARAMS):
-            # A capped answer that cannot be shared, or one cached before keys left the cap out.
-            exact = exact_call_key(self.identity, messages, params, sample_index)
-            found = await self._lookup(exact)
-            if found is not None or hit is not None:
-                key, hit = exact, found
-        if hit is None and key in self._inflight:
+        if hit is not None and not hit_fits(hit, params):
+            hit = None
+        if hit is None and exact != key:
+            # An answer cut by this very cap, or one cached before keys left the cap out.
+            hit = await self._lookup(exact)
+        if hit is None and exact in self._inflight:
             # The same request is already on its way: share its answer instead of paying twice.
-            first = await asyncio.shield(self._inflight[key])
+            first = await asyncio.shield(self._inflight[exact])
             if first.error:
                 return first
             self.stats.cached_calls += 1
@@ -142,7 +142,7 @@ class ModelCaller:
         if hit is not None:
             return self._from_cache(hit)
         future = asyncio.get_running_loop().create_future()
-        self._inflight[key] = future
+        self._inflight[exact] = future  # by the exact request: another cap may get another answer
         try:
             outcome = await self._fresh_call(key, messages, params, sample_index)
         except BaseException as exc:
@@ -153,7 +153,7 @@ class ModelCaller:
                 future.exception()  # retrieved here, so an unawaited future never warns
             raise
         finally:
-            self._inflight.pop(key, None)
+            self._inflight.pop(exact, None)
         future.set_result(outcome)
         return outcome
 
@@ -168,21 +168,30 @@ class ModelCaller:
                      sample_index: int) -> tuple[str, dict[str, Any] | None]:
         """Claim ``key`` in the store; while another process holds it, wait for its answer.
 
-        Returns the key to send under and ``None``, or the other process's cached answer.
+        Returns the claimed key and ``None``, or the key and the other process's cached answer.
         A claim outlives the longest the holder can take (every retry timing out); one left by
         a killed process on this host is taken over at once."""
         ttl = (self.cfg.timeout_s + 5) * (self.retry.max_retries + 1) + 60
+        exact = exact_call_key(self.identity, messages, params, sample_index)
         wait = CLAIM_POLL_S[0]
         while True:
             if self.store.claim_call(key, self._owner, ttl) is None:
+                # The holder may have stored its answer between our cache miss and this claim.
+                found = self.store.get_calls([key, exact])
+                if key in found and hit_fits(found[key], params):
+                    self.store.release_call(key, self._owner)
+                    return key, found[key]
+                if exact in found and exact != key:
+                    self.store.release_call(key, self._owner)
+                    return key, found[exact]
                 return key, None
             await asyncio.sleep(wait)
             wait = min(wait * 2, CLAIM_POLL_S[1])
-            hit = self.store.get_call(key)
-            if hit is not None:
-                if hit_fits(hit, params):
-                    return key, hit
-                key = exact_call_key(self.identity, messages, params, sample_index)
+            found = self.store.get_calls([key, exact])
+            if key in found and hit_fits(found[key], params):
+                return key, found[key]
+            if exact in found:
+                return key, found[exact]
 
     async def _fresh_call(self, key: str, messages: list[dict[str, str]], params: dict[str, Any],
                           sample_index: int) -> CallOutcome:
@@ -217,6 +226,10 @@ class ModelCaller:
         cost = call_cost(self.price, result.input_tokens, result.output_tokens)
         if self.budget is not None:
             self.budget.settle(reserved, cost or 0.0)
+        cap = params.get("max_tokens")
+        if cap is not None and result.output_tokens >= int(cap):
+            # Cut by its cap: only a call with this very cap gets this answer.
+            key = exact_call_key(self.identity, messages, params, sample_index)
         self.store.put_call(
             key, self.cfg.model, {"model": self.identity, "messages": messages, "params": params,
                                   "sample": sample_index},
