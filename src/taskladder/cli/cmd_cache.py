@@ -6,8 +6,8 @@ from typing import Optional
 
 import typer
 
-from .app import app, print_json
 from ..money import usd
+from .app import app, print_json
 from .common import store_of
 
 cache_app = typer.Typer(help="Inspect or clear the call cache.", no_args_is_help=True)
