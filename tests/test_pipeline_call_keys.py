@@ -13,7 +13,7 @@ from pipeline_cases import cases
 from taskladder.models.config import resolve_model
 from taskladder.pipeline.llm import LLMPipeline
 from taskladder.runner import evaluate
-from taskladder.runner.calls import ModelCaller
+from taskladder.runner.calls import ModelCaller, exact_call_key
 from taskladder.store import Store
 
 FIXTURE = json.loads((Path(__file__).parent / "fixtures" / "pipeline_call_keys.json").read_text())
@@ -29,12 +29,24 @@ def test_calls_and_plan_use_the_keys_written_before_the_split(tmp_path, name):
     store = Store(tmp_path / "cache.sqlite")
     result = evaluate(task, spec, models=models, store=store, progress=False)
     assert result.summary["calls"] == len(FIXTURE[name])
-    assert set(store.get_calls(FIXTURE[name])) == set(FIXTURE[name])  # every old key is in the cache
+    # The calls are the ones the old code made: their full requests give back the old keys
+    # (since issue 13, max_tokens is left out of the key itself, so eval and climb share calls).
+    requests = {key: json.loads(req) for key, req in store._db.execute("SELECT key, request FROM calls")}
+    assert sorted(exact_call_key(r["model"], r["messages"], r["params"], r["sample"])
+                  for r in requests.values()) == FIXTURE[name]
 
     pipeline = LLMPipeline(spec, task, models)
     asyncio.run(pipeline.aprepare(ModelCaller(resolve_model(spec.model, models), store)))
     planned = [c.cache_key for e in task.dev for c in pipeline.plan(e).calls]
-    assert sorted(planned) == FIXTURE[name]
+    assert sorted(planned) == sorted(requests)
 
     again = evaluate(task, spec, models=models, store=store, progress=False)
     assert again.summary["calls"] == 0 and again.summary["cached_calls"] == len(FIXTURE[name])
+
+    # A cache written by the old code (calls under the old keys) still answers every call.
+    for key, r in requests.items():
+        old = exact_call_key(r["model"], r["messages"], r["params"], r["sample"])
+        store._db.execute("UPDATE calls SET key = ?, extra = NULL WHERE key = ?", (old, key))
+    store._db.execute("DELETE FROM runs")
+    old_cache = evaluate(task, spec, models=models, store=store, progress=False)
+    assert old_cache.summary["calls"] == 0 and old_cache.summary["cached_calls"] == len(FIXTURE[name])

@@ -24,7 +24,7 @@ def test_bar_keeps_count_eta_and_spend_at_80_columns(monkeypatch):
         bar.advance(100)
     line = buf.getvalue().strip().splitlines()[-1]
     assert len(line) <= 80
-    assert "1300/3080" in line and "eta 0:" in line and "$0.0000 spent" in line and "12 cached" in line
+    assert "1300/3080" in line and "eta 0:" in line and "$0 spent" in line and "12 cached" in line
 
 
 def test_offline_baseline_advances_the_bar_in_steps(tmp_path, monkeypatch):

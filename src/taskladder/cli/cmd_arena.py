@@ -7,6 +7,7 @@ from typing import List, Optional
 
 import typer
 
+from ..money import usd
 from .app import app, print_json
 
 
@@ -95,4 +96,4 @@ def arena_command(
     flips = "–" if bias.flip_rate is None else f"{bias.flip_rate:.0%}"
     typer.echo(f"judge position bias: first slot wins {share} of decisive verdicts; "
                f"{flips} of verdicts change when the order flips")
-    typer.echo(f"judge calls: {caller.stats.calls} new, {caller.stats.cached_calls} cached, ${caller.stats.spent_usd:.4f}")
+    typer.echo(f"judge calls: {caller.stats.calls} new, {caller.stats.cached_calls} cached, {usd(caller.stats.spent_usd)}")

@@ -6,6 +6,7 @@ from typing import Optional
 
 import typer
 
+from ..money import usd
 from .app import app, print_json
 from .common import store_of
 
@@ -31,7 +32,7 @@ def cache_stats(ctx: typer.Context, as_json: bool = typer.Option(False, "--json"
     for m in stats["models"]:
         unknown = f" (+{m['unknown_cost_calls']} unknown)" if m["unknown_cost_calls"] else ""
         table.add_row(m["model"], str(m["calls"]), f"{m['input_tokens']:,}", f"{m['output_tokens']:,}",
-                      f"${m['cost_usd']:.4f}{unknown}")
+                      f"{usd(m['cost_usd'])}{unknown}")
     Console().print(table)
 
 

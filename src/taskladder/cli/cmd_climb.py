@@ -99,6 +99,11 @@ def rerun_command(task_file: Path, pipeline_path: str, *, models_file: Path | No
     return shlex.join(args)
 
 
+def _priced(row) -> bool:
+    """A row with a price per call: a run, or a model that could not be called (projected)."""
+    return row.status == "ran" or row.cost_per_1k_calls is not None
+
+
 def _print_climb(result, report_path, rerun: str | None) -> None:
     from rich.console import Console
     from rich.markup import escape
@@ -117,9 +122,9 @@ def _print_climb(result, report_path, rerun: str | None) -> None:
         ci = f"{pct(r.ci_low)}–{pct(r.ci_high)}" if r.score is not None else ""
         table.add_row(r.model, r.rung, status, pct(r.score) if r.score is not None else "", ci,
                       *((pct(r.retrieval_recall_at_k) if r.retrieval_recall_at_k is not None else "",) if recall else ()),
-                      money(r.cost_per_1k_calls, 3) if r.status == "ran" else "",
-                      money(r.projected_monthly_usd, 2) if r.status == "ran" else "",
-                      money(r.estimated_cost_usd, 4), money(r.cost_usd_spent, 4) if r.status in ("ran", "failed") else "")
+                      money(r.cost_per_1k_calls) if _priced(r) else "",
+                      money(r.projected_monthly_usd) if _priced(r) else "",
+                      money(r.estimated_cost_usd), money(r.cost_usd_spent) if r.status in ("ran", "failed") else "")
     console.print(table)
     console.print("★ = on the Pareto frontier of quality vs cost per 1k calls", style="dim")
     said: set[tuple[str, str, str | None, str | None]] = set()
@@ -143,8 +148,8 @@ def _print_climb(result, report_path, rerun: str | None) -> None:
         else:
             console.print(f"Test confirmation {'failed' if t.get('status') == 'failed' else 'not run'}: "
                           f"{escape(str(t.get('reason')))}")
-    budget = f" of ${result.budget_usd:.2f}" if result.budget_usd is not None else ""
-    console.print(f"Spent this climb: ${result.spent_usd:.4f}{budget}")
+    budget = f" of {money(result.budget_usd)}" if result.budget_usd is not None else ""
+    console.print(f"Spent this climb: {money(result.spent_usd)}{budget}")
     if result.pipeline_path:
         console.print(f"Pipeline spec: {result.pipeline_path}")
     if rerun:

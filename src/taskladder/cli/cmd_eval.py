@@ -78,8 +78,10 @@ def eval_command(
         print_json(results[0] if len(results) == 1 else {"runs": results})
     else:
         print_leaderboard(results, f"{task.name} · {split} · {results[0]['metric']}")
+        from ..money import usd
+
         spent = sum(r["cost_usd_spent"] or 0 for r in results)
-        typer.echo(f"spent this run: ${spent:.4f} · runs stored in {store.path}{overlap_note(task)}")
+        typer.echo(f"spent this run: {usd(spent)} · runs stored in {store.path}{overlap_note(task)}")
     failure = failed_runs_error(results)
     if failure is not None:
         raise failure

@@ -57,9 +57,11 @@ def _human(result) -> None:  # result: SynthResult
     cost = sum(c["cost_usd"] for c in result.calls.values())
     unknown = sum(c["unknown_cost_calls"] for c in result.calls.values())
     spent = sum(c["spent_usd"] for c in result.calls.values())
-    priced = f"${cost:.4f}" + (f" + {unknown} calls of unknown price" if unknown else "")
+    from ..money import usd
+
+    priced = usd(cost) + (f" + {unknown} calls of unknown price" if unknown else "")
     echo(f"calls: {result.new_calls} new, {result.cached_calls} cached; cost of the calls {priced}, "
-         f"spent this run ${spent:.4f}")
+         f"spent this run {usd(spent)}")
 
 
 @app.command("synth")

@@ -46,7 +46,11 @@ def run_json(run, task_name: str) -> dict[str, Any]:
 
 
 def money(x: float | None, digits: int = 4) -> str:
-    return "unknown" if x is None else f"${x:,.{digits}f}"
+    """Dollars as every command prints them (``taskladder.money.usd``); ``digits`` is kept for
+    callers written before, the helper decides how many digits are needed to be right."""
+    from ..money import usd
+
+    return usd(x)
 
 
 def pct(x: float | None) -> str:

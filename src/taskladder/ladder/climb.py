@@ -26,6 +26,7 @@ from typing import Any
 
 from ..errors import TaskladderError
 from ..models.config import ModelConfig, resolve_model
+from ..money import usd
 from ..pipeline import PipelineSpec
 from ..runner.budget import Budget
 from ..store import Store
@@ -90,7 +91,9 @@ def _climb_model(state: ClimbState, name: str, rungs: list[ModelRung]) -> None:
         base: dict[str, Any] = dict(model=name, rung=spec.rung, pipeline=spec.model_dump(exclude_none=True),
                                     estimated_cost_usd=est.typical_usd, max_cost_usd=est.max_usd)
         if access_error:
-            state.add(RungResult(**base, status="no-access", skip_reason="model not callable", reason=access_error))
+            per_1k, monthly = est.projected(state.task.spec.volume.calls_per_day)
+            state.add(RungResult(**base, status="no-access", skip_reason="model not callable", reason=access_error, cost_per_1k_calls=per_1k,
+                                 projected_monthly_usd=monthly))
             continue
         if failed:
             state.add(RungResult(**base, status="failed", reason=failed, skip_reason=failed))
@@ -102,7 +105,7 @@ def _climb_model(state: ClimbState, name: str, rungs: list[ModelRung]) -> None:
         budget = state.budget
         if budget is not None and (est.max_usd or 0.0) > budget.remaining_usd:
             state.add(RungResult(**base, status="skipped-budget", skip_reason="over budget", reason=(
-                f"up to ${est.max_usd:.4f} needed, ${max(budget.remaining_usd, 0):.4f} of the budget left")))
+                f"up to {usd(est.max_usd)} needed, {usd(max(budget.remaining_usd, 0))} of the budget left")))
             continue
         ev = rung.run(state, spec)
         row = row_from_run(name, spec, ev, est.typical_usd, est.max_usd)
@@ -119,7 +122,6 @@ def _climb_model(state: ClimbState, name: str, rungs: list[ModelRung]) -> None:
 def _finish(state: ClimbState, ladder: list[Rung], out_dir: Path | None) -> None:
     """Totals, the Pareto flags, then the recommendation: saved and confirmed by its own rung."""
     result = state.result
-    result.spent_usd = sum(r.cost_usd_spent for r in result.rungs)
     result.run_ids = [ev.run.run_id for ev in state.runs.values()]
     mark_pareto(result)
     winner = recommend(result, state.runs)
@@ -134,11 +136,10 @@ def _finish(state: ClimbState, ladder: list[Rung], out_dir: Path | None) -> None
         else:  # a row no rung of this ladder claims: the plain pipeline-spec way out
             result.pipeline_path = artifacts.save_spec(row.pipeline, out_dir)
             result.test = artifacts.confirm_on_test(state, PipelineSpec.model_validate(row.pipeline))
-    if state.budget is not None:
-        # Rungs outside the budget (the free baselines) add what they spent on top of it.
-        outside = sum(r.cost_usd_spent for r in result.rungs
-                      if r.rung in by_name and not by_name[r.rung].spends_budget)
-        result.spent_usd = state.budget.spent_usd + outside
+    # Every spend shown is the sum of the rows (each its run's calls) and the test confirmation,
+    # so "Spent this climb" and climb.json reconcile with the calls table to the cent.
+    confirmed = (result.test or {}).get("cost_usd_spent") or 0.0
+    result.spent_usd = sum(r.cost_usd_spent for r in result.rungs) + confirmed
 
 
 def _access_error(cfg: ModelConfig) -> str | None:

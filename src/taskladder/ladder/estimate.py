@@ -16,7 +16,7 @@ from ..models.pricing import lookup_price
 from ..pipeline.llm import LLMPipeline
 from ..pipeline.spec import DemoSpec, PipelineSpec
 from ..runner.budget import worst_case_cost
-from ..runner.calls import ModelCaller, call_key
+from ..runner.calls import ModelCaller, call_key, exact_call_key, hit_fits
 from ..store import Store
 from ..task import Example, Task
 
@@ -30,6 +30,15 @@ class Estimate:
     cached_calls: int
     typical_usd: float | None
     max_usd: float | None
+    # Typical price of answering one example, cached or not (bootstrap calls left out): what a
+    # model that cannot be called yet would cost per call in production.
+    per_example_usd: float | None = None
+
+    def projected(self, calls_per_day: float) -> tuple[float | None, float | None]:
+        """($ per 1k calls, $ per month) at ``calls_per_day``, as a run's summary computes them."""
+        if self.per_example_usd is None:
+            return None, None
+        return self.per_example_usd * 1000, self.per_example_usd * calls_per_day * 30
 
 
 def estimate_rung(task: Task, spec: PipelineSpec, cfg: ModelConfig, store: Store, examples: list[Example]) -> Estimate:
@@ -46,6 +55,8 @@ def estimate_rung(task: Task, spec: PipelineSpec, cfg: ModelConfig, store: Store
         _prepare_sync(pipeline, caller)
     params = caller.params(spec.params)
     keys = [call_key(caller.identity, m, params, 0) for m in messages]  # the rationale bootstrap's calls
+    exact = [exact_call_key(caller.identity, m, params, 0) for m in messages]
+    bootstrap = len(messages)
     samples = spec.sampling.n if spec.sampling else 1
     if spec.sampling:
         params = caller.params({**spec.params, "temperature": spec.sampling.temperature})
@@ -54,17 +65,22 @@ def estimate_rung(task: Task, spec: PipelineSpec, cfg: ModelConfig, store: Store
         for i in range(samples):
             messages.append(m)
             keys.append(call_key(caller.identity, m, params, i))
-    cached = store.get_calls(keys)
-    todo = [m for m, k in zip(messages, keys) if k not in cached]
+            exact.append(exact_call_key(caller.identity, m, params, i))
+    shared = {k for k, hit in store.get_calls(keys).items() if hit_fits(hit, params)}
+    capped = set(store.get_calls(exact)) if "max_tokens" in params else set()
+    fresh = [k not in shared and x not in capped for k, x in zip(keys, exact)]
+    todo = [m for m, new in zip(messages, fresh) if new]
     if price is None:
         return Estimate(len(messages), len(messages) - len(todo), None, None)
     from ..prompt import count_text_tokens
 
     answer = _typical_answer_tokens(task, spec)
-    typical = sum(price.cost(sum(count_text_tokens([m["content"] for m in msgs], "gpt-4o")) + 8 * len(msgs), answer)
-                  for msgs in todo)
+    costs = [price.cost(sum(count_text_tokens([m["content"] for m in msgs], "gpt-4o")) + 8 * len(msgs), answer)
+             for msgs in messages]
+    typical = sum(c for c, new in zip(costs, fresh) if new)
     worst = sum(worst_case_cost(price, msgs, params.get("max_tokens")) for msgs in todo)
-    return Estimate(len(messages), len(messages) - len(todo), typical, worst)
+    per_example = sum(costs[bootstrap:]) / len(examples) if examples else None
+    return Estimate(len(messages), len(messages) - len(todo), typical, worst, per_example)
 
 
 def _typical_answer_tokens(task: Task, spec: PipelineSpec) -> int:

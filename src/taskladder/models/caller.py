@@ -42,6 +42,7 @@ class RunStats:
     spent_usd: float = 0.0
     unknown_cost_calls: int = 0
     by_status: dict[str, int] = field(default_factory=dict)
+    run_id: str | None = None  # the run paying for new calls: each cached call is tagged with it
 
 
 class Caller(Protocol):

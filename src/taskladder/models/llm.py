@@ -24,6 +24,12 @@ from .providers import make_client
 __all__ = ["CallResult", "LiteLLMClient", "OpenAICompatibleClient", "make_client"]
 
 
+def api_base(cfg: ModelConfig) -> str | None:
+    """The server to call: models.yaml's ``api_base``, else the environment as LiteLLM reads it
+    (``OPENAI_BASE_URL``, then LiteLLM's own ``OPENAI_API_BASE``), else OpenAI's."""
+    return cfg.api_base or os.environ.get("OPENAI_BASE_URL") or os.environ.get("OPENAI_API_BASE") or None
+
+
 class OpenAICompatibleClient:
     """``openai/...`` models: the official SDK directly, on one pooled connection set.
 
@@ -45,7 +51,7 @@ class OpenAICompatibleClient:
         remember_credential(key)  # whatever its shape or source, it never reaches a file
         limits = httpx.Limits(max_connections=max(cfg.concurrency * 2, 16), max_keepalive_connections=max(cfg.concurrency, 8))
         self._client = openai.AsyncOpenAI(
-            api_key=key, base_url=cfg.api_base or None, max_retries=0, timeout=cfg.timeout_s,
+            api_key=key, base_url=api_base(cfg), max_retries=0, timeout=cfg.timeout_s,
             # openai's stubs name a vendored httpx's Limits; the object is the same httpx type at runtime.
             http_client=openai.DefaultAsyncHttpxClient(limits=limits),  # type: ignore[arg-type]
         )

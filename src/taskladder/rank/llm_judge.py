@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from ..models.caller import Caller
@@ -24,11 +25,14 @@ class LLMJudge:
         self.cached_calls = 0
         self.cost_usd: float | None = 0.0
         self.spent_usd = 0.0
+        # Prompts already priced: a prompt identical to one asked before (a pair judged both
+        # ways round whose prompt does not change) is one call in production, priced once.
+        self._priced: set[str] = set()
 
     async def judge(self, item_input: Any, output_a: str, output_b: str, rubric: str | None) -> Winner:
         messages = self.prompt.messages(item_input, output_a, output_b, rubric)
         outcome = await self.caller.call(messages, {"max_tokens": JUDGE_MAX_TOKENS})
-        self._account(outcome)
+        self._account(outcome, json.dumps(messages, sort_keys=True))
         if outcome.error:
             self.errors += 1
             return "tie"
@@ -38,7 +42,7 @@ class LLMJudge:
             return "tie"
         return verdict
 
-    def _account(self, outcome) -> None:
+    def _account(self, outcome, prompt: str) -> None:
         if outcome.error:
             return
         if outcome.cached:
@@ -46,4 +50,7 @@ class LLMJudge:
         else:
             self.calls += 1
             self.spent_usd += outcome.cost_usd or 0.0
+        if prompt in self._priced:
+            return
+        self._priced.add(prompt)
         self.cost_usd = None if self.cost_usd is None or outcome.cost_usd is None else self.cost_usd + outcome.cost_usd

@@ -12,6 +12,8 @@ import json
 import math
 from typing import Any, TypeGuard
 
+from .. import money
+
 UNKNOWN = "unknown"
 
 
@@ -38,15 +40,7 @@ def is_num(value: Any) -> TypeGuard[float]:
 
 def usd(value: Any) -> str:
     """Money with enough digits to tell cheap options apart; ``None`` is unknown, not $0."""
-    if not is_num(value):
-        return UNKNOWN
-    if value == 0:
-        return "$0"
-    if abs(value) >= 100:
-        return f"${value:,.0f}"
-    if abs(value) >= 1:
-        return f"${value:,.2f}"
-    return f"${value:.2g}" if abs(value) < 0.01 else f"${value:.3f}"
+    return money.usd(value) if is_num(value) else UNKNOWN
 
 
 def ms(value: Any) -> str:

@@ -1,9 +1,18 @@
 """Everything between a pipeline and a provider, for one model.
 
-``ModelCaller.call`` looks the request up in the cache, and otherwise waits for a
-concurrency slot and the rate limiter, calls the provider with a per-call timeout,
-retries retryable failures with backoff, prices the call, and persists it *before*
-returning, so a crash after this point never pays for it again.
+``ModelCaller.call`` looks the request up in the cache, and otherwise claims it in the
+store (another process sending the same call waits for its answer instead of paying
+twice), waits for a concurrency slot and the rate limiter, calls the provider with a
+per-call timeout, retries retryable failures with backoff, prices the call, and persists
+it, tagged with the run that paid for it, *before* returning, so a crash after this point
+never pays for it again.
+
+One prompt is one cache entry across commands: ``max_tokens`` only caps the answer, so it
+is left out of the cache key. A cached answer is reused when it was complete (not cut by
+its own cap) and fits the new cap; otherwise the call is made and cached under the exact
+key (with ``max_tokens``), which is also what caches written before this used, so they stay
+readable. Every other parameter (temperature, n, logprobs, ...) changes the answer and stays
+in the key.
 
 A caller stops sending once the provider has made clear that no call will succeed: after
 ``STOP_AFTER_FATAL`` authentication / not-found answers, or ``STOP_AFTER_FAILURES`` failed
@@ -19,6 +28,7 @@ import json
 import logging
 import os
 import random
+import uuid
 from typing import Any
 
 from ..models.caller import CallOutcome, RunStats
@@ -26,6 +36,7 @@ from ..models.config import ModelConfig
 from ..models.errors import ProviderError, classify, redact_secrets
 from ..models.pricing import call_cost, lookup_price
 from ..models.providers import make_client
+from ..money import usd
 from ..store import Store
 from .budget import Budget, worst_case_cost
 from .ratelimit import RateLimiter
@@ -33,16 +44,27 @@ from .retry import RetryPolicy
 
 log = logging.getLogger(__name__)
 
-__all__ = ["CallOutcome", "ModelCaller", "RunStats", "call_key", "DEFAULT_PARAMS"]
+__all__ = ["CallOutcome", "ModelCaller", "RunStats", "call_key", "exact_call_key", "hit_fits", "DEFAULT_PARAMS"]
 
 DEFAULT_PARAMS = {"temperature": 0}
 FATAL_STATUS = frozenset({401, 403, 404})  # a bad key, no access, no such model: the same for every call
 STOP_AFTER_FATAL = 3
 STOP_AFTER_FAILURES = 5
+# Parameters that cap an answer without changing it: left out of the cache key (see hit_fits).
+CAP_PARAMS = ("max_tokens",)
+CLAIM_POLL_S = (0.02, 0.5)  # first and longest wait between looks at another process's claimed call
 
 
 def call_key(identity: dict[str, Any], messages: list[dict[str, str]], params: dict[str, Any],
              sample_index: int) -> str:
+    """The cache key of a call: one per prompt and answer-changing parameters (no ``max_tokens``)."""
+    return exact_call_key(identity, messages, {k: v for k, v in params.items() if k not in CAP_PARAMS},
+                          sample_index)
+
+
+def exact_call_key(identity: dict[str, Any], messages: list[dict[str, str]], params: dict[str, Any],
+                   sample_index: int) -> str:
+    """The key with every parameter: where a capped answer that cannot be shared is cached."""
     canonical = json.dumps(
         {"model": identity, "messages": messages, "params": params, "sample": sample_index},
         sort_keys=True, ensure_ascii=False, separators=(",", ":"),
@@ -50,10 +72,22 @@ def call_key(identity: dict[str, Any], messages: list[dict[str, str]], params: d
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def hit_fits(hit: dict[str, Any], params: dict[str, Any]) -> bool:
+    """Whether a cached answer is what a call with ``params`` would get: it was not cut by
+    its own cap, and it fits within this call's cap. (Caches written before this stored no
+    cap; under this key they had none.)"""
+    cap = hit.get("extra", {}).get("max_tokens")
+    used = int(hit.get("output_tokens") or 0)
+    if cap is not None and used >= int(cap):
+        return False
+    wanted = params.get("max_tokens")
+    return wanted is None or used <= int(wanted)
+
+
 class ModelCaller:
     def __init__(self, cfg: ModelConfig, store: Store, stats: RunStats | None = None, client: Any = None,
                  retry: RetryPolicy | None = None, seed: int = 0, concurrency: int | None = None,
-                 budget: Budget | None = None, stop_on_refusal: bool = True):
+                 budget: Budget | None = None, stop_on_refusal: bool = True, paid_by: RunStats | None = None):
         self.cfg = cfg
         self.store = store
         self.stats = stats or RunStats()
@@ -74,6 +108,9 @@ class ModelCaller:
         self.stopped: str | None = None  # the error that made this caller stop sending
         # A run stops sending once the provider refuses; a long-lived server must not (serve passes False).
         self._stop_on_refusal = stop_on_refusal
+        # Whose run_id tags the calls this caller pays for (a judge's caller: its run's).
+        self._paid_by = paid_by or self.stats
+        self._owner = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"  # names this caller's claims in the store
 
     @property
     def concurrency(self) -> int:
@@ -92,8 +129,8 @@ class ModelCaller:
         return {k: v for k, v in merged.items() if v is not None}
 
     def for_model(self, cfg: ModelConfig) -> ModelCaller:
-        """A caller for another model (a judge) on this one's store and budget; its own counters."""
-        return ModelCaller(cfg, self.store, budget=self.budget)
+        """A caller for another model (a judge) on this one's store, budget and run; its own counters."""
+        return ModelCaller(cfg, self.store, budget=self.budget, paid_by=self._paid_by)
 
     def key(self, messages: list[dict[str, str]], params: dict[str, Any], sample_index: int = 0) -> str:
         return call_key(self.identity, messages, params, sample_index)
@@ -102,22 +139,24 @@ class ModelCaller:
                    sample_index: int = 0) -> CallOutcome:
         params = self.params(params)
         key = self.key(messages, params, sample_index)
+        exact = exact_call_key(self.identity, messages, params, sample_index)
         hit = await self._lookup(key)
-        if hit is None and key in self._inflight:
+        if hit is not None and not hit_fits(hit, params):
+            hit = None
+        if hit is None and exact != key:
+            # An answer cut by this very cap, or one cached before keys left the cap out.
+            hit = await self._lookup(exact)
+        if hit is None and exact in self._inflight:
             # The same request is already on its way: share its answer instead of paying twice.
-            first = await asyncio.shield(self._inflight[key])
+            first = await asyncio.shield(self._inflight[exact])
             if first.error:
                 return first
             self.stats.cached_calls += 1
             return first.model_copy(update={"cached": True})
         if hit is not None:
-            self.stats.cached_calls += 1
-            return CallOutcome(texts=hit["extra"].get("texts") or [hit["text"]],
-                               input_tokens=hit["input_tokens"], output_tokens=hit["output_tokens"],
-                               cost_usd=hit["cost_usd"], latency_ms=hit["latency_ms"], cached=True,
-                               logprob=hit["extra"].get("logprob"))
+            return self._from_cache(hit)
         future = asyncio.get_running_loop().create_future()
-        self._inflight[key] = future
+        self._inflight[exact] = future  # by the exact request: another cap may get another answer
         try:
             outcome = await self._fresh_call(key, messages, params, sample_index)
         except BaseException as exc:
@@ -128,21 +167,67 @@ class ModelCaller:
                 future.exception()  # retrieved here, so an unawaited future never warns
             raise
         finally:
-            self._inflight.pop(key, None)
+            self._inflight.pop(exact, None)
         future.set_result(outcome)
         return outcome
+
+    def _from_cache(self, hit: dict[str, Any]) -> CallOutcome:
+        self.stats.cached_calls += 1
+        return CallOutcome(texts=hit["extra"].get("texts") or [hit["text"]],
+                           input_tokens=hit["input_tokens"], output_tokens=hit["output_tokens"],
+                           cost_usd=hit["cost_usd"], latency_ms=hit["latency_ms"], cached=True,
+                           logprob=hit["extra"].get("logprob"))
+
+    async def _claim(self, key: str, messages: list[dict[str, str]], params: dict[str, Any],
+                     sample_index: int) -> tuple[str, dict[str, Any] | None]:
+        """Claim ``key`` in the store; while another process holds it, wait for its answer.
+
+        Returns the claimed key and ``None``, or the key and the other process's cached answer.
+        A claim outlives the longest the holder can take (every retry timing out); one left by
+        a killed process on this host is taken over at once."""
+        ttl = (self.cfg.timeout_s + 5) * (self.retry.max_retries + 1) + 60
+        exact = exact_call_key(self.identity, messages, params, sample_index)
+        wait = CLAIM_POLL_S[0]
+        while True:
+            if self.store.claim_call(key, self._owner, ttl) is None:
+                # The holder may have stored its answer between our cache miss and this claim.
+                found = self.store.get_calls([key, exact])
+                if key in found and hit_fits(found[key], params):
+                    self.store.release_call(key, self._owner)
+                    return key, found[key]
+                if exact in found and exact != key:
+                    self.store.release_call(key, self._owner)
+                    return key, found[exact]
+                return key, None
+            await asyncio.sleep(wait)
+            wait = min(wait * 2, CLAIM_POLL_S[1])
+            found = self.store.get_calls([key, exact])
+            if key in found and hit_fits(found[key], params):
+                return key, found[key]
+            if exact in found:
+                return key, found[exact]
 
     async def _fresh_call(self, key: str, messages: list[dict[str, str]], params: dict[str, Any],
                           sample_index: int) -> CallOutcome:
         if self.stopped:
             return self._not_sent()
+        key, hit = await self._claim(key, messages, params, sample_index)
+        if hit is not None:
+            return self._from_cache(hit)
+        try:
+            return await self._paid_call(key, messages, params, sample_index)
+        finally:
+            self.store.release_call(key, self._owner)  # a no-op once the answer is stored
+
+    async def _paid_call(self, key: str, messages: list[dict[str, str]], params: dict[str, Any],
+                         sample_index: int) -> CallOutcome:
         reserved = 0.0
         if self.budget is not None:
             reserved = worst_case_cost(self.price, messages, params.get("max_tokens"))
             if not self.budget.reserve(reserved):
                 self.stats.errors += 1
-                return CallOutcome(error=f"budget exhausted: ${self.budget.limit_usd:.4f} limit, this call could "
-                                         f"cost up to ${reserved:.6f}", cost_usd=self._failed_cost())
+                return CallOutcome(error=f"budget exhausted: {usd(self.budget.limit_usd)} limit, this call could "
+                                         f"cost up to {usd(reserved)}", cost_usd=self._failed_cost())
         if self._sem is None:
             self._sem = asyncio.Semaphore(self._concurrency)
         async with self._sem:
@@ -164,11 +249,15 @@ class ModelCaller:
         cost = call_cost(self.price, result.input_tokens, result.output_tokens)
         if self.budget is not None:
             self.budget.settle(reserved, cost or 0.0)
+        cap = params.get("max_tokens")
+        if cap is not None and result.output_tokens >= int(cap):
+            # Cut by its cap: only a call with this very cap gets this answer.
+            key = exact_call_key(self.identity, messages, params, sample_index)
         self.store.put_call(
             key, self.cfg.model, {"model": self.identity, "messages": messages, "params": params,
                                   "sample": sample_index},
             result.texts[0] if result.texts else "", result.input_tokens, result.output_tokens, cost,
-            result.latency_ms, extra=_cache_extra(result),
+            result.latency_ms, extra=_cache_extra(result, params), run_id=self._paid_by.run_id,
         )
         self.stats.calls += 1
         if cost is None:
@@ -254,8 +343,10 @@ class ModelCaller:
                 await asyncio.sleep(delay)
 
 
-def _cache_extra(result) -> dict[str, Any] | None:
+def _cache_extra(result, params: dict[str, Any]) -> dict[str, Any] | None:
     extra = dict(result.extra)
+    if params.get("max_tokens") is not None:
+        extra["max_tokens"] = params["max_tokens"]  # so a later call knows whether the answer was cut
     if len(result.texts) > 1:
         extra["texts"] = result.texts
     return extra or None

@@ -13,7 +13,10 @@ for all of them:
   when more examples errored than ``max_error_rate`` allows (``runner.health``): its score
   is not a result. Resuming a failed or interrupted run asks again for the examples that
   errored (failed calls are never cached, so this costs only what failed);
-- **progress**: a bar with done/total, ETA, spend, cache hits and errors.
+- **progress**: a bar with done/total, ETA, spend, cache hits and errors;
+- **spend**: given the ``RunStats`` its callers share, every call they pay for is tagged
+  with the run in the calls table, and the run's spend is that table's sum (bootstrap and
+  judge calls included), so every spend shown reconciles with the calls made.
 
 Cache, budget, retries and rate limits live one layer down, in the predictor's
 ``ModelCaller``: every call is persisted before it counts, so a rerun never pays twice.
@@ -120,11 +123,13 @@ def execute(plan: RunPlan, predictor: Predictor, *, store: Store, stats: RunStat
 async def aexecute(plan: RunPlan, predictor: Predictor, *, store: Store, stats: RunStats | None = None,
                    progress: bool = True, finish: Finisher | None = None,
                    max_error_rate: float = DEFAULT_MAX_ERROR_RATE) -> RunResult:
+    ledger = stats is not None  # the callers share these stats, so their calls are tagged with the run
     stats = stats or RunStats()
     key = plan.key
     run = store.find_unfinished_run(key) or plan.new_run()
     run.status = "running"
     store.save_run(run, key)
+    stats.run_id = run.run_id
     done = _answered(store, run.run_id)
     todo = [e for e in plan.examples if e.id not in done]
     try:
@@ -140,6 +145,8 @@ async def aexecute(plan: RunPlan, predictor: Predictor, *, store: Store, stats: 
     health = assess(records, max_error_rate)
     extra = {"retries": stats.retries, "resumed_records": len(done), **health.model_dump(),
              **(finish(records) if finish else {})}
+    if ledger:
+        extra["cost_usd_spent"] = store.spent_by_runs([run.run_id])
     run.summary = RunSummary.model_validate({**summary.model_dump(exclude_unset=True), **extra})
     run.status = "failed" if health.failure else "finished"
     store.save_run(run, key)

@@ -11,6 +11,7 @@ import sys
 from contextlib import contextmanager
 from typing import Iterator
 
+from ..money import usd
 from .calls import RunStats
 
 
@@ -41,7 +42,7 @@ def progress_bar(description: str, total: int, stats: RunStats, enabled: bool = 
 def stats_text(stats: RunStats, wide: bool) -> str:
     """Spend always; cache hits, errors and retries when there are any (all of them when wide)."""
     unknown = "+?" if stats.unknown_cost_calls else ""
-    parts = [f"${stats.spent_usd:.4f}{unknown} spent"]
+    parts = [f"{usd(stats.spent_usd)}{unknown} spent"]
     for n, what in ((stats.cached_calls, "cached"), (stats.errors, "errors"), (stats.retries, "retries")):
         if n or wide:
             parts.append(f"{n} {what}")

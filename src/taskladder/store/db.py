@@ -14,6 +14,8 @@ a one-line ``StoreError`` before anything in it is changed.
 from __future__ import annotations
 
 import json
+import os
+import socket
 import sqlite3
 import threading
 import time
@@ -30,6 +32,19 @@ from .records import Record, RunInfo
 # Record fields mirrored into their own columns of `records` (schema 2) so they can be queried
 # in plain SQL; `data` keeps the whole record and stays the source of truth.
 RECORD_COLUMNS = ("split", "score", "parse_status", "cost_usd", "latency_ms", "error")
+
+def _dead(pid: int, host: str) -> bool:
+    """True when ``pid`` on this host no longer runs (its claims are stale)."""
+    if host != socket.gethostname():
+        return False  # another machine's process: only its claim's expiry frees it
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False  # exists, owned by someone else
+    return False
+
 
 class CachedCall(dict):
     """A cached provider call: text, usage, cost and latency as first recorded."""
@@ -82,10 +97,12 @@ class Store:
             return int(self._db.execute("PRAGMA user_version").fetchone()[0])
 
     @contextmanager
-    def _transaction(self) -> Iterator[None]:
-        """A batch is all or nothing, and a failed one never leaves the shared connection mid-transaction."""
+    def _transaction(self, immediate: bool = False) -> Iterator[None]:
+        """A batch is all or nothing, and a failed one never leaves the shared connection mid-transaction.
+
+        ``immediate`` takes the write lock first, so a read-then-write is atomic across processes."""
         with self._lock:
-            self._db.execute("BEGIN")
+            self._db.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
             try:
                 yield
             except BaseException:
@@ -111,28 +128,66 @@ class Store:
                 chunk = keys[i : i + 500]
                 marks = ",".join("?" * len(chunk))
                 rows = self._db.execute(
-                    f"SELECT key, text, input_tokens, output_tokens, cost_usd, latency_ms, extra, created_at "
+                    f"SELECT key, text, input_tokens, output_tokens, cost_usd, latency_ms, extra, created_at, run_id "
                     f"FROM calls WHERE key IN ({marks})",
                     chunk,
                 ).fetchall()
-                for k, text, tin, tout, cost, lat, extra, created in rows:
+                for k, text, tin, tout, cost, lat, extra, created, run_id in rows:
                     out[k] = CachedCall(
                         text=text, input_tokens=tin, output_tokens=tout, cost_usd=cost,
                         latency_ms=lat, extra=json.loads(extra) if extra else {}, created_at=created,
+                        run_id=run_id,
                     )
         return out
 
     def put_call(
         self, key: str, model: str, request: dict[str, Any], text: str, input_tokens: int,
         output_tokens: int, cost_usd: float | None, latency_ms: float, extra: dict | None = None,
+        run_id: str | None = None,
     ) -> None:
-        with self._lock:
+        """Cache a call, tagged with the run that paid for it, and release its claim (if any)."""
+        with self._transaction():
             self._db.execute(
                 "INSERT OR REPLACE INTO calls (key, model, request, text, input_tokens, output_tokens, cost_usd, "
-                "latency_ms, extra, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                "latency_ms, extra, created_at, run_id) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                 redact_value((key, model, json.dumps(request, sort_keys=True), text, input_tokens, output_tokens,
-                              cost_usd, latency_ms, json.dumps(extra) if extra else None, time.time())),
+                              cost_usd, latency_ms, json.dumps(extra) if extra else None, time.time(), run_id)),
             )
+            self._db.execute("DELETE FROM call_claims WHERE key = ?", (key,))
+
+    def spent_by_runs(self, run_ids: Iterable[str]) -> float:
+        """What the calls paid for by these runs cost: the ledger every spend shown is summed from."""
+        ids = list(dict.fromkeys(r for r in run_ids if r))
+        total = 0.0
+        with self._lock:
+            for i in range(0, len(ids), 500):
+                chunk = ids[i : i + 500]
+                row = self._db.execute(
+                    f"SELECT SUM(cost_usd) FROM calls WHERE run_id IN ({','.join('?' * len(chunk))})", chunk
+                ).fetchone()
+                total += row[0] or 0.0
+        return total
+
+    # ---- call claims: one process sends a call, the others wait for its answer ------------
+    def claim_call(self, key: str, owner: str, ttl_s: float) -> str | None:
+        """Claim ``key`` for ``owner``; ``None`` when claimed, else the owner holding it.
+
+        A claim past its expiry, or held by a process on this host that no longer exists
+        (a ``kill -9``), is taken over."""
+        now = time.time()
+        with self._transaction(immediate=True):
+            row = self._db.execute("SELECT owner, pid, host, expires_at FROM call_claims WHERE key = ?",
+                                   (key,)).fetchone()
+            if row is not None and row[0] != owner and row[3] > now and not _dead(row[1], row[2]):
+                return str(row[0])
+            self._db.execute("INSERT OR REPLACE INTO call_claims (key, owner, pid, host, expires_at) "
+                             "VALUES (?,?,?,?,?)", (key, owner, os.getpid(), socket.gethostname(), now + ttl_s))
+        return None
+
+    def release_call(self, key: str, owner: str) -> None:
+        """Give a claim up (the call failed): a waiting process may then claim and send it."""
+        with self._lock:
+            self._db.execute("DELETE FROM call_claims WHERE key = ? AND owner = ?", (key, owner))
 
     def cache_stats(self) -> dict[str, Any]:
         with self._lock:

@@ -113,6 +113,17 @@ def m002_queryable_records(db: sqlite3.Connection) -> None:
     db.execute("UPDATE runs SET updated_at = created_at")
 
 
+@migration
+def m003_call_ledger(db: sqlite3.Connection) -> None:
+    """Which run paid for each call (so every spend shown is a sum over this table), and claims:
+    a process about to send a call claims its key, so another process with the same call waits
+    for the answer instead of paying for it twice. Calls cached before this have no run."""
+    db.execute("ALTER TABLE calls ADD COLUMN run_id TEXT")
+    db.execute("CREATE INDEX calls_by_run ON calls(run_id)")
+    db.execute("CREATE TABLE call_claims (key TEXT PRIMARY KEY, owner TEXT NOT NULL, pid INTEGER NOT NULL, "
+               "host TEXT NOT NULL, expires_at REAL NOT NULL)")
+
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
