@@ -99,6 +99,8 @@ def test_interrupted_climb_resumes_without_repeating_calls(task, tmp_path, monke
     with pytest.raises(KeyboardInterrupt):
         climb(task, ["bot"], {"bot": bot()}, baselines=[], progress=False, confirm_on_test=False)
     persisted = Store().cache_stats()["calls"]
+    # The interrupted process gave its claims up, so the resume below does not wait on them.
+    assert Store()._db.execute("SELECT COUNT(*) FROM call_claims").fetchone()[0] == 0
     assert 0 < persisted < uninterrupted
     monkeypatch.setattr(helpers, "sentiment_responder", real)
     calls.clear()

@@ -116,8 +116,14 @@ def execute(plan: RunPlan, predictor: Predictor, *, store: Store, stats: RunStat
     share of errored examples is above ``max_error_rate`` gets status ``failed``; the caller
     decides what that means (``eval`` exits 3, ``climb`` drops the rung).
     """
-    return asyncio.run(aexecute(plan, predictor, store=store, stats=stats, progress=progress, finish=finish,
-                                max_error_rate=max_error_rate))
+    try:
+        return asyncio.run(aexecute(plan, predictor, store=store, stats=stats, progress=progress, finish=finish,
+                                    max_error_rate=max_error_rate))
+    except BaseException:
+        # A KeyboardInterrupt raised inside a task leaves the loop before ``aexecute`` can clean
+        # up (asyncio abandons the pending task), so the claims are given up here as well.
+        store.release_claims_of_this_process()
+        raise
 
 
 async def aexecute(plan: RunPlan, predictor: Predictor, *, store: Store, stats: RunStats | None = None,
@@ -137,6 +143,7 @@ async def aexecute(plan: RunPlan, predictor: Predictor, *, store: Store, stats: 
     except BaseException:
         run.status = "interrupted"
         store.save_run(run, key)
+        store.release_claims_of_this_process()
         raise
     by_id = {r.example_id: r for r in (store.get_records(run.run_id) if done else [])}
     by_id.update((r.example_id, r) for r in fresh)

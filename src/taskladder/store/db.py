@@ -189,6 +189,13 @@ class Store:
         with self._lock:
             self._db.execute("DELETE FROM call_claims WHERE key = ? AND owner = ?", (key, owner))
 
+    def release_claims_of_this_process(self) -> None:
+        """Give up every claim this process holds: a run interrupted in-process (Ctrl-C, an
+        exception) may not reach each call's own release, and a claim held by a live process is
+        otherwise waited on until it expires, also by this same process when it resumes."""
+        with self._lock:
+            self._db.execute("DELETE FROM call_claims WHERE pid = ? AND host = ?", (os.getpid(), socket.gethostname()))
+
     def cache_stats(self) -> dict[str, Any]:
         with self._lock:
             rows = self._db.execute(
