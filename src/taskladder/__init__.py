@@ -44,12 +44,13 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from .ladder import climb
+    from .ladder.climb import climb
     from .models.base import Prediction, Predictor
     from .models.config import load_models
     from .pipeline import PipelineSpec
-    from .runner import RunResult, evaluate
+    from .runner import RunResult
     from .runner import compare_runs as compare
+    from .runner.evaluate import evaluate
     from .store import RunSummary, Store
     from .task import load_task
 

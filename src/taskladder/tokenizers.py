@@ -23,6 +23,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
+from .errors import TaskladderError
+
 log = logging.getLogger(__name__)
 
 BPE_URL = "https://openaipublic.blob.core.windows.net/encodings/{name}.tiktoken"
@@ -75,8 +77,6 @@ def get_encoding(name: str = DEFAULT_ENCODING) -> Any:
     """Like ``try_encoding`` but a one-line user error when the encoding cannot be loaded."""
     enc = try_encoding(name)
     if enc is None:
-        from .errors import TaskladderError
-
         raise TaskladderError(
             f"cannot load the {name} tokenizer offline; install litellm (which bundles it) or set "
             "TIKTOKEN_CACHE_DIR to a folder holding it"

@@ -12,6 +12,8 @@ import importlib.util
 from pathlib import Path
 from typing import Any, Callable
 
+from .errors import ConfigError
+
 
 def one_line(exc: BaseException) -> str:
     text = " ".join(str(exc).split())
@@ -24,7 +26,6 @@ def looks_like_file(target: str) -> bool:
 
 def load_module(target: str, *, base_dir: str | Path | None, what: str, prefix: str) -> Any:
     """Import ``target`` (a module name, or a .py file resolved from ``base_dir``)."""
-    from .errors import ConfigError
 
     if not looks_like_file(target):
         try:
@@ -52,7 +53,6 @@ def load_module(target: str, *, base_dir: str | Path | None, what: str, prefix: 
 
 def load_callable(spec: str, *, base_dir: str | Path | None, what: str, prefix: str) -> Callable[..., Any]:
     """The function ``spec`` names; ``what`` starts every error message (e.g. "custom metric 'm:f'")."""
-    from .errors import ConfigError
 
     target, _, name = spec.rpartition(":")
     if not target or not name.isidentifier():

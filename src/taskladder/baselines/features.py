@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Protocol
 
+from ..embeddings import embed_texts
 from ..errors import TaskladderError
 
 if TYPE_CHECKING:
@@ -55,6 +56,4 @@ class EmbedFeatures:
         return self.transform(texts)
 
     def transform(self, texts: list[str]) -> Any:
-        from ..embeddings import embed_texts
-
         return embed_texts(texts, cache=self.cache)

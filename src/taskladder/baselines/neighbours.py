@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
+from ..embeddings import DEFAULT_MODEL, embed_texts
+
 if TYPE_CHECKING:
     from ..embeddings import EmbeddingCache
 
@@ -57,19 +59,13 @@ class EmbedNeighbours:
     kind = "embedding cosine"
 
     def __init__(self, model: str | None = None, cache: "EmbeddingCache | None" = None):
-        from ..embeddings import DEFAULT_MODEL
-
         self.model = model or DEFAULT_MODEL
         self.cache = cache
 
     def fit(self, texts: list[str]) -> None:
-        from ..embeddings import embed_texts
-
         self._train = embed_texts(texts, model=self.model, cache=self.cache)
 
     def nearest(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        from ..embeddings import embed_texts
-
         return nearest_rows(embed_texts(texts, model=self.model, cache=self.cache), self._train)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..embeddings.model import INSTALL_HINT, embed_extra_missing
 from ..errors import TaskladderError
 from ..models.base import BatchPredictor
 from ..plugins import Plugin, registry
@@ -28,8 +29,6 @@ EMBEDDING_BASELINES: tuple[str, ...] = ("baseline/knn-embed", "baseline/embed-lr
 def missing_extra(name: str) -> str | None:
     """How to install what baseline ``name`` needs and this environment lacks, or None."""
     if name in EMBEDDING_BASELINES:
-        from ..embeddings.model import INSTALL_HINT, embed_extra_missing
-
         missing = embed_extra_missing()
         if missing:
             return f"the `embed` extra ({INSTALL_HINT}; missing {', '.join(missing)})"

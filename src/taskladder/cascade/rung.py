@@ -17,6 +17,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from ..errors import ConfigError
+from ..metrics import bootstrap_mean_ci, get_metric, paired_bootstrap_scores
 from ..models.base import total_cost
 from ..models.config import ModelConfig
 from ..pipeline import PipelineSpec
@@ -80,9 +82,6 @@ def cascade_rung(task: Task, cheap: str, strong: PipelineSpec | str, models: dic
                  store: Store | None = None, split: str = "dev", target: float | None = None, *,
                  limit: int | None = None, samples: int = DEFAULT_SAMPLES, signal: Signal | None = None,
                  metric: str | None = None, budget: Any = None, confirm_split: str | None = None) -> CascadeResult:
-    from ..errors import ConfigError
-    from ..metrics import get_metric, paired_bootstrap_scores
-
     if target is not None and not 0.0 <= target <= 1.0:
         raise ConfigError(f"cascade target {target} is not a score in [0, 1]; e.g. 0.9 for 90%")
     store = store or Store.default()
@@ -133,7 +132,6 @@ def cascade_rung(task: Task, cheap: str, strong: PipelineSpec | str, models: dic
 
 def _alone(scores: list[float], costs: list[float | None], calls_per_day: float) -> dict[str, Any]:
     """One tier answering everything: its score with an interval, and its cost."""
-    from ..metrics import bootstrap_mean_ci
 
     low, high = bootstrap_mean_ci(scores)
     total = total_cost(costs)

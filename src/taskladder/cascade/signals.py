@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from ..errors import ConfigError
 from ..models.base import Prediction
+from ..steps.python_step import load_function
 from ..usercode import one_line
 
 if TYPE_CHECKING:
@@ -102,8 +103,6 @@ def make_signal(name: str) -> Signal:
     if key == "logprob":
         return LogprobSignal()
     if key.startswith("verifier:"):
-        from ..steps.python_step import load_function
-
         spec = name.split(":", 1)[1]
         return VerifierSignal(load_function(spec, Path.cwd(), "verifier signal"),
                               name=f"verifier:{spec}")

@@ -13,10 +13,15 @@ import asyncio
 from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, Any, Callable
 
+from ..baselines import make_baseline
 from ..models.base import BatchPredictor, Prediction, Predictor
 from ..models.config import ModelConfig, resolve_model
 from ..pipeline import PipelineSpec
+from ..pipeline.llm import LLMPipeline
 from ..pipeline.spec import SamplingSpec
+from ..runner.calls import ModelCaller, RunStats
+from ..runner.preflight import check_access
+from ..store import Store
 
 BATCH = 256  # examples a tier answers per call when it stands alone as a Predictor
 
@@ -56,8 +61,6 @@ class BaselineTier(Tier):
     kind = "baseline"
 
     def __init__(self, baseline: "str | BatchPredictor", *, fitted: bool = False):
-        from ..baselines import make_baseline
-
         self.predictor = make_baseline(baseline) if isinstance(baseline, str) else baseline
         self.name = self.predictor.name
         self._fitted_for: object | None = "any" if fitted else None
@@ -98,8 +101,6 @@ class PipelineTier(Tier):
         self.stats: RunStats | None = None
 
     def fit(self, task: "Task") -> None:
-        from ..pipeline.llm import LLMPipeline
-
         if self._task is not task:
             self._pipeline = LLMPipeline(self.spec, task)
             self._task = task
@@ -107,10 +108,6 @@ class PipelineTier(Tier):
             self._prepared = False
 
     async def _ready(self, pipeline: LLMPipeline) -> ModelCaller:
-        from ..runner.calls import ModelCaller, RunStats
-        from ..runner.preflight import check_access
-        from ..store import Store
-
         loop = asyncio.get_running_loop()
         if self._caller is None or self._loop is not loop:
             if self._client is None:

@@ -17,6 +17,7 @@ from typing import Any
 import typer
 
 from ..redaction import redact_text
+from ..settings import Settings
 
 app = typer.Typer(
     name="taskladder",
@@ -42,7 +43,6 @@ def _build_settings(
                                  help="Print the version and exit."),
 ) -> None:
     # Imported here, not at the top: `taskladder --help` never runs this callback.
-    from ..settings import Settings
 
     ctx.obj = Settings.from_env()
 

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import List, Optional
 
 import typer
+from rich.console import Console
+from rich.table import Table
 
+from ..errors import TaskladderError
 from ..money import usd
 from .app import app, print_json
+from .cmd_runs import get_run_or_fail
+from .common import store_of
 
 
 @app.command("arena")
@@ -25,18 +31,14 @@ def arena_command(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Judge every pair of runs on their shared examples (both orders) and rank the pipelines."""
-    import json
 
     from ..arena import judge_runs
-    from ..errors import TaskladderError
     from ..models.config import load_models, resolve_model
     from ..rank import LLMJudgePrompt
     from ..rank.arena import arena_rows
     from ..runner.calls import ModelCaller
     from ..runner.preflight import check_access
     from ..task.spec import TaskSpec
-    from .cmd_runs import get_run_or_fail
-    from .common import store_of
 
     if len(run_ids) < 2:
         raise TaskladderError("an arena needs at least two runs")
@@ -81,8 +83,6 @@ def arena_command(
     if as_json:
         print_json(payload)
         return
-    from rich.console import Console
-    from rich.table import Table
 
     table = Table(title=f"arena · judge {cfg.name} · {board.n_items} examples · {board.n_judgments} judgments",
                   title_justify="left")

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Optional
 
 import typer
+from rich.console import Console
+from rich.table import Table
 
 from ..money import usd
 from .app import app, print_json
@@ -17,14 +19,11 @@ app.add_typer(cache_app, name="cache")
 @cache_app.command("stats")
 def cache_stats(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print one JSON object.")) -> None:
     """Cached calls per model, with their tokens and original cost."""
-    from .common import store_of
 
     stats = store_of(ctx).cache_stats()
     if as_json:
         print_json(stats)
         return
-    from rich.console import Console
-    from rich.table import Table
 
     table = Table(title=f"call cache · {stats['path']} · {stats['bytes'] / 1e6:.1f} MB")
     for col in ("model", "calls", "input tokens", "output tokens", "original cost"):

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import json
+import shlex
 from pathlib import Path
 from typing import List, Optional
 
 import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
 
+from ..errors import ConfigError
 from ..redaction import redact_text
 from .app import app, print_json
-from .common import DEDUPE_HELP
+from .common import DEDUPE_HELP, load_task_arg, money, pct, settings_of, store_of
 
 
 @app.command("climb")
@@ -33,14 +39,11 @@ def climb_command(
     max_error_rate: Optional[float] = typer.Option(None, "--max-error-rate", min=0.0, max=1.0, help="A rung whose share of errored or unparseable examples is larger is dropped; default 0.1 or TASKLADDER_MAX_ERROR_RATE."),
 ) -> None:
     """Climb the ladder on your task and recommend the cheapest pipeline that is not significantly worse than the best."""
-    import json
 
-    from ..errors import ConfigError
     from ..ladder import LadderOptions, climb, rung_names
     from ..models.config import load_models
     from ..report import write_report
     from ..report.plans import plan_runs
-    from .common import load_task_arg, settings_of, store_of
 
     task = load_task_arg(task_file, data_dir, dedupe=dedupe_splits or None)
     models = load_models(models_file)
@@ -85,7 +88,6 @@ def rerun_command(task_file: Path, pipeline_path: str, *, models_file: Path | No
     """The `eval` command that reruns the recommended pipeline as the climb ran it: same task
     file, models file, data folder, split and limit, so it replays from the call cache.
     Every argument is shell-quoted: the line is meant to be pasted as it is."""
-    import shlex
 
     args = ["taskladder", "eval", str(task_file), "--pipeline", pipeline_path]
     if models_file is not None:
@@ -105,12 +107,6 @@ def _priced(row) -> bool:
 
 
 def _print_climb(result, report_path, rerun: str | None) -> None:
-    from rich.console import Console
-    from rich.markup import escape
-    from rich.table import Table
-
-    from .common import money, pct
-
     recall = any(r.retrieval_recall_at_k is not None for r in result.rungs)  # a column only where retrieval ran
     console = Console(width=max(Console().width, 150 if recall else 140))
     table = Table(title=f"{result.task} · ladder on {result.split}", title_justify="left", pad_edge=False)

@@ -7,8 +7,18 @@ from typing import List, Optional
 
 import typer
 
+from ..errors import ConfigError
 from .app import app, print_json
-from .common import DEDUPE_HELP
+from .common import (
+    DEDUPE_HELP,
+    failed_runs_error,
+    load_task_arg,
+    overlap_note,
+    print_leaderboard,
+    run_json,
+    settings_of,
+    store_of,
+)
 
 
 @app.command("eval")
@@ -34,19 +44,9 @@ def eval_command(
 ) -> None:
     """Evaluate one or more models on a task split, with intervals, cost and latency."""
     from ..baselines import BASELINE_NAMES
-    from ..errors import ConfigError
     from ..models.config import load_models
     from ..pipeline import DemoSpec, PipelineSpec, load_pipeline
     from ..runner import evaluate
-    from .common import (
-        failed_runs_error,
-        load_task_arg,
-        overlap_note,
-        print_leaderboard,
-        run_json,
-        settings_of,
-        store_of,
-    )
 
     task = load_task_arg(task_file, data_dir, dedupe=dedupe_splits or None)
     models = load_models(models_file)

@@ -6,7 +6,11 @@ from pathlib import Path
 from typing import Any, List, Optional
 
 import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
 
+from ..errors import TaskladderError
 from .app import app, print_json
 
 
@@ -20,7 +24,6 @@ def models_command(
     """List models with their price per million tokens, context window and access (key set, server reachable).
 
     Without --check nothing is sent: "key set" means only that the key's variable is set."""
-    from ..errors import TaskladderError
     from ..models.config import load_models, resolve_model
     from ..models.pricing import lookup_price
     from ..prompt import context_window
@@ -55,9 +58,6 @@ def models_command(
         print_json({"models": rows})
         _exit_if_check_failed(rows, check)
         return
-    from rich.console import Console
-    from rich.markup import escape
-    from rich.table import Table
 
     table = Table(pad_edge=False)
     columns = ["name", "model", "$ in / 1M tok", "$ out / 1M tok", "context", "access"]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import typer
+from rich.console import Console
+from rich.table import Table
 
 from .app import app, print_json
 
@@ -27,8 +29,6 @@ def plugins_command(as_json: bool = typer.Option(False, "--json", help="Print on
     if as_json:
         print_json({"plugins": rows})
         return
-    from rich.console import Console
-    from rich.table import Table
 
     table = Table(pad_edge=False)
     for col in ("group", "name", "distribution", "target"):

@@ -5,7 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich.console import Console
+from rich.table import Table
 
+from ..errors import TaskladderError
 from .app import app, fail, print_json
 
 
@@ -21,7 +24,6 @@ def rank_cmd(
     ),
 ) -> None:
     """Rate contestants from pairwise judgments (Elo scale, 95% intervals by bootstrap over items)."""
-    from ..errors import TaskladderError
     from ..rank import load_judgments, rank_comparisons
 
     try:
@@ -37,9 +39,6 @@ def rank_cmd(
 
 
 def _print_table(board) -> None:  # board: taskladder.rank.Leaderboard
-    from rich.console import Console
-    from rich.table import Table
-
     pct = round(board.level * 100)
     table = Table(title=f"Bradley–Terry ratings (Elo scale, mean 1000; {pct}% intervals over {board.n_items} items)")
     table.add_column("rank", justify="right")

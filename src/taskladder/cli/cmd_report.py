@@ -7,7 +7,10 @@ from typing import List, Optional
 
 import typer
 
+from ..errors import TaskladderError
 from .app import app
+from .cmd_runs import get_run_or_fail
+from .common import store_of
 
 
 @app.command("report")
@@ -22,11 +25,8 @@ def report_command(
     models_file: Optional[Path] = typer.Option(None, "--models", help="With --messages: models.yaml the runs' models are named in."),
 ) -> None:
     """Write an HTML report that opens offline: leaderboard, cost plot, per-label table, worst errors."""
-    from ..errors import TaskladderError
     from ..report import write_report
     from ..task.spec import TaskSpec
-    from .cmd_runs import get_run_or_fail
-    from .common import store_of
 
     store = store_of(ctx)
     if run_ids:

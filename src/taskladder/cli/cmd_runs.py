@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import csv
+import json
+import re
+import sys
 from pathlib import Path
 from typing import Optional, TextIO
 
 import typer
+from rich.console import Console
+from rich.table import Table
 
+from ..errors import TaskladderError
 from ..redaction import redact_text, redact_value
 from .app import app, print_json
-from .common import store_of
+from .common import money, pct, store_of
 
 
 def get_run_or_fail(store, run_id: str):
-    from ..errors import TaskladderError
-
     run = store.get_run(run_id)
     if run is None:
         raise TaskladderError(f"no run '{run_id}' in {store.path}; list runs with `taskladder runs`")
@@ -30,14 +35,11 @@ def runs_command(
 ) -> None:
     """List stored runs, newest first."""
     from ..pipeline import run_label
-    from .common import money, pct, store_of
 
     runs = store_of(ctx).list_runs(task, limit)
     if as_json:
         print_json({"runs": [{**r.model_dump(), "label": r.label or run_label(r)} for r in runs]})
         return
-    from rich.console import Console
-    from rich.table import Table
 
     table = Table(pad_edge=False)
     for col in ("run", "task", "model", "split", "status", "n", "score", "$/1k"):
@@ -56,8 +58,6 @@ def export_records(
     output: Optional[Path] = typer.Option(None, "-o", "--out", "--output", help="File to write; .csv or .jsonl (default: stdout JSONL)."),
 ) -> None:
     """Export a run's per-example records as JSONL or CSV."""
-    import json
-    import sys
 
     from ..store import SCHEMA_VERSION
 
@@ -65,8 +65,6 @@ def export_records(
     run = get_run_or_fail(store, run_id)
     records = sorted(store.get_records(run.run_id), key=lambda r: example_order(r.example_id))
     if output is not None and output.suffix.lower() == ".csv":
-        import csv
-
         fields = [*(records[0].model_dump().keys() if records else ["run_id"]), "schema_version"]
         with output.open("w", newline="", encoding="utf-8") as fh:
             writer = csv.DictWriter(fh, fieldnames=fields)
@@ -90,7 +88,6 @@ def export_records(
 def example_order(example_id: str) -> tuple[tuple[str | int, ...], str]:
     """Rows of an export in example-id order, numbers within ids compared as numbers (q2 before
     q10): stable from run to run, whatever order the records were written in."""
-    import re
 
     parts = re.split(r"(\d+)", example_id)  # text at even places, digits at odd ones
     return tuple(int(p) if i % 2 else p for i, p in enumerate(parts)), example_id
@@ -106,7 +103,6 @@ def compare_command(
     force: bool = typer.Option(False, "--force", help="Compare runs on different splits anyway (on the examples they share)."),
 ) -> None:
     """Paired test of two runs on their shared examples: difference (B − A), interval, p-value."""
-    from ..errors import TaskladderError
     from ..runner.compare import compare_records, split_mismatch
 
     store = store_of(ctx)

@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from pathlib import Path
 from typing import Optional
 
 import typer
 
+from ..errors import ConfigError, TaskladderError
 from .app import app
+from .common import load_task_arg, store_of
 
 SERVE_EXTRA_MODULES = ("fastapi", "uvicorn", "prometheus_client")
 
 
 def _require_serve_extra() -> None:
     """One line naming the extra, not an ImportError traceback, when it is not installed."""
-    import importlib.util
 
-    from ..errors import TaskladderError
 
     missing = []
     for name in SERVE_EXTRA_MODULES:
@@ -53,7 +54,6 @@ def serve_command(
     from ..pipeline import load_pipeline
     from ..serve import run_server
     from ..serve.pipeline import PipelineResponder
-    from .common import load_task_arg, store_of
 
     if model is not None:  # a plain chat endpoint for the model itself
         from ..models.config import resolve_model
@@ -66,8 +66,6 @@ def serve_command(
                    max_concurrency=concurrency, on_served=lambda entry: store_of(ctx).log_served(model, entry))
         return
     if pipeline_file is None or task_file is None:
-        from ..errors import ConfigError
-
         raise ConfigError("serve needs a pipeline spec and --task TASK.yaml, or --model MODEL")
     task = load_task_arg(task_file, data_dir)
     spec = load_pipeline(pipeline_file)

@@ -7,9 +7,11 @@ from pathlib import Path
 from typing import Any, Optional
 
 import typer
+from rich.console import Console
+from rich.table import Table
 
 from .app import app, print_json
-from .common import store_of
+from .common import load_task_arg, money, pct, run_json, store_of
 
 
 @app.command("steps")
@@ -28,7 +30,6 @@ def steps_command(
     """Run a multi-step pipeline: final score, and each step's quality, cost and latency."""
     from ..models.config import load_models
     from ..steps import load_steps, run_steps
-    from .common import load_task_arg, run_json, store_of
 
     task = load_task_arg(task_file, data_dir)
     spec = load_steps(steps_file)
@@ -62,7 +63,6 @@ def cascade_command(
     from ..cascade import cascade_rung, make_signal
     from ..models.config import load_models
     from ..pipeline import load_pipeline
-    from .common import load_task_arg
 
     task = load_task_arg(task_file, data_dir)
     looks_like_file = Path(strong).suffix.lower() in (".yaml", ".yml", ".json")
@@ -77,11 +77,6 @@ def cascade_command(
 
 
 def _print_steps(out: dict[str, Any], title: str) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    from .common import money, pct
-
     console = Console(width=max(Console().width, 120))
     console.print(f"[bold]{title}[/bold] · {out['label']}: score {pct(out['score'])} "
                   f"(95% CI {pct(out['ci_low'])}–{pct(out['ci_high'])}, n={out['n']}) · "
@@ -109,11 +104,6 @@ def _print_steps(out: dict[str, Any], title: str) -> None:
 
 
 def _print_cascade(r) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    from .common import money, pct
-
     console = Console(width=max(Console().width, 120))
     console.print(f"[bold]{r.task} · cascade {r.cheap} → {r.strong}[/bold] · {r.split} · {r.metric} · "
                   f"signal {r.signal}")

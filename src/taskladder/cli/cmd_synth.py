@@ -9,8 +9,9 @@ from typing import Annotated, Optional
 
 import typer
 
+from ..errors import ConfigError, TaskladderError
 from .app import app, fail, print_json
-from .common import store_of
+from .common import load_task_arg, store_of
 
 
 class _Format(str, Enum):
@@ -26,8 +27,6 @@ class _Style(str, Enum):
 
 
 def _backfill(items: list[str]) -> dict[str, str]:
-    from ..errors import ConfigError
-
     out: dict[str, str] = {}
     for item in items:
         step, sep, model = item.partition("=")
@@ -77,11 +76,9 @@ def synth_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Build a fine-tuning dataset: transforms with lineage, rationales, filters, mixing, exports."""
-    from ..errors import TaskladderError
     from ..models.config import load_models
     from ..synth.recipe import load_recipe
     from ..synth.run import run_recipe
-    from .common import load_task_arg, store_of
 
     try:
         task = load_task_arg(task_file, data_dir)
@@ -117,7 +114,6 @@ def export_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Write fine-tuning files (train/validation JSONL that validate) from a dataset or a run."""
-    from ..errors import TaskladderError
     from ..synth.dataset import export_dataset, read_dataset
     from ..synth.recipe import ExportSpec
 

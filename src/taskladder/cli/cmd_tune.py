@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -42,7 +43,6 @@ def tune(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """LoRA fine-tuning (loss on answers only, dev early stopping, resumable) into local/NAME."""
-    import time
 
     from ..store.records import RunInfo
     from ..tune import TuneConfig, pairs_from_jsonl, pairs_from_task

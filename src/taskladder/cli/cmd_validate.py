@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from ..errors import TaskladderError
 from .app import app, fail, print_json
 
 _SHOWN_LINES = 10  # line numbers listed per category in the human summary
@@ -62,7 +63,6 @@ def validate(
     ] = False,
 ) -> None:
     """Check every line of a fine-tuning file; count tokens against the model's context limit."""
-    from ..errors import TaskladderError
     from ..finetune import validate_file
 
     try:

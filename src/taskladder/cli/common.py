@@ -6,7 +6,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
+from rich.console import Console
+from rich.table import Table
 
+from ..errors import RunFailedError
 from ..settings import Settings
 
 if TYPE_CHECKING:
@@ -58,9 +61,6 @@ def pct(x: float | None) -> str:
 
 
 def print_leaderboard(rows: list[dict[str, Any]], title: str) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
     table = Table(title=title, title_justify="left", pad_edge=False)
     table.add_column("model")  # the label names every technique, so it may be long: it wraps, figures do not
     recall = any(r.get("retrieval_recall_at_k") is not None for r in rows)  # a column only where retrieval ran
@@ -91,7 +91,6 @@ def print_leaderboard(rows: list[dict[str, Any]], title: str) -> None:
 
 def failed_runs_error(rows: list[dict[str, Any]]):
     """The one-line error (exit 3) for runs that failed, or None when none did."""
-    from ..errors import RunFailedError
 
     failed = [r for r in rows if r.get("status") == "failed"]
     if not failed:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .. import embeddings
 from ..errors import ConfigError
 from ..task import Example
 from .ann import VectorIndex
@@ -23,11 +24,10 @@ EmbedFn = Callable[[list[str]], np.ndarray]
 
 def default_embed_fn(cache: "EmbeddingCache | None" = None) -> EmbedFn:
     """``taskladder.embeddings.embed_texts``, persisting vectors in ``cache`` when one is given."""
-    from ..embeddings import embed_texts
 
     if cache is None:
-        return embed_texts
-    return functools.partial(embed_texts, cache=cache)
+        return embeddings.embed_texts  # looked up per call, so it can be swapped (tests do)
+    return functools.partial(embeddings.embed_texts, cache=cache)
 
 
 @dataclass(frozen=True)

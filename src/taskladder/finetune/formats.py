@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from ..errors import TaskladderError
+
 Format = Literal["openai-chat", "hf-messages", "dpo"]
 FORMATS: tuple[str, ...] = ("openai-chat", "hf-messages", "dpo")
 
@@ -55,8 +57,6 @@ RULES: dict[str, FormatRules] = {
 
 
 def rules_for(fmt: str) -> FormatRules:
-    from ..errors import TaskladderError
-
     if fmt not in RULES:
         raise TaskladderError(f"unknown format '{fmt}'; use one of: {', '.join(FORMATS)}")
     return RULES[fmt]

@@ -13,6 +13,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from ..models.litellm_loader import load_litellm
+
 log = logging.getLogger(__name__)
 
 
@@ -34,8 +36,6 @@ def _training_price(entry: dict[str, Any]) -> tuple[float | None, str | None]:
 
 
 def target_model(model: str) -> TargetModel:
-    from ..models.litellm_loader import load_litellm
-
     litellm = load_litellm()
 
     with contextlib.redirect_stdout(io.StringIO()):  # litellm prints provider hints on stdout

@@ -12,6 +12,7 @@ import json
 import logging
 from typing import Any, Protocol
 
+from ..models.litellm_loader import load_litellm
 from ..tokenizers import get_encoding, message_counter
 
 log = logging.getLogger(__name__)
@@ -71,8 +72,6 @@ class LitellmCounter:
     """The named model's tokenizer, as litellm selects it (its own, or a tiktoken fallback)."""
 
     def __init__(self, model: str) -> None:
-        from ..models.litellm_loader import load_litellm
-
         self._litellm = load_litellm()
         self.model = model
         self.name = f"{model} via litellm"
@@ -91,6 +90,5 @@ class LitellmCounter:
 def make_counter(model: str | None) -> TokenCounter:
     """The counter every command uses (``taskladder.tokenizers.message_counter``): a registered
     tokenizer, the model's tiktoken encoding, litellm's count for other providers, else o200k_base."""
-    from ..models.litellm_loader import load_litellm
 
     return message_counter(model, load_litellm)

@@ -12,6 +12,7 @@ from ..errors import DataError, TaskladderError
 from . import checks as C
 from .checks import check_record
 from .formats import rules_for
+from .model_info import target_model
 from .report import LineTokens, Problem, TokenStats, ValidationReport
 from .tokens import TokenCounter, make_counter
 
@@ -109,8 +110,6 @@ def _add_tokens(
     counter = make_counter(model)
     target = None
     if model:
-        from .model_info import target_model
-
         target = target_model(model)
         report.context_limit = target.context_limit
     limit = report.context_limit

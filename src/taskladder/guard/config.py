@@ -17,6 +17,7 @@ from typing import ClassVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ..errors import ConfigError
+from ..yamlfile import format_validation_error, load_yaml
 from .decision import Action
 
 DEFAULT_REMINDER_BEFORE = (
@@ -184,7 +185,6 @@ class GuardConfig(BaseModel):
     @classmethod
     def from_yaml(cls, path: str | Path) -> "GuardConfig":
         """Load a guard YAML; a bad field raises ``ConfigError`` naming file and field."""
-        from ..yamlfile import format_validation_error, load_yaml
 
         path = Path(path)
         raw = load_yaml(path)

@@ -29,6 +29,7 @@ from ..models.config import ModelConfig, resolve_model
 from ..money import usd
 from ..pipeline import PipelineSpec
 from ..runner.budget import Budget
+from ..runner.preflight import check_access
 from ..store import Store
 from ..task import Task
 from . import artifacts
@@ -143,8 +144,6 @@ def _finish(state: ClimbState, ladder: list[Rung], out_dir: Path | None) -> None
 
 
 def _access_error(cfg: ModelConfig) -> str | None:
-    from ..runner.preflight import check_access
-
     try:
         check_access(cfg)
     except TaskladderError as exc:

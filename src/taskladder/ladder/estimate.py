@@ -8,13 +8,17 @@ worst-case bound the budget reserves per call), which the climb compares to its 
 
 from __future__ import annotations
 
+import asyncio
 import json
+import random
 from dataclasses import dataclass
 
+from ..demos import make_selector
 from ..models.config import ModelConfig
 from ..models.pricing import lookup_price
 from ..pipeline.llm import LLMPipeline
 from ..pipeline.spec import DemoSpec, PipelineSpec
+from ..prompt import count_text_tokens, render_messages
 from ..runner.budget import worst_case_cost
 from ..runner.calls import ModelCaller, call_key, exact_call_key, hit_fits
 from ..store import Store
@@ -72,7 +76,6 @@ def estimate_rung(task: Task, spec: PipelineSpec, cfg: ModelConfig, store: Store
     todo = [m for m, new in zip(messages, fresh) if new]
     if price is None:
         return Estimate(len(messages), len(messages) - len(todo), None, None)
-    from ..prompt import count_text_tokens
 
     answer = _typical_answer_tokens(task, spec)
     costs = [price.cost(sum(count_text_tokens([m["content"] for m in msgs], "gpt-4o")) + 8 * len(msgs), answer)
@@ -84,8 +87,6 @@ def estimate_rung(task: Task, spec: PipelineSpec, cfg: ModelConfig, store: Store
 
 
 def _typical_answer_tokens(task: Task, spec: PipelineSpec) -> int:
-    from ..prompt import count_text_tokens
-
     outs = [json.dumps(e.outputs, ensure_ascii=False) for e in task.train[:500]] or ["x"]
     counts = count_text_tokens(outs, "gpt-4o")
     typical = int(sum(counts) / len(counts)) + 4
@@ -93,8 +94,6 @@ def _typical_answer_tokens(task: Task, spec: PipelineSpec) -> int:
 
 
 def _prepare_sync(pipeline: LLMPipeline, caller: ModelCaller) -> None:
-    import asyncio
-
     asyncio.run(pipeline.aprepare(caller))
 
 
@@ -106,10 +105,6 @@ def _demos_of(spec: PipelineSpec) -> DemoSpec:
 
 
 def _bootstrap_messages(task: Task, spec: PipelineSpec, pipeline: LLMPipeline) -> list[list[dict[str, str]]]:
-    import random
-
-    from ..prompt import render_messages
-
     demos = _demos_of(spec)
     pool = list(task.train)
     random.Random(demos.seed).shuffle(pool)
@@ -118,10 +113,6 @@ def _bootstrap_messages(task: Task, spec: PipelineSpec, pipeline: LLMPipeline) -
 
 
 def _prepare_with_placeholders(pipeline: LLMPipeline, task: Task, spec: PipelineSpec, cfg: ModelConfig) -> None:
-    import random
-
-    from ..demos import make_selector
-
     demos = _demos_of(spec)
     pool = list(task.train)
     random.Random(demos.seed).shuffle(pool)

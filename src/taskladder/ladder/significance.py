@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+from ..metrics import paired_bootstrap_scores
 from ..runner import EvalResult
 
 ALPHA = 0.05
 
 
 def _paired(a: EvalResult, b: EvalResult):
-    from ..metrics import paired_bootstrap_scores
-
     sa = {r.example_id: r.score or 0.0 for r in a.records}
     sb = {r.example_id: r.score or 0.0 for r in b.records}
     shared = [k for k in sa if k in sb]

@@ -22,6 +22,7 @@ from typing import Any
 
 from ..models.client import CallResult
 from ..models.config import ModelConfig
+from ..settings import Settings
 from .engine import LocalModel, load_model
 from .source import resolve_local
 
@@ -39,8 +40,6 @@ class _Pending:
 
 class LocalClient:
     def __init__(self, cfg: ModelConfig, home: Path | None = None):
-        from ..settings import Settings
-
         self.cfg = cfg
         self.home = home if home is not None else Settings.from_env().home
         self.source = resolve_local(cfg.model, self.home)  # bad names fail here, before any run starts

@@ -24,6 +24,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from ..errors import ConfigError, ModelAccessError
+from ..yamlfile import format_validation_error, load_yaml
 
 
 class Price(BaseModel):
@@ -99,7 +100,6 @@ class ModelsFile(BaseModel):
 def load_models(path: str | Path | None) -> dict[str, ModelConfig]:
     if path is None:
         return {}
-    from ..yamlfile import format_validation_error, load_yaml
 
     path = Path(path)
     raw = load_yaml(path)

@@ -6,6 +6,7 @@ An unknown price is ``None`` all the way to the report, never $0.
 from __future__ import annotations
 
 from .config import ModelConfig, Price
+from .litellm_loader import load_litellm
 from .providers import served_by_plugin
 
 
@@ -16,7 +17,6 @@ def lookup_price(cfg: ModelConfig) -> Price | None:
         return Price(input_per_mtok=0.0, output_per_mtok=0.0)
     if served_by_plugin(cfg):
         return None  # LiteLLM's map knows nothing of a plugin's models: unknown, unless models.yaml says
-    from .litellm_loader import load_litellm
 
     litellm = load_litellm()
 

@@ -11,9 +11,12 @@ import json
 from pathlib import Path
 from typing import Any, Literal
 
+import yaml
 from pydantic import BaseModel, Field, ValidationError
 
 from ..errors import ConfigError
+from ..store import SCHEMA_VERSION
+from ..yamlfile import format_validation_error, load_yaml
 
 
 class DemoSpec(BaseModel):
@@ -90,15 +93,11 @@ class PipelineSpec(BaseModel):
     def label(self, shots_used: float | None = None) -> str:
         """``model · technique · …``: every technique this spec uses (see ``pipeline.label``);
         ``shots_used``, a run's mean demos per prompt, replaces the asked-for count."""
-        from .label import pipeline_label
+        from .label import pipeline_label  # label.py imports this module: a cycle inside pipeline/
 
         return pipeline_label(self, shots_used)
 
     def save(self, path: str | Path) -> Path:
-        import yaml
-
-        from ..store import SCHEMA_VERSION
-
         path = Path(path)
         data = {"schema_version": SCHEMA_VERSION, **self.model_dump(exclude_none=True)}  # the store layout it was run with
         path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
@@ -106,8 +105,6 @@ class PipelineSpec(BaseModel):
 
 
 def load_pipeline(path: str | Path) -> PipelineSpec:
-    from ..yamlfile import format_validation_error, load_yaml
-
     path = Path(path)
     raw = load_yaml(path) if path.suffix.lower() in (".yaml", ".yml") else _load_json(path)
     raw = _without_schema_version(path, raw)

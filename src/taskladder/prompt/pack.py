@@ -13,6 +13,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
+from ..demos.guard import filter_leaks
 from ..task import Example, TaskSpec
 from .render import render_demo, render_messages
 from .tokens import PER_MESSAGE_TOKENS, count_message_tokens, count_text_tokens
@@ -40,7 +41,6 @@ def pack_demos(
     (nearest the input), as the selectors order theirs. Candidates that leak the example
     (same id or same input text) are skipped, with the same guard the selectors use.
     """
-    from ..demos.guard import filter_leaks
 
     pool = filter_leaks(example, candidates)
     reasoning = bool(render_kwargs.get("reasoning", False))

@@ -17,6 +17,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..errors import TaskladderError
+from ..models.litellm_loader import load_litellm
+from ..tokenizers import encoding_for_model, message_counter
 
 log = logging.getLogger(__name__)
 
@@ -29,8 +31,6 @@ FALLBACK_ENCODING = "o200k_base"
 
 @functools.lru_cache(maxsize=1)
 def _litellm() -> Any:
-    from ..models.litellm_loader import load_litellm
-
     try:
         return load_litellm()
     except ImportError:
@@ -41,7 +41,6 @@ def _litellm() -> Any:
 def _text_counter(model: str) -> Callable[[list[str]], list[int]]:
     """The fastest per-text counter available: the shared counter's (a registered tokenizer, the
     model's tiktoken encoding, else ``o200k_base``, loaded offline), else 4 characters per token."""
-    from ..tokenizers import encoding_for_model, message_counter
 
     try:
         count_texts = getattr(message_counter(model), "count_texts", None)
@@ -69,7 +68,6 @@ def _estimate(messages: Sequence[dict[str, str]], model: str) -> int:
 def count_message_tokens(messages: Sequence[dict[str, str]], model: str) -> int:
     """Prompt tokens of ``messages`` for ``model``, with the counter every command uses
     (``taskladder.tokenizers.message_counter``); a rough estimate when none loads offline."""
-    from ..tokenizers import message_counter
 
     try:
         return message_counter(model, _load_litellm).count(list(messages))

@@ -12,7 +12,10 @@ import itertools
 import json
 from typing import Any
 
+from ..finetune import PairwiseWin
+from ..prompt import render_messages
 from ..store import Record, RunInfo
+from ..task import Example
 from .comparison import Comparison
 from .judge import judge_both_orders
 from .leaderboard import Leaderboard, rank_comparisons
@@ -66,9 +69,6 @@ def preference_pairs(runs: list[tuple[RunInfo, list[Record]]], comparisons: list
                      spec=None) -> list:
     """DPO pairs from the arena: where both orders agreed on a winner, the winner's output is
     ``chosen`` and the loser's ``rejected``, under the prompt both runs answered."""
-    from ..finetune import PairwiseWin
-    from ..prompt import render_messages
-    from ..task import Example
 
     names = player_names([r for r, _ in runs])
     by_name = {n: {rec.example_id: rec for rec in records} for n, (_, records) in zip(names, runs)}

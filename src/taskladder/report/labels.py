@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
+from ..metrics import per_label_breakdown
 from ..store.records import Record
 from ..task import TaskSpec
 
@@ -50,7 +51,6 @@ def per_label(records: list[Record], field: str) -> list[LabelStats]:
     A missing prediction (parse failure, call error) counts against recall of the true
     label and toward no label's precision; a label the model invented shows with support 0.
     """
-    from ..metrics import per_label_breakdown
 
     scored = [r for r in records if r.expected.get(field) is not None]
     if not scored:

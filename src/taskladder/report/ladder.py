@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..ladder import rung_names
 from .rows import LeaderRow
 
 # Rung names other commands give their runs; they follow the ladder's own rungs.
@@ -10,7 +11,6 @@ OTHER_RUNGS = ["self-consistency", "best-of-n", "decompose", "finetune"]
 
 def ladder_order() -> list[str]:
     """Cheapest first, as the climber walks them (the ladder's own list), then the others."""
-    from ..ladder import rung_names
 
     return list(dict.fromkeys([*rung_names(), *OTHER_RUNGS]))
 

@@ -9,6 +9,7 @@ import numpy as np
 
 from ..demos.ann import VectorIndex
 from ..demos.dense import normalized
+from ..embeddings import embed_texts
 from ..embeddings.model import DEFAULT_MODEL
 from .base import Retriever
 from .chunking import Chunk
@@ -53,8 +54,6 @@ class EmbeddingRetriever(Retriever):
         if self.embed_fn is not None:
             vectors = self.embed_fn(texts)
         else:
-            from ..embeddings import embed_texts
-
             vectors = embed_texts(texts, self.model, cache=self.embedding_cache)
         return normalized(vectors, "embed_fn output")
 

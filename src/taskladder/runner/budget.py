@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 
 from ..models.config import Price
+from ..prompt import count_text_tokens
 
 TOKENIZER_MARGIN = 1.25  # other providers' tokenizers count up to ~20% more than tiktoken
 PER_MESSAGE_TOKENS = 8
@@ -47,7 +48,6 @@ def worst_case_cost(price: Price | None, messages: list[dict[str, str]], max_tok
     """Upper bound of one call's cost; 0 when the price is unknown (it cannot be bounded)."""
     if price is None:
         return 0.0
-    from ..prompt import count_text_tokens
 
     counts = count_text_tokens([str(m.get("content", "")) for m in messages], "gpt-4o")
     input_tokens = (sum(counts) + PER_MESSAGE_TOKENS * len(messages)) * TOKENIZER_MARGIN

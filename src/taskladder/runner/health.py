@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel
 
+from ..errors import ConfigError
 from ..store import Record
 
 DEFAULT_MAX_ERROR_RATE = 0.10
@@ -54,7 +55,6 @@ def is_failure(record: Record) -> bool:
 
 def check_rate(value: float) -> float:
     """A threshold given by a user: a share between 0 and 1."""
-    from ..errors import ConfigError
 
     if not 0.0 <= value <= 1.0:
         raise ConfigError(f"max error rate {value} is not a share between 0 and 1 (e.g. 0.1 for 10%)")

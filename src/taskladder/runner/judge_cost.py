@@ -15,6 +15,7 @@ from ..models.config import ModelConfig, resolve_model
 from ..models.pricing import lookup_price
 from ..pipeline.spec import PipelineSpec
 from ..pipeline.stages.judge_select import judge_calls_per_example, judge_prompt
+from ..prompt import count_text_tokens
 from ..rank.llm_judge import JUDGE_MAX_TOKENS
 from ..task import Example, Task
 from .budget import PER_MESSAGE_TOKENS, worst_case_cost
@@ -48,7 +49,6 @@ def judge_estimate(task: Task, spec: PipelineSpec, models: dict[str, ModelConfig
     calls = per_example * len(examples)
     if price is None:
         return JudgeEstimate(cfg.name, calls, None, None)
-    from ..prompt import count_text_tokens
 
     prompt = judge_prompt(spec, task)
     typical = worst = 0.0

@@ -10,6 +10,7 @@ counts the bootstrap's calls.
 from __future__ import annotations
 
 import asyncio
+import random
 
 from pydantic import BaseModel, Field, ValidationError
 
@@ -57,7 +58,6 @@ def bootstrap_of(task: Task, spec: PipelineSpec, caller: CacheOnlyCaller) -> Boo
     demos = spec.demos
     if not (demos and demos.k and demos.rationales):
         return None
-    import random
 
     labels = {k: task.labels(k) for k, o in task.spec.outputs.items() if o.type == "label"}
     pool = list(task.train)

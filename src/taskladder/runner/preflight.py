@@ -12,6 +12,7 @@ from urllib.parse import urlparse
 
 from ..errors import ModelAccessError
 from ..models.config import ModelConfig
+from ..models.litellm_loader import load_litellm
 from ..models.providers import make_client, provider_for, served_by_plugin
 
 
@@ -33,7 +34,6 @@ def check_provider(cfg: ModelConfig) -> None:
     """A model string no client can route (``no/such-model``) is refused before anything is sent or stored."""
     if cfg.is_scripted or provider_for(cfg) is not None:  # taskladder's own or a plugin's client routes it
         return
-    from ..models.litellm_loader import load_litellm
 
     litellm = load_litellm()
     try:
@@ -62,8 +62,6 @@ def _check_reachable(cfg: ModelConfig, timeout_s: float) -> None:
 
 
 def _check_provider_key(cfg: ModelConfig) -> None:
-    from ..models.litellm_loader import load_litellm
-
     litellm = load_litellm()
 
     try:

@@ -9,6 +9,7 @@ round-trip time.
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections.abc import Sequence
 
@@ -75,7 +76,5 @@ def _status_of(err: ProviderError) -> str:
 
 
 def _known_keys(cfg: ModelConfig) -> list[str]:
-    import os
-
     key = os.environ.get(cfg.api_key_env) if cfg.api_key_env else None
     return [key] if key else []

@@ -11,6 +11,11 @@ import sys
 from contextlib import contextmanager
 from typing import Iterator
 
+from rich.console import Console
+from rich.progress import BarColumn, Progress, ProgressColumn
+from rich.table import Column
+from rich.text import Text
+
 from ..money import usd
 from .calls import RunStats
 
@@ -24,8 +29,6 @@ def progress_bar(description: str, total: int, stats: RunStats, enabled: bool = 
     if not enabled or total == 0:
         yield _Null()
         return
-    from rich.console import Console
-    from rich.progress import Progress
 
     console = Console(file=sys.stderr)
     bar = Progress(*bar_columns(stats, console.width), console=console, transient=False, refresh_per_second=4)
@@ -65,9 +68,6 @@ def _clock(seconds: float | None) -> str:
 def bar_columns(stats: RunStats, width: int) -> list:
     """The bar's columns for a terminal ``width`` wide: the description gets what the count,
     ETA and spend leave, so those are never cut."""
-    from rich.progress import BarColumn, ProgressColumn
-    from rich.table import Column
-    from rich.text import Text
 
     wide = width >= WIDE
 
@@ -110,7 +110,6 @@ def status_line(text: str, enabled: bool = True) -> Iterator[None]:
     if not enabled:
         yield
         return
-    from rich.console import Console
 
     with Console(file=sys.stderr).status(text):
         yield

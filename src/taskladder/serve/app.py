@@ -32,6 +32,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..errors import ConfigError
 from ..guard import Guard, GuardDecision, most_severe
+from ..guard.checks import schema_validator
 from .errors import APIError, api_error_handler, http_error_handler, validation_error_handler
 from .gate import Gate
 from .limiter import ConcurrencyLimiter
@@ -126,8 +127,6 @@ def create_app(
         try:
             schema = body.output_schema()
             if schema is not None and guard is not None:
-                from ..guard.checks import schema_validator
-
                 schema_validator(schema)
         except (ValueError, ConfigError) as exc:
             raise APIError(400, str(exc), param="response_format", code="invalid_value") from None

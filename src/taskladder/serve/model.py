@@ -11,6 +11,7 @@ from typing import Any
 
 from ..models.config import ModelConfig
 from ..models.providers import make_client
+from ..runner.preflight import check_access
 from .responder import ResponderResult
 
 PASSED_PARAMS = ("max_tokens", "max_completion_tokens", "temperature", "stop", "seed")
@@ -18,8 +19,6 @@ PASSED_PARAMS = ("max_tokens", "max_completion_tokens", "temperature", "stop", "
 
 class ModelResponder:
     def __init__(self, cfg: ModelConfig):
-        from ..runner.preflight import check_access
-
         check_access(cfg)  # a bad model path or a missing key: one line before the server starts
         self.cfg = cfg
         self.client = make_client(cfg)

@@ -12,9 +12,13 @@ import hashlib
 import json
 from typing import TYPE_CHECKING, Any
 
+from ..baselines import make_baseline
 from ..models.base import BatchPredictor, Prediction
 from ..models.config import ModelConfig, resolve_model
 from ..pipeline import PipelineSpec
+from ..pipeline.llm import LLMPipeline
+from ..runner.calls import ModelCaller
+from ..runner.preflight import check_access
 from ..store import Store
 from ..task import Example, Task
 from .errors import APIError
@@ -32,15 +36,9 @@ class PipelineResponder:
         self._pipeline: LLMPipeline | None = None
         self._caller: ModelCaller | None = None
         if spec.is_baseline:
-            from ..baselines import make_baseline
-
             self._predictor = make_baseline(spec.model)
             self._predictor.fit(task)
         else:
-            from ..pipeline.llm import LLMPipeline
-            from ..runner.calls import ModelCaller
-            from ..runner.preflight import check_access
-
             cfg = resolve_model(spec.model, models)
             check_access(cfg)
             # The server runs the guard around the whole request; not a second time inside.

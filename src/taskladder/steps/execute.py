@@ -25,8 +25,12 @@ from ..runner.preflight import check_access
 from ..store import Store
 from ..task import Example, Task
 from .graph import TASK, Ref, StepGraph, build_graph
+from .llm_step import LLMStep
 from .outcome import StepOutcome
+from .predictor_step import PredictorStep
+from .python_step import PythonStep
 from .report import step_report
+from .retrieval_step import RetrievalStep
 from .spec import StepsSpec
 
 
@@ -122,18 +126,11 @@ def _make_runner(task: Task, graph: StepGraph, name: str, caller):
     step = graph.step(name)
     where = graph.spec.where
     if step.kind == "llm":
-        from .llm_step import LLMStep
-
         return LLMStep(task, graph, name, caller)
     if step.kind == "python":
-        from .python_step import PythonStep
-
         return PythonStep(step, graph.spec.base_dir, where)
     if step.kind == "predictor":
-        from .predictor_step import PredictorStep
-
         return PredictorStep(task, graph, name)
-    from .retrieval_step import RetrievalStep
 
     return RetrievalStep(task, step, where)
 

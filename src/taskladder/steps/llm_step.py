@@ -14,6 +14,7 @@ from typing import Any
 from ..errors import ConfigError
 from ..models.caller import Caller
 from ..pipeline import PipelineSpec
+from ..pipeline.llm import LLMPipeline
 from ..task import DataSpec, Example, Task, TaskSpec
 from .gold import MISSING, gold_output, gold_value
 from .graph import TASK, Ref, StepGraph
@@ -72,8 +73,6 @@ def step_task(task: Task, graph: StepGraph, name: str) -> Task:
 
 class LLMStep:
     def __init__(self, task: Task, graph: StepGraph, name: str, caller: Caller):
-        from ..pipeline.llm import LLMPipeline
-
         self.step = graph.step(name)
         self.task = step_task(task, graph, name)
         demos = self.step.demos

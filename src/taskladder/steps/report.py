@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from ..metrics import bootstrap_mean_ci, get_metric
 from ..models.base import total_cost
 from ..store import Record
 from ..task import DataSpec, Example, Task, TaskSpec
@@ -25,7 +26,6 @@ FIELD_METRIC = {"label": "accuracy", "number": "numeric", "text": "token_f1", "j
 
 def field_metrics(graph: StepGraph, name: str) -> dict[str, Any]:
     """One built-in metric per output field of a step, chosen by the field's type."""
-    from ..metrics import get_metric
 
     step = graph.step(name)
     spec = TaskSpec(name=name, inputs=["_"], outputs=step.outputs, data=DataSpec(file="(steps)"))
@@ -33,8 +33,6 @@ def field_metrics(graph: StepGraph, name: str) -> dict[str, Any]:
 
 
 def step_report(task: Task, graph: StepGraph, examples: list[Example], records: list[Record]) -> dict[str, Any]:
-    from ..metrics import bootstrap_mean_ci
-
     by_id = {e.id: e for e in examples}
     rows = [(by_id[r.example_id], r) for r in records if r.example_id in by_id]
     wrong: dict[str, list[bool]] = {}

@@ -11,6 +11,7 @@ import time
 from typing import Any
 
 from ..errors import ConfigError
+from ..retrieval import as_context, build_retriever_for_task, parse_retrieval_spec
 from ..task import Task
 from .outcome import StepOutcome
 from .spec import StepSpec
@@ -18,8 +19,6 @@ from .spec import StepSpec
 
 class RetrievalStep:
     def __init__(self, task: Task, step: StepSpec, where: str):
-        from ..retrieval import build_retriever_for_task, parse_retrieval_spec
-
         if len(step.outputs) != 1:
             raise ConfigError(f"{where}: retrieval step '{step.name}' must declare exactly one output "
                               "(the retrieved chunks), e.g. `outputs: {passages: json}`")
@@ -39,8 +38,6 @@ class RetrievalStep:
         return None
 
     async def run(self, example_id: str, inputs: dict[str, Any]) -> StepOutcome:
-        from ..retrieval import as_context
-
         values = list(inputs.values())
         query = str(values[0]) if len(values) == 1 else "\n".join(f"{k}: {v}" for k, v in inputs.items())
         start = time.perf_counter()

@@ -29,11 +29,13 @@ import re
 from pathlib import Path
 from typing import Any, Literal
 
+import yaml
 from pydantic import BaseModel, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from ..errors import ConfigError
 from ..pipeline.spec import DemoSpec, SamplingSpec
 from ..task.spec import OutputField
+from ..yamlfile import format_validation_error, load_yaml
 
 StepKind = Literal["llm", "python", "retrieval", "predictor"]
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]*$")
@@ -192,8 +194,6 @@ class StepsSpec(BaseModel):
         return out.with_source(self._source, self._base_dir)
 
     def save(self, path: str | Path) -> Path:
-        import yaml
-
         path = Path(path)
         path.write_text(yaml.safe_dump(self.canonical(), sort_keys=False), encoding="utf-8")
         return path
@@ -201,7 +201,6 @@ class StepsSpec(BaseModel):
 
 def load_steps(path: str | Path) -> StepsSpec:
     """Read a steps YAML/JSON file (a top-level `pipeline:` key is also accepted)."""
-    from ..yamlfile import format_validation_error, load_yaml
 
     path = Path(path)
     if path.suffix.lower() in (".yaml", ".yml"):

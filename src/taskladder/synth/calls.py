@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..models.config import ModelConfig, resolve_model
+from ..runner.calls import ModelCaller
 
 if TYPE_CHECKING:
     from ..runner.budget import Budget
@@ -49,8 +50,6 @@ class SynthCalls:
 
     def caller(self, name: str) -> ModelCaller:
         if name not in self._callers:
-            from ..runner.calls import ModelCaller
-
             self._callers[name] = ModelCaller(self.config(name), self.store, budget=self.budget)
             self._keys[name] = set()
         return self._callers[name]

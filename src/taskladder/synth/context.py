@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
+from ..errors import ConfigError
 from .report import FilterReport
 from .rows import FLIP_VIEW, TASK_VIEW, SynthRow
 
@@ -62,8 +63,6 @@ class StepContext:
         self._labels.pop(view, None)
 
     def spec(self, view: str) -> TaskSpec:
-        from ..errors import ConfigError
-
         if view not in self.views:
             raise ConfigError(f"rows of view '{view}' need a step that defines it (e.g. `flip` before them)")
         return self.views[view]

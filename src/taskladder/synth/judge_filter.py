@@ -15,6 +15,7 @@ from typing import Any
 from ..prompt.extract import find_key, is_missing, json_objects, loads_whole, unfence
 from ..prompt.render import render_query
 from .context import StepContext, StepReport
+from .render import render_row
 from .report import _Collector
 from .rows import SynthRow
 
@@ -78,7 +79,6 @@ async def judge_filter(
     params: dict[str, Any] | None = None, name: str = "judge",
 ) -> tuple[list[SynthRow], StepReport]:
     """Keep task rows the judge scores at least ``threshold``; general chat rows pass."""
-    from .render import render_row
 
     jobs: list[tuple[int, list[dict[str, str]]]] = []
     for i, row in enumerate(rows):

@@ -21,6 +21,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, TypeVar
 
+import numpy as np
+
 from .report import FilterReport, _Collector
 from .text import row_id, row_text, words
 
@@ -53,15 +55,12 @@ def _identity(h: int) -> int:
 
 
 def _hashed(s: set[bytes]) -> np.ndarray:
-    import numpy as np
     from datasketch.hashfunc import sha1_hash32
 
     return np.unique(np.fromiter((sha1_hash32(x) for x in s), dtype=np.uint32, count=len(s)))
 
 
 def _exact(a: np.ndarray, b: np.ndarray) -> float:
-    import numpy as np
-
     inter = len(np.intersect1d(a, b, assume_unique=True))
     return inter / (len(a) + len(b) - inter)
 

@@ -40,6 +40,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 from ..errors import ConfigError
+from ..yamlfile import format_validation_error, load_yaml
 
 
 class _Step(BaseModel):
@@ -255,8 +256,6 @@ class Recipe(BaseModel):
 
 
 def load_recipe(path: str | Path) -> Recipe:
-    from ..yamlfile import format_validation_error, load_yaml
-
     path = Path(path)
     raw = load_yaml(path)
     try:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..errors import DataError
+from ..finetune import ExportRow
 from ..prompt import render_messages, render_output
 from .rows import SynthRow
 
@@ -35,8 +37,6 @@ def render_rows(rows: list[SynthRow], ctx: StepContext) -> list[SynthRow]:
 
 def export_row(row: SynthRow) -> ExportRow:
     """A rendered row as the fine-tuning exports take it."""
-    from ..errors import DataError
-    from ..finetune import ExportRow
 
     if row.prompt is None or row.answer is None:
         raise DataError("dataset", f"row '{row.id}' has no rendered prompt/answer; rerun `taskladder synth`")

@@ -17,6 +17,9 @@ from pydantic import BaseModel, Field
 
 from ..errors import ConfigError, TaskladderError
 from ..redaction import redact_text
+from ..runner.budget import Budget
+from ..store import Store
+from ..task.sources import locate
 from .calls import SynthCalls
 from .context import StepContext, StepReport
 from .dataset import DATASET_FILE, composition, dumps, export_dataset, write_dataset
@@ -79,7 +82,6 @@ class SynthResult(BaseModel):
 def data_time(task: Task) -> float:
     """The newest modification time of the task's data files (the lineage time of rows made
     by code from them); the task file's when the data cannot be found; else 0."""
-    from ..task.sources import locate
 
     d = task.spec.data
     times = []
@@ -220,7 +222,6 @@ async def arun_recipe(
     ``backfill`` (step name -> model) reruns those steps with another model; ``base_dir`` is
     where files named in the recipe (general data, documents) resolve from.
     """
-    from ..store import Store
 
     if backfill:
         recipe = recipe.with_models(backfill)
@@ -228,8 +229,6 @@ async def arun_recipe(
     store = store or Store.default()
     budget = None
     if budget_usd is not None:
-        from ..runner.budget import Budget
-
         budget = Budget(budget_usd)
     calls = SynthCalls(models or {}, store, budget=budget)
     ctx = StepContext(task=task, calls=calls, seed=recipe.seed, data_time=data_time(task),

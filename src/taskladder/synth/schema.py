@@ -11,6 +11,7 @@ import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from ..finetune.checks import check_record
 from .report import FilterReport, _Collector
 from .text import as_mapping, row_id
 
@@ -91,7 +92,6 @@ def filter_format(rows: Sequence[R], fmt: str) -> tuple[list[R], FilterReport]:
 
     A removed row is counted under its first problem's category.
     """
-    from ..finetune.checks import check_record
 
     out = _Collector(f"format:{fmt}", len(rows), rule=f"taskladder validate --format {fmt} line checks")
     kept: list[R] = []

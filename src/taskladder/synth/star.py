@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..metrics import get_metric
 from ..prompt import parse_output, render_messages, render_output
 from ..reasoning import bootstrap_rationales
 from ..reasoning.bootstrap import SAMPLE_TEMPERATURE
@@ -57,7 +58,6 @@ async def star_rationales(
     name: str = "rationales",
 ) -> tuple[list[SynthRow], StepReport]:
     """Add verified rationales to the selected task rows (see the module docstring)."""
-    from ..metrics import get_metric
 
     caller = ctx.calls.caller(model)
     model_id = ctx.calls.model_id(model)

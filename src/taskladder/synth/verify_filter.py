@@ -16,6 +16,7 @@ from ..errors import ConfigError
 from ..prompt import parse_output, render_messages
 from ..prompt.values import value_text
 from ..task import Example, TaskSpec
+from ..verify import back_translation_score, check_json
 from .context import StepContext, StepReport
 from .report import _Collector
 from .rows import FLIP_VIEW, TASK_VIEW, SynthRow
@@ -29,8 +30,6 @@ def _schema_fields(spec: TaskSpec) -> dict[str, dict[str, Any]]:
 
 
 def json_schema_filter(rows: list[SynthRow], ctx: StepContext, *, name: str = "verify:json_schema") -> tuple[list[SynthRow], StepReport]:
-    from ..verify import check_json
-
     if not _schema_fields(ctx.spec(TASK_VIEW)):
         raise ConfigError(f"step '{name}': the task has no JSON output field with a `schema` to verify against")
     out = _Collector(name, len(rows), rule="JSON output fields satisfy the task's schema")
@@ -66,8 +65,6 @@ async def back_translation_filter(
     rows: list[SynthRow], ctx: StepContext, *, model: str, threshold: float = 0.5, instructions: str | None = None,
     params: dict[str, Any] | None = None, name: str = "verify:back_translation",
 ) -> tuple[list[SynthRow], StepReport]:
-    from ..verify import back_translation_score
-
     jobs: list[tuple[int, str, TaskSpec, list[dict[str, str]]]] = []
     for i, row in enumerate(rows):
         if not row.is_task_row or row.context:

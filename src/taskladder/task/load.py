@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import random
 from collections import Counter
@@ -177,8 +178,6 @@ def _coerce(value: Any, kind: str) -> Any:
         f = float(value)
         return int(f) if f.is_integer() else f
     if kind == "json" and isinstance(value, str):
-        import json
-
         try:
             return json.loads(value)
         except json.JSONDecodeError:

@@ -5,6 +5,8 @@ Errors name the file (and the row where there is one) and say how to fix them.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
 from typing import Any
@@ -38,9 +40,6 @@ def read_table(path: Path, encoding: str | None = None, separator: str | None = 
 
 
 def _read_csv(path: Path, text: str, sep: str) -> list[dict[str, Any]]:
-    import csv
-    import io
-
     reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=sep)
     try:
         if not reader.fieldnames:

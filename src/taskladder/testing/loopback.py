@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 import time
 
@@ -55,7 +56,6 @@ def main(argv: list[str] | None = None) -> int:
 
 def _terminate_on_sigterm() -> None:
     # SIGTERM (LoopbackProcess.stop) should close sockets as cleanly as Ctrl-C does.
-    import signal
 
     def handler(_signum: int, _frame: object) -> None:
         raise KeyboardInterrupt

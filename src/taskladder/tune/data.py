@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import DataError
+from ..prompt import render_messages
+from ..prompt.render import render_output
 
 if TYPE_CHECKING:
     from ..task import Example, Task
@@ -32,9 +34,6 @@ def task_labels(task: "Task") -> dict[str, list[str]]:
 
 
 def pair_for(task: "Task", example: "Example") -> ChatPair:
-    from ..prompt import render_messages
-    from ..prompt.render import render_output
-
     prompt = render_messages(task.spec, example, [], labels=task_labels(task))
     return ChatPair([dict(m) for m in prompt], render_output(task.spec, example))
 

@@ -36,6 +36,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from .isolation import launch_spec, prepare_scratch
+from .result import VerifyResult
 
 log = logging.getLogger(__name__)
 
@@ -242,8 +243,6 @@ class PythonTestsVerifier:
         self.tests, self.timeout_s, self.memory_mb = tests, timeout_s, memory_mb
 
     def __call__(self, candidate: str):  # -> VerifyResult
-        from .result import VerifyResult
-
         res = run_python(candidate, self.tests, timeout_s=self.timeout_s, memory_mb=self.memory_mb)
         detail = "" if res.passed else f"{res.status}: {(res.stderr.strip().splitlines() or [''])[-1][:200]}"
         return VerifyResult(passed=res.passed, score=1.0 if res.passed else 0.0, detail=detail,

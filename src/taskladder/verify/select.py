@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable, Sequence
 
 from pydantic import BaseModel
 
+from ..rank.best_of_n import best_of_n
 from .result import Verifier, VerifyResult
 
 Ranker = Callable[[list[str]], Sequence[int]]  # survivors -> their indices, best first
@@ -69,7 +70,6 @@ def pairwise_ranker(judge, *, item_input, rubric: str | None = None, schedule=No
                     max_calls: int | None = None, seed: int = 0) -> ARanker:
     """An async ranker that runs a best-of-N schedule with a pairwise ``Judge`` and orders
     the survivors by their Bradley–Terry ratings."""
-    from ..rank.best_of_n import best_of_n
 
     async def rank(texts: list[str]) -> list[int]:
         res = await best_of_n(texts, judge, item_input=item_input, rubric=rubric, schedule=schedule,

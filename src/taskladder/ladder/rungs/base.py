@@ -12,6 +12,7 @@ it is saved as and how it is confirmed on the test split.
 
 from __future__ import annotations
 
+import json
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -20,6 +21,7 @@ from typing import Any, ClassVar
 
 from ...models.config import ModelConfig
 from ...pipeline import PipelineSpec
+from ...prompt import count_text_tokens
 from ...runner import EvalResult, evaluate
 from ...runner.budget import Budget
 from ...store import Store
@@ -41,9 +43,7 @@ class LadderContext:
     @cached_property
     def answer_tokens(self) -> int:
         """A max_tokens that fits the longest expected answer with room to spare."""
-        import json
 
-        from ...prompt import count_text_tokens
 
         outputs = [json.dumps(e.outputs, ensure_ascii=False) for e in self.task.train[:2000]] or ["x" * 40]
         longest = max(count_text_tokens(outputs, "gpt-4o"))

@@ -6,6 +6,7 @@ baseline that cannot run here (a missing optional dependency) leaves an ``unavai
 
 from __future__ import annotations
 
+from ...baselines import BASELINE_NAMES
 from ...errors import TaskladderError
 from ...pipeline import PipelineSpec
 from ...runner import evaluate
@@ -31,6 +32,4 @@ class Baselines(ClimbRung):
 
 
 def _default_baselines() -> list[str]:
-    from ...baselines import BASELINE_NAMES
-
     return list(BASELINE_NAMES)

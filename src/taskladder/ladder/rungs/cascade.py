@@ -12,6 +12,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import yaml
+
+from ...cascade import cascade_rung
 from ...errors import TaskladderError
 from ...pipeline import PipelineSpec
 from ...runner import EvalResult
@@ -33,8 +36,6 @@ class Cascade(ClimbRung):
         state.notes[self.name] = self._run(state)
 
     def _run(self, state: ClimbState) -> dict[str, Any] | None:
-        from ...cascade import cascade_rung
-
         rows, runs = state.result.rungs, state.runs
         fronts = [i for i in runs if rows[i].model in CASCADE_FRONTS]
         llms = [i for i in runs if rows[i].rung not in (Baselines.name, self.name) and rows[i].status == "ran"]
@@ -85,7 +86,6 @@ class Cascade(ClimbRung):
         """The strong tier's pipeline spec plus cascade.yaml saying how to front it."""
         if out_dir is None:
             return None
-        import yaml
 
         out_dir.mkdir(parents=True, exist_ok=True)
         how = row.pipeline["cascade"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from typing import Any
 
 from ...demos import make_selector
@@ -28,7 +29,6 @@ async def demo_pool(task: Task, demos: DemoSpec, caller: Caller, params: dict[st
 def placeholder_pool(task: Task, demos: DemoSpec) -> list[Example]:
     """The train rows the bootstrap would try (same seed, same order), each with a placeholder
     rationale: every one of them, as if every rationale checked out (the most demos it can give)."""
-    import random
 
     pool = list(task.train)
     random.Random(demos.seed).shuffle(pool)

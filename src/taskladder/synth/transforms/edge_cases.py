@@ -9,6 +9,7 @@ import math
 import random
 from typing import Any
 
+from ...errors import ConfigError
 from ..context import StepContext, StepReport
 from ..lineage import prompt_hash
 from ..rows import TASK_VIEW, SynthRow, child_lineage
@@ -38,7 +39,6 @@ async def edge_case_rows(
     examples: int = 3, temperature: float = 0.9, params: dict[str, Any] | None = None, name: str = "edge_cases",
 ) -> tuple[list[SynthRow], StepReport]:
     """Append up to ``n`` generated rows of the task, ``per_call`` per model call."""
-    from ...errors import ConfigError
 
     if not description or not description.strip():
         raise ConfigError(f"step '{name}': give `description`: the input distribution and its boundary conditions")

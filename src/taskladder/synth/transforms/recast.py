@@ -14,6 +14,7 @@ import random
 from typing import TYPE_CHECKING, Any
 
 from ...errors import ConfigError
+from ...retrieval import chunk_documents, load_documents
 from ..context import StepContext, StepReport
 from ..lineage import prompt_hash
 from ..rows import TASK_VIEW, SynthRow, child_lineage
@@ -48,7 +49,6 @@ async def recast_rows(
     ``chunking``/``size``/``overlap`` are the retrieval settings (tokens or sections; size and
     overlap in tokens); ``documents`` overrides the task's, resolved from the recipe's folder.
     """
-    from ...retrieval import chunk_documents, load_documents
 
     paths = documents or ctx.task.spec.documents
     if not paths:
