@@ -1,7 +1,7 @@
 """The Typer application object shared by every command module.
 
-Each command lives in its own module under ``taskladder.cli`` and imports heavy libraries
-inside the command function, so ``taskladder --help`` starts fast.
+Each command lives in its own module under ``taskladder.cli``, imported only when that command
+runs (``lazy.py``), so ``taskladder --help`` starts fast.
 
 The app callback reads the environment once per invocation into a ``Settings`` object on the
 Typer context (``ctx.obj``); commands take it from there (``settings_of(ctx)``) and open the
@@ -18,9 +18,11 @@ import typer
 
 from ..redaction import redact_text
 from ..settings import Settings
+from .lazy import LazyGroup
 
 app = typer.Typer(
     name="taskladder",
+    cls=LazyGroup,
     help="Evaluate every reasonable option on your own task, and climb a ladder of techniques, cheapest first.",
     no_args_is_help=True,
     add_completion=False,
