@@ -43,13 +43,13 @@ def test_huge_csv_cell(tmp_path):
 
 
 def test_ctrl_c_prints_how_to_resume_and_exits_130(tmp_path, monkeypatch, capsys):
-    import taskladder.task as task_pkg
+    import taskladder.cli.common as cli_common
     from taskladder.cli import main
 
     def interrupted(*_a, **_k):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(task_pkg, "load_task", interrupted)
+    monkeypatch.setattr(cli_common, "load_task", interrupted)  # where every command loads tasks
     monkeypatch.setattr(sys, "argv", ["taskladder", "eval", str(tmp_path / "task.yaml"), "-m", "baseline/majority"])
     with pytest.raises(SystemExit) as exit_:
         main()

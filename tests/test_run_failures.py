@@ -254,3 +254,16 @@ def test_a_failed_test_confirmation_is_not_reported_as_confirmed(task_path, task
     assert saved["recommendation"]["model"] == "loop"  # dev ran cleanly
     assert saved["test"]["status"] == "failed" and "HTTP 404" in saved["test"]["reason"]
     assert "Test confirmation failed" in result.output and "Confirmed on test" not in result.output
+
+
+def test_steps_of_a_failed_run_exits_3_like_eval(task_path, tmp_path):
+    steps = tmp_path / "steps.yaml"
+    steps.write_text(yaml.safe_dump({"name": "one-step", "steps": [
+        {"name": "classify", "model": "loop", "instructions": "Classify the text.", "inputs": ["text"],
+         "outputs": {"label": "label"}}]}))
+    with LoopbackServer(RESPONDER, faults=always("401")) as srv:
+        result = CliRunner().invoke(app, ["steps", str(task_path), str(steps), "--models",
+                                          str(write_models(tmp_path, srv)), "--json"])
+    assert isinstance(result.exception, RunFailedError) and result.exception.exit_code == 3
+    assert "HTTP 401" in str(result.exception)
+    assert json.loads(result.stdout)["status"] == "failed"

@@ -16,6 +16,7 @@ from typing import Any
 
 import typer
 
+from .. import __version__
 from ..redaction import redact_text
 from ..settings import Settings
 from .lazy import LazyGroup
@@ -32,8 +33,6 @@ app = typer.Typer(
 
 def _print_version(value: bool) -> None:
     if value:
-        from .. import __version__
-
         typer.echo(f"taskladder {__version__}")
         raise typer.Exit()
 
@@ -44,8 +43,6 @@ def _build_settings(
     version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
                                  help="Print the version and exit."),
 ) -> None:
-    # Imported here, not at the top: `taskladder --help` never runs this callback.
-
     ctx.obj = Settings.from_env()
 
 

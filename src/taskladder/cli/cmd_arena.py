@@ -10,8 +10,17 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from ..arena import judge_runs
 from ..errors import TaskladderError
+from ..finetune import export_dpo
+from ..models.config import load_models, resolve_model
 from ..money import usd
+from ..rank import LLMJudgePrompt
+from ..rank.arena import arena_rows, preference_pairs
+from ..report import write_report
+from ..runner.calls import ModelCaller
+from ..runner.preflight import check_access
+from ..task.spec import TaskSpec
 from .app import app, print_json
 from .cmd_runs import get_run_or_fail
 from .common import store_of
@@ -31,14 +40,6 @@ def arena_command(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Judge every pair of runs on their shared examples (both orders) and rank the pipelines."""
-
-    from ..arena import judge_runs
-    from ..models.config import load_models, resolve_model
-    from ..rank import LLMJudgePrompt
-    from ..rank.arena import arena_rows
-    from ..runner.calls import ModelCaller
-    from ..runner.preflight import check_access
-    from ..task.spec import TaskSpec
 
     if len(run_ids) < 2:
         raise TaskladderError("an arena needs at least two runs")
@@ -65,9 +66,6 @@ def arena_command(
                "unparsed_verdicts": arena.unparsed_verdicts, "judge_errors": arena.judge_errors,
                "players": arena.run.pipeline["players"], "run_id": arena.run.run_id}
     if dpo_out:
-        from ..finetune import export_dpo
-        from ..rank.arena import preference_pairs
-
         wins = preference_pairs(pairs, comparisons, spec)
         if wins:
             exported = export_dpo(wins, dpo_out)
@@ -76,8 +74,6 @@ def arena_command(
         else:
             payload["dpo"] = {"pairs": 0, "files": []}
     if report:
-        from ..report import write_report
-
         write_report(pairs, report, task_spec=spec, arena=arena_rows(board))
         payload["report_path"] = str(report)
     if as_json:

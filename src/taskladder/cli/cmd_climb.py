@@ -13,7 +13,11 @@ from rich.markup import escape
 from rich.table import Table
 
 from ..errors import ConfigError
+from ..ladder import LadderOptions, climb, rung_names
+from ..models.config import load_models
 from ..redaction import redact_text
+from ..report import write_report
+from ..report.plans import plan_runs
 from .app import app, print_json
 from .common import DEDUPE_HELP, load_task_arg, money, pct, settings_of, store_of
 
@@ -39,11 +43,6 @@ def climb_command(
     max_error_rate: Optional[float] = typer.Option(None, "--max-error-rate", min=0.0, max=1.0, help="A rung whose share of errored or unparseable examples is larger is dropped; default 0.1 or TASKLADDER_MAX_ERROR_RATE."),
 ) -> None:
     """Climb the ladder on your task and recommend the cheapest pipeline that is not significantly worse than the best."""
-
-    from ..ladder import LadderOptions, climb, rung_names
-    from ..models.config import load_models
-    from ..report import write_report
-    from ..report.plans import plan_runs
 
     task = load_task_arg(task_file, data_dir, dedupe=dedupe_splits or None)
     models = load_models(models_file)

@@ -7,7 +7,13 @@ from typing import List, Optional
 
 import typer
 
+from ..baselines import BASELINE_NAMES
+from ..baselines.registry import missing_extra
 from ..errors import ConfigError
+from ..models.config import load_models
+from ..money import usd
+from ..pipeline import DemoSpec, PipelineSpec, load_pipeline
+from ..runner import evaluate
 from .app import app, print_json
 from .common import (
     DEDUPE_HELP,
@@ -19,6 +25,7 @@ from .common import (
     settings_of,
     store_of,
 )
+from .dry_run import dry_run, print_dry_run
 
 
 @app.command("eval")
@@ -43,10 +50,6 @@ def eval_command(
     max_error_rate: Optional[float] = typer.Option(None, "--max-error-rate", min=0.0, max=1.0, help="A run with a larger share of errored examples fails (exit 3); default 0.1 or TASKLADDER_MAX_ERROR_RATE."),
 ) -> None:
     """Evaluate one or more models on a task split, with intervals, cost and latency."""
-    from ..baselines import BASELINE_NAMES
-    from ..models.config import load_models
-    from ..pipeline import DemoSpec, PipelineSpec, load_pipeline
-    from ..runner import evaluate
 
     task = load_task_arg(task_file, data_dir, dedupe=dedupe_splits or None)
     models = load_models(models_file)
@@ -78,7 +81,6 @@ def eval_command(
         print_json(results[0] if len(results) == 1 else {"runs": results})
     else:
         print_leaderboard(results, f"{task.name} · {split} · {results[0]['metric']}")
-        from ..money import usd
 
         spent = sum(r["cost_usd_spent"] or 0 for r in results)
         typer.echo(f"spent this run: {usd(spent)} · runs stored in {store.path}{overlap_note(task)}")
@@ -89,7 +91,6 @@ def eval_command(
 
 def _runnable_baselines(names) -> list[str]:
     """``baseline/all``: the baselines this install can run; the rest named with their extra."""
-    from ..baselines.registry import missing_extra
 
     needs = {name: missing_extra(name) for name in names}
     for hint in sorted({h for h in needs.values() if h}):
@@ -99,7 +100,6 @@ def _runnable_baselines(names) -> list[str]:
 
 
 def _print_dry_runs(task, specs, split, limit, models, store, show, as_json) -> None:
-    from .dry_run import dry_run, print_dry_run
 
     plans = [dry_run(task, spec, split=split, limit=limit, models=models, store=store, show=show) for spec in specs]
     if as_json:

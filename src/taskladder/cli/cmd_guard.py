@@ -12,6 +12,8 @@ from typing import Any, Iterator
 import typer
 
 from ..errors import TaskladderError
+from ..guard import Guard, GuardConfig
+from ..jsonl import iter_jsonl
 from .app import app, fail, print_json
 
 guard_app = typer.Typer(help="Rule-based input/output guards.", no_args_is_help=True)
@@ -20,7 +22,6 @@ app.add_typer(guard_app, name="guard")
 
 def _rows(path: Path, field: str) -> Iterator[tuple[int, str]]:
     """(line number, text) for each non-blank line; bad lines raise naming file and line."""
-    from ..jsonl import iter_jsonl
 
     for lineno, row in iter_jsonl(path):
         where = f"{path}, line {lineno}"
@@ -43,7 +44,6 @@ def scan(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Run the guard over every row and print a decision per row and a summary."""
-    from ..guard import Guard, GuardConfig
 
     if stage not in ("input", "output"):
         fail(f"--stage must be input or output, not {stage!r}")

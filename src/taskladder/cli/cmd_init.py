@@ -8,6 +8,7 @@ from typing import List, Optional
 import typer
 
 from ..errors import TaskladderError
+from ..task.scaffold import scaffold_task, sibling_splits
 from .app import app
 
 
@@ -20,7 +21,6 @@ def init_command(
     force: bool = typer.Option(False, "--force", help="Overwrite an existing file."),
 ) -> None:
     """Write a task spec guessed from a table: inputs, typed outputs, a seeded split."""
-    from ..task.scaffold import scaffold_task, sibling_splits
 
     target = output or Path("task.yaml")  # where the user is, not beside the data
     if target.is_dir():

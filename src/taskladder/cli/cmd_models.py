@@ -11,6 +11,12 @@ from rich.markup import escape
 from rich.table import Table
 
 from ..errors import TaskladderError
+from ..models.config import load_models, resolve_model
+from ..models.pricing import lookup_price
+from ..models.providers import served_by_plugin
+from ..prompt import context_window
+from ..runner.preflight import check_access
+from ..runner.probe import probe_all
 from .app import app, print_json
 
 
@@ -24,10 +30,6 @@ def models_command(
     """List models with their price per million tokens, context window and access (key set, server reachable).
 
     Without --check nothing is sent: "key set" means only that the key's variable is set."""
-    from ..models.config import load_models, resolve_model
-    from ..models.pricing import lookup_price
-    from ..prompt import context_window
-    from ..runner.preflight import check_access
 
     configs = load_models(models_file)
     names = list(configs) + [m for m in model if m not in configs]
@@ -50,8 +52,6 @@ def models_command(
             "access": access,
         })
     if check:
-        from ..runner.probe import probe_all
-
         for row, result in zip(rows, probe_all(cfgs)):
             row["check"] = result.model_dump()
     if as_json:
@@ -90,7 +90,6 @@ ACCESS_NOTES = ("ok", "key set", "server reachable", "plugin provider: not check
 
 def _access_note(cfg) -> str:
     """What the check without a call established (never "ok": only --check makes a call)."""
-    from ..models.providers import served_by_plugin
 
     if cfg.is_scripted:
         return "ok"  # answered in-process: nothing that could fail is left unchecked

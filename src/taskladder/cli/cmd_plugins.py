@@ -6,6 +6,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from ..baselines.registry import baseline_plugins
+from ..metrics._registry import metric_plugins
+from ..models.providers import provider_plugins
+from ..plugins import registry
 from .app import app, print_json
 
 
@@ -15,10 +19,6 @@ def plugins_command(as_json: bool = typer.Option(False, "--json", help="Print on
 
     Plugins that fail to load or clash with a registered name are left out, each with a warning line.
     """
-    from ..baselines.registry import baseline_plugins
-    from ..metrics._registry import metric_plugins
-    from ..models.providers import provider_plugins
-    from ..plugins import registry
 
     groups = {
         "providers": provider_plugins(), "baselines": baseline_plugins(),

@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ..errors import TaskladderError
+from ..rank import load_judgments, rank_comparisons
 from .app import app, fail, print_json
 
 
@@ -24,7 +25,6 @@ def rank_cmd(
     ),
 ) -> None:
     """Rate contestants from pairwise judgments (Elo scale, 95% intervals by bootstrap over items)."""
-    from ..rank import load_judgments, rank_comparisons
 
     try:
         rows = load_judgments(judgments)

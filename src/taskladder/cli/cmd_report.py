@@ -8,6 +8,11 @@ from typing import List, Optional
 import typer
 
 from ..errors import TaskladderError
+from ..models.config import load_models
+from ..report import write_report
+from ..report.plans import plan_runs
+from ..task import load_task
+from ..task.spec import TaskSpec
 from .app import app
 from .cmd_runs import get_run_or_fail
 from .common import store_of
@@ -25,8 +30,6 @@ def report_command(
     models_file: Optional[Path] = typer.Option(None, "--models", help="With --messages: models.yaml the runs' models are named in."),
 ) -> None:
     """Write an HTML report that opens offline: leaderboard, cost plot, per-label table, worst errors."""
-    from ..report import write_report
-    from ..task.spec import TaskSpec
 
     store = store_of(ctx)
     if run_ids:
@@ -40,10 +43,6 @@ def report_command(
     spec = TaskSpec.model_validate(runs[0].task_spec) if runs[0].task_spec else None
     messages = None
     if messages_task is not None:
-        from ..models.config import load_models
-        from ..report.plans import plan_runs
-        from ..task import load_task
-
         messages = plan_runs(pairs, load_task(messages_task), load_models(models_file), store)
     path = write_report(pairs, output, title=title, task_spec=spec, messages=messages)
     typer.echo(f"wrote {path} ({len(runs)} runs)")

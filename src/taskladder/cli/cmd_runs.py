@@ -14,7 +14,10 @@ from rich.console import Console
 from rich.table import Table
 
 from ..errors import TaskladderError
+from ..pipeline import run_label
 from ..redaction import redact_text, redact_value
+from ..runner.compare import compare_records, split_mismatch
+from ..store import SCHEMA_VERSION
 from .app import app, print_json
 from .common import money, pct, store_of
 
@@ -34,7 +37,6 @@ def runs_command(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """List stored runs, newest first."""
-    from ..pipeline import run_label
 
     runs = store_of(ctx).list_runs(task, limit)
     if as_json:
@@ -58,8 +60,6 @@ def export_records(
     output: Optional[Path] = typer.Option(None, "-o", "--out", "--output", help="File to write; .csv or .jsonl (default: stdout JSONL)."),
 ) -> None:
     """Export a run's per-example records as JSONL or CSV."""
-
-    from ..store import SCHEMA_VERSION
 
     store = store_of(ctx)
     run = get_run_or_fail(store, run_id)
@@ -103,7 +103,6 @@ def compare_command(
     force: bool = typer.Option(False, "--force", help="Compare runs on different splits anyway (on the examples they share)."),
 ) -> None:
     """Paired test of two runs on their shared examples: difference (B − A), interval, p-value."""
-    from ..runner.compare import compare_records, split_mismatch
 
     store = store_of(ctx)
     a, b = get_run_or_fail(store, run_a), get_run_or_fail(store, run_b)

@@ -10,6 +10,9 @@ from typing import Optional
 import typer
 
 from ..errors import ConfigError, TaskladderError
+from ..guard import Guard, GuardConfig, load_guard_config
+from ..models.config import load_models, resolve_model
+from ..pipeline import load_pipeline
 from .app import app
 from .common import load_task_arg, store_of
 
@@ -18,7 +21,6 @@ SERVE_EXTRA_MODULES = ("fastapi", "uvicorn", "prometheus_client")
 
 def _require_serve_extra() -> None:
     """One line naming the extra, not an ImportError traceback, when it is not installed."""
-
 
     missing = []
     for name in SERVE_EXTRA_MODULES:
@@ -49,16 +51,12 @@ def serve_command(
 ) -> None:
     """Serve a pipeline at /v1/chat/completions (plus /v1/models, /healthz, /metrics)."""
     _require_serve_extra()
-    from ..guard import Guard, load_guard_config
-    from ..models.config import load_models
-    from ..pipeline import load_pipeline
+    # The serve package imports fastapi, an optional extra: only after the check above.
     from ..serve import run_server
+    from ..serve.model import ModelResponder
     from ..serve.pipeline import PipelineResponder
 
     if model is not None:  # a plain chat endpoint for the model itself
-        from ..models.config import resolve_model
-        from ..serve.model import ModelResponder
-
         responder_m = ModelResponder(resolve_model(model, load_models(models_file)))
         guard_m = Guard(load_guard_config(guard_file)) if guard_file else None
         typer.echo(f"serving model '{model}' on http://{host}:{port}/v1 (Ctrl-C to stop)", err=True)
@@ -74,8 +72,6 @@ def serve_command(
     if no_guard:
         guard = None
     elif guard_file is None and spec.guard is not None:  # the pipeline's own guard settings
-        from ..guard import GuardConfig
-
         guard = Guard(GuardConfig.model_validate(spec.guard))
     else:
         guard = Guard(load_guard_config(guard_file))

@@ -10,8 +10,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from ..cascade import cascade_rung, make_signal
+from ..models.config import load_models
+from ..pipeline import load_pipeline
+from ..steps import load_steps, run_steps
 from .app import app, print_json
-from .common import load_task_arg, money, pct, run_json, store_of
+from .common import failed_runs_error, load_task_arg, money, pct, run_json, store_of
 
 
 @app.command("steps")
@@ -28,8 +32,6 @@ def steps_command(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
     """Run a multi-step pipeline: final score, and each step's quality, cost and latency."""
-    from ..models.config import load_models
-    from ..steps import load_steps, run_steps
 
     task = load_task_arg(task_file, data_dir)
     spec = load_steps(steps_file)
@@ -39,8 +41,11 @@ def steps_command(
                                              "attribution": result.attribution}
     if as_json:
         print_json(out)
-        return
-    _print_steps(out, f"{task.name} · {split} · {out['metric']}")
+    else:
+        _print_steps(out, f"{task.name} · {split} · {out['metric']}")
+    failure = failed_runs_error([out])
+    if failure is not None:
+        raise failure
 
 
 @app.command("cascade")
@@ -60,9 +65,6 @@ def cascade_command(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Choose a cascade threshold on dev; show the cost–quality curve and each tier's share."""
-    from ..cascade import cascade_rung, make_signal
-    from ..models.config import load_models
-    from ..pipeline import load_pipeline
 
     task = load_task_arg(task_file, data_dir)
     looks_like_file = Path(strong).suffix.lower() in (".yaml", ".yml", ".json")

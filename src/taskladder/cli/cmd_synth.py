@@ -10,6 +10,12 @@ from typing import Annotated, Optional
 import typer
 
 from ..errors import ConfigError, TaskladderError
+from ..models.config import load_models
+from ..money import usd
+from ..synth.dataset import export_dataset, read_dataset
+from ..synth.from_run import run_rows
+from ..synth.recipe import ExportSpec, load_recipe
+from ..synth.run import run_recipe
 from .app import app, fail, print_json
 from .common import load_task_arg, store_of
 
@@ -56,7 +62,6 @@ def _human(result) -> None:  # result: SynthResult
     cost = sum(c["cost_usd"] for c in result.calls.values())
     unknown = sum(c["unknown_cost_calls"] for c in result.calls.values())
     spent = sum(c["spent_usd"] for c in result.calls.values())
-    from ..money import usd
 
     priced = usd(cost) + (f" + {unknown} calls of unknown price" if unknown else "")
     echo(f"calls: {result.new_calls} new, {result.cached_calls} cached; cost of the calls {priced}, "
@@ -76,9 +81,6 @@ def synth_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Build a fine-tuning dataset: transforms with lineage, rationales, filters, mixing, exports."""
-    from ..models.config import load_models
-    from ..synth.recipe import load_recipe
-    from ..synth.run import run_recipe
 
     try:
         task = load_task_arg(task_file, data_dir)
@@ -114,8 +116,6 @@ def export_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Write fine-tuning files (train/validation JSONL that validate) from a dataset or a run."""
-    from ..synth.dataset import export_dataset, read_dataset
-    from ..synth.recipe import ExportSpec
 
     spec = ExportSpec(format=fmt.value, style=style.value, model=model)
     try:
@@ -123,8 +123,6 @@ def export_command(
         if path.exists():
             rows = read_dataset(path)
         else:
-            from ..synth.from_run import run_rows
-
             rows = run_rows(store_of(ctx), source, preference=fmt is _Format.dpo, allow_eval_split=allow_eval_split)
         out_dir = out or Path("export") / spec.folder
         info = export_dataset(rows, out_dir, spec, validation_fraction=validation_fraction, seed=seed)

@@ -10,6 +10,10 @@ from typing import Annotated, Any, Optional
 
 import typer
 
+from ..store.records import RunInfo
+from ..tune import TuneConfig, pairs_from_jsonl, pairs_from_task
+from ..tune import tune as run_tune
+from ..tune.data import check_enough, pair_for
 from .app import app, print_json
 from .common import load_task_arg, settings_of, store_of
 
@@ -43,11 +47,6 @@ def tune(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """LoRA fine-tuning (loss on answers only, dev early stopping, resumable) into local/NAME."""
-
-    from ..store.records import RunInfo
-    from ..tune import TuneConfig, pairs_from_jsonl, pairs_from_task
-    from ..tune import tune as run_tune
-    from ..tune.data import check_enough, pair_for
 
     settings = settings_of(ctx)
     task = load_task_arg(task_path)

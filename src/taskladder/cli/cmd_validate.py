@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from ..errors import TaskladderError
+from ..finetune import validate_file
 from .app import app, fail, print_json
 
 _SHOWN_LINES = 10  # line numbers listed per category in the human summary
@@ -63,7 +64,6 @@ def validate(
     ] = False,
 ) -> None:
     """Check every line of a fine-tuning file; count tokens against the model's context limit."""
-    from ..finetune import validate_file
 
     try:
         report = validate_file(file, fmt.value, model=model, epochs=epochs)

@@ -10,7 +10,10 @@ from rich.console import Console
 from rich.table import Table
 
 from ..errors import RunFailedError
+from ..money import usd
 from ..settings import Settings
+from ..store import Store
+from ..task import load_task
 
 if TYPE_CHECKING:
     from ..store import Store
@@ -33,7 +36,6 @@ def settings_of(ctx: typer.Context) -> Settings:
 
 def store_of(ctx: typer.Context) -> "Store":
     """The store of this invocation's settings (created and migrated on first open)."""
-    from ..store import Store
 
     return Store.default(settings_of(ctx))
 
@@ -51,7 +53,6 @@ def run_json(run, task_name: str) -> dict[str, Any]:
 def money(x: float | None, digits: int = 4) -> str:
     """Dollars as every command prints them (``taskladder.money.usd``); ``digits`` is kept for
     callers written before, the helper decides how many digits are needed to be right."""
-    from ..money import usd
 
     return usd(x)
 
@@ -102,7 +103,6 @@ def failed_runs_error(rows: list[dict[str, Any]]):
 
 
 def load_task_arg(path: Path, data_dir: Path | None = None, dedupe: bool | None = None):
-    from ..task import load_task
 
     return load_task(path, data_dir=data_dir, dedupe=dedupe)
 
