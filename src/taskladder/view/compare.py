@@ -9,9 +9,9 @@ Expected outputs shown are the gold-patched ones, marked as such.
 from __future__ import annotations
 
 import json
-from urllib.parse import quote
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 from ..store import Record, RunInfo
 from .state import ViewState

@@ -4,11 +4,10 @@ where the runs disagree), work through them on each example's page, and see prog
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-
-from urllib.parse import quote
 
 from .compare import FILTERS, compare, runs_query
 from .forms import read_form, read_form_lists
