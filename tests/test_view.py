@@ -238,3 +238,41 @@ def test_review_queue_of_disagreements_tracks_progress(store):
     assert "1 / 3 reviewed" in c.get("/queues/q").text and "1 / 3" in c.get("/queues").text
     again = c.post("/queues", data={"csrf": token, "runs": [a.run_id, b.run_id], "only": "disagree", "queue": "q"})
     assert again.status_code == 200 and len(store.review_queue("q")) == 3  # queued once
+
+
+WRITER = """
+import sys, time
+from taskladder.store import Record, Store
+store = Store(sys.argv[1])
+print("ready", flush=True)
+end = time.time() + float(sys.argv[2])
+i = 0
+while time.time() < end:  # an eval's record batches, one small transaction each
+    store.put_records([Record(run_id="run-live", example_id=f"w{i}-{k}", split="dev", inputs={"text": "x" * 200},
+                              expected={"label": "pos"}) for k in range(50)])
+    i += 1
+print(i, flush=True)
+"""
+
+
+def test_the_viewer_reads_while_an_eval_writes_in_another_process(store):
+    """WAL: pages keep rendering, quickly, while another process commits record batches."""
+    import time as clock
+
+    _, _, truth = two_runs(store)
+    add_run(store, "run-live", {"e0": "pos"}, truth=truth, label="live", status="running")
+    c = client(store)
+    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(store.path), "3"], stdout=subprocess.PIPE, text=True)
+    assert writer.stdout.readline().strip() == "ready"
+    slowest, pages, seen = 0.0, 0, set()
+    while writer.poll() is None:
+        start = clock.perf_counter()
+        page = c.get("/runs/run-live/row")
+        slowest = max(slowest, clock.perf_counter() - start)
+        assert page.status_code == 200
+        seen.add(re.search(r'<span class="done">(\d+)</span>', page.text).group(1))
+        pages += 1
+    batches = int(writer.stdout.read().split()[-1])
+    assert writer.returncode == 0 and batches > 5
+    assert pages > 5 and len(seen) > 2  # progress moved while we read
+    assert slowest < 2.0  # never blocked behind the writer (busy_timeout would allow 10 s)

@@ -16,6 +16,7 @@ from contextlib import AbstractContextManager
 from typing import Any, Iterable
 
 from ..redaction import redact_value
+from .records import Record
 
 VOTE_WINNERS = ("a", "b", "tie", "both_bad")
 
@@ -26,6 +27,44 @@ class HumanLabels:
 
     def _transaction(self, immediate: bool = False) -> AbstractContextManager[None]:  # pragma: no cover
         raise NotImplementedError
+
+    # ---- one record, for a page about one example (without parsing a whole run) ----------
+    def get_record(self, run_id: str, example_id: str) -> Record | None:
+        with self._lock:
+            row = self._db.execute("SELECT data FROM records WHERE run_id = ? AND example_id = ?",
+                                   (run_id, example_id)).fetchone()
+        return Record.model_validate_json(row[0]) if row else None
+
+    def get_records_of(self, run_id: str, example_ids: Iterable[str]) -> dict[str, Record]:
+        """Some of a run's records, by example id (a page of a comparison)."""
+        ids = list(dict.fromkeys(example_ids))
+        out: dict[str, Record] = {}
+        with self._lock:
+            for i in range(0, len(ids), 500):
+                chunk = ids[i: i + 500]
+                rows = self._db.execute(f"SELECT data FROM records WHERE run_id = ? AND example_id IN "
+                                        f"({','.join('?' * len(chunk))})", (run_id, *chunk)).fetchall()
+                out.update((r.example_id, r) for r in (Record.model_validate_json(d) for (d,) in rows))
+        return out
+
+    def record_digests(self, run_id: str) -> list[tuple[str, float | None, str, str | None, str, str]]:
+        """Per record, in order, what filtering a comparison needs without parsing it whole:
+        (example id, score, parse status, error, prediction as JSON text (raw text when
+        none), expected as JSON text)."""
+        with self._lock:
+            return self._db.execute(
+                "SELECT example_id, score, parse_status, error, "
+                "COALESCE(json_extract(data, '$.prediction'), 'raw:' || json_extract(data, '$.raw_text')), "
+                "json_extract(data, '$.expected') FROM records WHERE run_id = ? ORDER BY rowid", (run_id,)).fetchall()
+
+    def search_records(self, run_id: str, text: str) -> set[str]:
+        """Example ids whose input, expected output or raw output contains ``text`` (any case)."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT example_id FROM records WHERE run_id = ? AND instr(lower(json_extract(data, '$.inputs') || "
+                "' ' || json_extract(data, '$.expected') || ' ' || json_extract(data, '$.raw_text') || ' ' || "
+                "example_id), ?) > 0", (run_id, text.lower())).fetchall()
+        return {r[0] for r in rows}
 
     # ---- gold patches -------------------------------------------------------------------
     def put_gold_patch(self, task: str, example_id: str, *, author: str, field: str | None = None,

@@ -4,6 +4,9 @@
 errors or parse failures, an expected label, text search); each example has a stable URL,
 ``/examples/{task}/{example_id}?runs=A&runs=B``, with everything known about it (examples.py).
 Expected outputs shown are the gold-patched ones, marked as such.
+
+Filtering works on digests (score, status, answer and expected as JSON text, read with SQL's
+json_extract), and only the page shown is parsed into records: 10,000-example runs stay fast.
 """
 
 from __future__ import annotations
@@ -14,22 +17,10 @@ from typing import Any
 from urllib.parse import quote
 
 from ..store import Record, RunInfo
-from .state import ViewState
+from .state import Digest, ViewState
 
 PAGE_SIZE = 50
 FILTERS = {"": "all", "wrong": "wrong in some run", "disagree": "runs disagree", "error": "error or parse failure"}
-
-
-def is_wrong(r: Record) -> bool:
-    return r.error is not None or r.parse_status != "ok" or (r.score is not None and r.score < 1.0)
-
-
-def is_error(r: Record) -> bool:
-    return r.error is not None or r.parse_status != "ok"
-
-
-def answer_key(r: Record) -> str:
-    return json.dumps(r.prediction, sort_keys=True, default=str) if r.prediction is not None else f"raw:{r.raw_text}"
 
 
 @dataclass
@@ -40,18 +31,7 @@ class Row:
     patched: bool
     ambiguous: bool
     cells: list[Record]
-
-    @property
-    def disagree(self) -> bool:
-        return len({answer_key(r) for r in self.cells}) > 1
-
-    @property
-    def any_wrong(self) -> bool:
-        return any(is_wrong(r) for r in self.cells)
-
-    @property
-    def any_error(self) -> bool:
-        return any(is_error(r) for r in self.cells)
+    disagree: bool
 
 
 @dataclass
@@ -60,16 +40,16 @@ class Comparison:
     rows: list[Row]  # the page shown
     total: int  # shared examples matching the filters
     shared: int  # shared examples before filtering
+    ids: list[str] = field(default_factory=list)  # every matching example id, in order
     labels: list[str] = field(default_factory=list)
     page: int = 1
     pages: int = 1
     error: str | None = None
 
 
-def label_values(info: RunInfo, records: list[Record]) -> list[str]:
+def label_fields(info: RunInfo) -> list[str]:
     outputs = info.task_spec.get("outputs", {}) if isinstance(info.task_spec, dict) else {}
-    fields = [k for k, v in outputs.items() if isinstance(v, dict) and v.get("type") == "label"]
-    return sorted({str(r.expected.get(f)) for r in records for f in fields if r.expected.get(f) is not None})
+    return [k for k, v in outputs.items() if isinstance(v, dict) and v.get("type") == "label"]
 
 
 def patched_expected(state: ViewState, task: str) -> dict[str, dict[str, Any]]:
@@ -96,29 +76,21 @@ def resolve_runs(state: ViewState, run_ids: list[str]) -> tuple[list[RunInfo], s
         if info is None:
             return [], f"no run '{rid}' in the store"
         infos.append(info)
-    if len(infos) < 1:
+    if not infos:
         return [], "pick at least one run (tick two or more on the runs page, then Compare)"
     if len({i.task for i in infos}) > 1:
         return [], "these runs are of different tasks; compare runs of one task"
     return infos, None
 
 
-def matches(row: Row, only: str, label: str, q: str) -> bool:
-    if only == "wrong" and not row.any_wrong:
+def _keep(cells: list[Digest], expected: dict[str, Any], only: str, label: str, fields: list[str]) -> bool:
+    if only == "wrong" and not any(c.wrong for c in cells):
         return False
-    if only == "disagree" and not row.disagree:
+    if only == "disagree" and len({c.answer for c in cells}) < 2:
         return False
-    if only == "error" and not row.any_error:
+    if only == "error" and not any(c.failed for c in cells):
         return False
-    if label and label not in {str(v) for v in row.expected.values()}:
-        return False
-    if q:
-        needle = q.lower()
-        hay = [json.dumps(row.inputs, ensure_ascii=False), json.dumps(row.expected, ensure_ascii=False), row.example_id]
-        hay += [c.raw_text for c in row.cells]
-        if not any(needle in h.lower() for h in hay):
-            return False
-    return True
+    return not label or any(str(expected.get(f)) == label for f in fields or list(expected))
 
 
 def compare(state: ViewState, run_ids: list[str], *, only: str = "", label: str = "", q: str = "",
@@ -126,20 +98,33 @@ def compare(state: ViewState, run_ids: list[str], *, only: str = "", label: str 
     infos, error = resolve_runs(state, run_ids)
     if error:
         return Comparison(runs=[], rows=[], total=0, shared=0, error=error)
-    by_run = [state.records(i) for i in infos]
+    digests = [state.digests(i) for i in infos]
+    first = digests[0]
+    shared = [eid for eid in first if all(eid in other for other in digests[1:])]
     patches = patched_expected(state, infos[0].task)
-    first = by_run[0]
-    shared_ids = [eid for eid in first if all(eid in other for other in by_run[1:])]
-    rows = []
-    for eid in shared_ids:
-        rec = first[eid]
+    fields = label_fields(infos[0])
+    found = set().union(*(state.store.search_records(i.run_id, q) for i in infos)) if q else None
+    expected_of: dict[str, dict[str, Any]] = {}
+    labels: set[str] = set()
+    kept = []
+    for eid in shared:
+        expected = json.loads(first[eid].expected or "{}")
         fix = patches.get(eid)
-        expected = {**rec.expected, **fix["fields"]} if fix else rec.expected
-        rows.append(Row(eid, rec.inputs, expected, bool(fix and fix["fields"]), bool(fix and fix["ambiguous"]),
-                        [m[eid] for m in by_run]))
-    kept = [r for r in rows if matches(r, only, label, q)]
+        if fix:
+            expected = {**expected, **fix["fields"]}
+        expected_of[eid] = expected
+        labels.update(str(expected[f]) for f in fields if expected.get(f) is not None)
+        if (found is None or eid in found) and _keep([d[eid] for d in digests], expected, only, label, fields):
+            kept.append(eid)
     pages = max(1, -(-len(kept) // page_size))
     page = min(max(1, page), pages)
-    return Comparison(runs=infos, rows=kept[(page - 1) * page_size: page * page_size], total=len(kept),
-                      shared=len(shared_ids), labels=label_values(infos[0], list(first.values())), page=page,
-                      pages=pages)
+    shown = kept[(page - 1) * page_size: page * page_size]
+    records = [state.store.get_records_of(i.run_id, shown) for i in infos]
+    rows = []
+    for eid in shown:
+        cells = [r[eid] for r in records]
+        fix = patches.get(eid)
+        rows.append(Row(eid, cells[0].inputs, expected_of[eid], bool(fix and fix["fields"]),
+                        bool(fix and fix["ambiguous"]), cells, len({d[eid].answer for d in digests}) > 1))
+    return Comparison(runs=infos, rows=rows, total=len(kept), shared=len(shared), ids=kept, labels=sorted(labels),
+                      page=page, pages=pages)

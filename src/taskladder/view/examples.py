@@ -32,10 +32,9 @@ def register(router: APIRouter, state: ViewState, templates: Any) -> None:
             infos, error = resolve_runs(state, runs)
             if error:
                 raise HTTPException(400, error)
-        else:  # every run of the task that answered this example
-            infos = [i for i in state.store.list_runs(task=task, limit=100)
-                     if i.pipeline.get("kind") != "arena" and example_id in state.records(i)]
-        cells = [(i, state.records(i).get(example_id)) for i in infos if i.task == task]
+        else:  # every run of the task (the latest 100) that answered this example
+            infos = [i for i in state.store.list_runs(task=task, limit=100) if i.pipeline.get("kind") != "arena"]
+        cells = [(i, state.record(i, example_id)) for i in infos if i.task == task]
         answered = [(i, r) for i, r in cells if r is not None]
         if not answered:
             raise HTTPException(404, f"no run of task '{task}' answered example '{example_id}'")

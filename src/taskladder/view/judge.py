@@ -26,7 +26,7 @@ def judge_verdicts(state: ViewState, task: str) -> dict[PairKey, str]:
         players = info.pipeline.get("players") if info.pipeline.get("kind") == "arena" else None
         if not isinstance(players, dict):
             continue
-        for record in state.records(info).values():
+        for record in state.store.iter_records(info.run_id):
             for c in record.trace.get("comparisons", []):
                 a, b = players.get(c.get("a")), players.get(c.get("b"))
                 if not a or not b or c.get("winner") not in ("a", "b", "tie"):

@@ -13,8 +13,6 @@ from .compare import FILTERS, compare, runs_query
 from .forms import read_form, read_form_lists
 from .state import ViewState
 
-MAX_QUEUED = 10_000
-
 
 def register(router: APIRouter, state: ViewState, templates: Any) -> None:
     @router.post("/queues")
@@ -25,11 +23,10 @@ def register(router: APIRouter, state: ViewState, templates: Any) -> None:
         name = form.get("queue", "").strip() or f"review-{only or 'all'}"
         if only not in FILTERS:
             raise HTTPException(400, f"unknown filter '{only}'")
-        found = compare(state, runs, only=only, label=form.get("label", ""), q=form.get("q", ""),
-                        page_size=MAX_QUEUED)
+        found = compare(state, runs, only=only, label=form.get("label", ""), q=form.get("q", ""), page_size=1)
         if found.error:
             raise HTTPException(400, found.error)
-        items = [(r.example_id, [i.run_id for i in found.runs], FILTERS[only]) for r in found.rows]
+        items = [(eid, [i.run_id for i in found.runs], FILTERS[only]) for eid in found.ids]
         state.store.enqueue_reviews(name, found.runs[0].task, items)
         return RedirectResponse(f"/queues/{quote(name, safe='')}", status_code=303)
 

@@ -49,11 +49,10 @@ def register(router: APIRouter, state: ViewState, templates: Any) -> None:
     async def repair(request: Request) -> RedirectResponse:
         form = await read_form(request)
         task, example_id = form.get("task", ""), form.get("example_id", "")
-        info = next((i for i in state.store.list_runs(task=task, limit=100)
-                     if example_id in state.records(i)), None)
-        if info is None:
+        record = next((r for i in state.store.list_runs(task=task, limit=100)
+                       if (r := state.record(i, example_id)) is not None), None)
+        if record is None:
             raise HTTPException(400, f"no run of task '{task}' has example '{example_id}'")
-        record = state.records(info)[example_id]
         note = form.get("note", "")
         if form.get("action") == "ambiguous" or form.get("action") == "unambiguous":
             state.store.put_gold_patch(task, example_id, author=state.user, ambiguous=form["action"] == "ambiguous",

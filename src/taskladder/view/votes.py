@@ -49,7 +49,7 @@ def next_pair(state: ViewState, infos: list[RunInfo], rng: random.Random) -> tup
     task = infos[0].task
     done = {pair_key(v["example_id"], v["run_a"], v["run_b"]) for v in state.store.votes(task)
             if v["voter"] == state.user}
-    by_run = {i.run_id: state.records(i) for i in infos}
+    by_run = {i.run_id: state.digests(i) for i in infos}
     first = by_run[infos[0].run_id]
     shared = [eid for eid in first if all(eid in m for m in by_run.values())]
     todo = [(eid, a, b) for eid in shared for a, b in itertools.combinations(by_run, 2)
@@ -58,8 +58,12 @@ def next_pair(state: ViewState, infos: list[RunInfo], rng: random.Random) -> tup
         return None, 0
     eid, a, b = rng.choice(todo)
     left, right = (a, b) if rng.random() < 0.5 else (b, a)
-    rec = first[eid]
-    return Pair(task, eid, rec.inputs, rec.expected, by_run[left][eid], by_run[right][eid], a, b), len(todo)
+    infos_by_id = {i.run_id: i for i in infos}
+    shown = {rid: state.record(infos_by_id[rid], eid) for rid in (left, right)}
+    rec_l, rec_r = shown[left], shown[right]
+    if rec_l is None or rec_r is None:  # a record vanished between the two reads: try again
+        return None, len(todo)
+    return Pair(task, eid, rec_l.inputs, rec_l.expected, rec_l, rec_r, a, b), len(todo)
 
 
 def winner_of(choice: str, run_a: str, left_run: str) -> str:
