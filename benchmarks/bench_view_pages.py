@@ -78,7 +78,7 @@ def main() -> None:
     client = TestClient(create_app(store, user="bench"))
     a, b = "run-0000", f"run-{args.runs - 1:04d}"
     pair = f"runs={a}&runs={b}"
-    results = {"compare, cold (2 x records parsed)": timed(client, f"/compare?{pair}")}
+    results = {"compare, cold (2 runs read from SQLite)": timed(client, f"/compare?{pair}")}
     pages = {
         "runs page /": "/",
         "compare (warm)": f"/compare?{pair}",

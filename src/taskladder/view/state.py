@@ -3,6 +3,7 @@ who is using the viewer, the CSRF secret, and a small cache of finished runs' re
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ class Digest(NamedTuple):
     parse_status: str
     error: str | None
     answer: str  # the prediction as JSON text ("raw:..." when there is none): equal text, same answer
-    expected: str  # JSON text
+    expected: dict[str, Any]
 
     @property
     def wrong(self) -> bool:
@@ -54,7 +55,7 @@ class ViewState:
             if hit is not None:
                 self._digests.move_to_end(info.run_id)
                 return hit
-        out = {eid: Digest(score, status, error, answer, expected)
+        out = {eid: Digest(score, status, error, answer, json.loads(expected or "{}"))
                for eid, score, status, error, answer, expected in self.store.record_digests(info.run_id)}
         if info.status in ("finished", "failed"):
             with self._lock:
