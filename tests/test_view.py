@@ -276,3 +276,33 @@ def test_the_viewer_reads_while_an_eval_writes_in_another_process(store):
     assert writer.returncode == 0 and batches > 5
     assert pages > 5 and len(seen) > 2  # progress moved while we read
     assert slowest < 2.0  # never blocked behind the writer (busy_timeout would allow 10 s)
+
+
+def test_example_page_shows_the_exact_messages_sent(tmp_path, monkeypatch):
+    """From the pipeline's plan(example): with --task, or from the run's task spec in the current folder."""
+    import yaml
+    from helpers import sentiment_rows, write_task
+
+    from taskladder.models.config import load_models
+    from taskladder.pipeline import PipelineSpec
+    from taskladder.runner import evaluate
+    from taskladder.task import load_task
+
+    task_path = write_task(tmp_path / "t", sentiment_rows(40))
+    models_path = tmp_path / "models.yaml"
+    models_path.write_text(yaml.safe_dump({"models": [{"name": "bot", "model": "scripted", "script": {
+        "rules": [{"regex": "great", "answer": "pos"}], "default": "neg"}}]}))
+    store = Store(tmp_path / "s.sqlite")
+    task, models = load_task(task_path), load_models(models_path)
+    spec = PipelineSpec.model_validate({"model": "bot", "demos": {"k": 2}})
+    run = evaluate(task, spec, models=models, store=store, progress=False).run
+    example = task.dev[0]
+    url = f"/examples/t/{example.id}?runs={run.run_id}"
+    page = client(store, task=task, models=models).get(url).text
+    sent = page.split("messages sent")[1]
+    assert "call 1 of 1" in sent and sent.count('<span class="k">user</span>') == 3  # 2 demos + the question
+    assert example.inputs["text"] in sent
+    monkeypatch.chdir(tmp_path / "t")  # no --task: the stored spec's data file, read from here
+    assert "call 1 of 1" in client(store, models=models).get(url).text
+    monkeypatch.chdir(tmp_path)
+    assert "messages cannot be rebuilt here" in client(store, models=models).get(url).text

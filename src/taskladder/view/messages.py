@@ -43,6 +43,6 @@ def messages_for(state: ViewState, info: RunInfo, example_id: str) -> tuple[Pipe
         if example is None:
             return None, "this example is not in the task's data as loaded here"
         planned = plan_pipeline(task, spec_of_run(info.pipeline), state.models, state.store, [example])
-    except TaskladderError as exc:
+    except (TaskladderError, OSError, ValueError) as exc:  # data moved, an unknown model, an unreadable spec
         return None, f"messages cannot be rebuilt here ({exc}); start `taskladder view --task TASK.yaml`"
     return planned.plans[0], planned.placeholder
