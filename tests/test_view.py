@@ -306,3 +306,20 @@ def test_example_page_shows_the_exact_messages_sent(tmp_path, monkeypatch):
     assert "call 1 of 1" in client(store, models=models).get(url).text
     monkeypatch.chdir(tmp_path)
     assert "messages cannot be rebuilt here" in client(store, models=models).get(url).text
+
+
+def test_runs_page_shows_the_climb_decision(store, tmp_path):
+    import json
+
+    a, b, _ = two_runs(store)
+    (tmp_path / "out" / "sent").mkdir(parents=True)
+    (tmp_path / "out" / "sent" / "climb.json").write_text(json.dumps({
+        "task": "sent", "split": "dev", "test": {"status": "ran", "score": 0.8, "ci_low": 0.7, "ci_high": 0.9},
+        "recommendation": {"model": "model-b", "rung": "zero-shot", "run_id": b.run_id, "score": 0.5, "ci_low": 0.4,
+                           "ci_high": 0.6, "cost_per_1k_calls": 0.25, "projected_monthly_usd": 37.5}}))
+    page = client(store, climbs=tmp_path / "out").get("/").text
+    decision = page.split('id="decision-sent"')[1].split("</p>")[0]
+    assert "model-b · zero-shot" in decision and "$37.50/month" in decision and "Confirmed on test: 0.800" in decision
+    row_b = page.split(f'id="run-{b.run_id}"')[1].split("</tr>")[0]
+    assert "recommended" in row_b and "recommended" not in page.split(f'id="run-{a.run_id}"')[1].split("</tr>")[0]
+    assert "Climb decision" not in client(store, climbs=tmp_path / "nowhere").get("/").text

@@ -40,6 +40,7 @@ def view_command(
     task_file: Optional[Path] = typer.Option(None, "--task", help="The task YAML, to show the exact messages runs sent."),
     models_file: Optional[Path] = typer.Option(None, "--models", help="models.yaml naming the runs' models."),
     user: Optional[str] = typer.Option(None, "--user", help="Name votes and repairs are stored under (default: login)."),
+    climbs: Path = typer.Option(Path("taskladder-out"), "--climbs", help="Folder of TASK/climb.json (each task's climb decision)."),
 ) -> None:
     """Browse runs, compare outputs side by side, vote blind A/B, repair expected outputs."""
     _require_view_extra()
@@ -52,7 +53,8 @@ def view_command(
         raise ConfigError(f"--host {host} is reachable by others: set {token_env} to a long random token "
                           "(e.g. `export TASKLADDER_VIEW_TOKEN=$(openssl rand -hex 24)`), or use --host 127.0.0.1")
     task = load_task_arg(task_file) if task_file else None
-    viewer = create_app(store_of(ctx), token=token, user=user, task=task, models=load_models(models_file))
+    viewer = create_app(store_of(ctx), token=token, user=user, task=task, models=load_models(models_file),
+                        climbs=climbs)
     url = f"http://{host}:{port}/" + ("?token=<the token>" if token else "")
     typer.echo(f"taskladder view on {url} (Ctrl-C to stop)", err=True)
     run_viewer(viewer, host, port)

@@ -25,12 +25,14 @@ HERE = Path(__file__).parent
 
 
 def create_app(store: Store, *, token: str | None = None, user: str | None = None, task: Task | None = None,
-               models: dict[str, ModelConfig] | None = None, poll_seconds: float = 2.0) -> FastAPI:
+               models: dict[str, ModelConfig] | None = None, poll_seconds: float = 2.0,
+               climbs: Path | None = None) -> FastAPI:
     """The viewer over ``store``. ``token``: required from every client (set it off loopback).
     ``user``: the name votes and repairs are stored under (default: the login name).
-    ``task``/``models``: to rebuild the exact messages runs sent (``plan(example)``)."""
+    ``task``/``models``: to rebuild the exact messages runs sent (``plan(example)``).
+    ``climbs``: the folder of ``TASK/climb.json`` files, for each task's climb decision."""
     state = ViewState(store=store, csrf=new_secret(), user=user or _login(), task=task, models=models or {},
-                      poll_seconds=poll_seconds)
+                      poll_seconds=poll_seconds, climbs=climbs)
     templates = Jinja2Templates(directory=str(HERE / "templates"))  # autoescapes .html
     templates.env.filters.update(FILTERS)
     templates.env.globals["runs_query"] = runs_query

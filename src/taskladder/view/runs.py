@@ -15,6 +15,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
 
 from ..store import RunInfo
+from .climb import climb_decision
 from .state import ViewState
 
 MAX_RUNS = 1000
@@ -72,7 +73,8 @@ def leaderboards(state: ViewState) -> list[dict[str, Any]]:
             if not r.failed and not r.running and r.score is not None:
                 rank += 1
                 ranks[r.info.run_id] = rank
-        boards.append({"task": task, "rows": rows, "ranks": ranks, "bars": chart(rows)})
+        boards.append({"task": task, "rows": rows, "ranks": ranks, "bars": chart(rows),
+                       "climb": climb_decision(state.climbs, task)})
     return boards
 
 

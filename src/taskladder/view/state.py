@@ -7,6 +7,7 @@ import json
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, NamedTuple
 
 from ..models.config import ModelConfig
@@ -40,6 +41,7 @@ class ViewState:
     task: Task | None = None
     models: dict[str, ModelConfig] = field(default_factory=dict)
     poll_seconds: float = 2.0
+    climbs: Path | None = None  # where climb.json files live (taskladder-out), for each task's decision
     _digests: "OrderedDict[str, dict[str, Digest]]" = field(default_factory=OrderedDict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
