@@ -25,7 +25,7 @@ def store(tmp_path) -> Store:
 
 
 def client(store: Store, **kw) -> TestClient:
-    return TestClient(create_app(store, user=kw.pop("user", "ann"), **kw))
+    return TestClient(create_app(store, user=kw.pop("user", "ann"), **kw), base_url="http://127.0.0.1:8765")
 
 
 def csrf_of(html: str) -> str:
@@ -113,6 +113,16 @@ def test_a_token_is_required_when_set(store):
     first = c.get("/?token=s3cret", follow_redirects=False)
     assert first.status_code == 303 and "token" not in first.headers["location"]
     assert c.get("/").status_code == 200  # the cookie now carries it
+
+
+def test_without_a_token_only_loopback_names_are_answered(store):
+    """DNS rebinding: a page on evil.example resolving to 127.0.0.1 still sends Host: evil.example."""
+    two_runs(store)
+    rebound = TestClient(create_app(store), base_url="http://evil.example:8765")
+    assert rebound.get("/").status_code == 403
+    for host in ("localhost:8765", "[::1]:8765", "127.0.0.1"):
+        assert client(store).get("/", headers={"Host": host}).status_code == 200, host
+    assert TestClient(create_app(store, token="t"), base_url="http://viewer.lan").get("/?token=t").status_code == 200
 
 
 def test_view_off_loopback_without_a_token_is_a_one_line_error(monkeypatch):

@@ -5,6 +5,8 @@
 - CSRF: every POST must carry the server's per-start secret (the ``X-CSRF-Token`` header htmx
   sends, or the ``csrf`` form field). Another site can make a browser POST here but cannot
   read a page to learn the secret. A cross-origin ``Origin`` header is refused as well.
+- Without a token, only requests addressed to a loopback name (Host: 127.0.0.1, localhost, ::1)
+  are answered, so a web page cannot reach the viewer through DNS rebinding.
 - A Content-Security-Policy allows scripts from this server only, so even a string that
   slipped through escaping could not run inline script.
 """
@@ -42,6 +44,13 @@ def same(a: str | None, b: str | None) -> bool:
     return bool(a) and bool(b) and hmac.compare_digest(str(a), str(b))
 
 
+def _hostname(host: str) -> str:
+    """The name in a Host header, without its port ("[::1]:8765" -> "::1")."""
+    if host.startswith("["):
+        return host[1:host.find("]")] if "]" in host else host
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
 def _bearer(request: Request) -> str | None:
     auth = request.headers.get("authorization", "")
     return auth[7:].strip() if auth.lower().startswith("bearer ") else None
@@ -50,6 +59,9 @@ def _bearer(request: Request) -> str | None:
 def guard_middleware(token: str | None, csrf_secret: str) -> Callable[[Request, Callable[[Request], Awaitable[Response]]],
                                                                         Awaitable[Response]]:
     async def guard(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        if token is None and not is_loopback(_hostname(request.headers.get("host", ""))):
+            return PlainTextResponse("this viewer answers only to 127.0.0.1 or localhost; to serve other names, "
+                                     "start it with a token (TASKLADDER_VIEW_TOKEN)", status_code=403)
         if token is not None:
             given = request.query_params.get("token")
             if same(given, token):  # trade the URL token for a cookie, and drop it from the address bar
