@@ -333,3 +333,15 @@ def test_runs_page_shows_the_climb_decision(store, tmp_path):
     row_b = page.split(f'id="run-{b.run_id}"')[1].split("</tr>")[0]
     assert "recommended" in row_b and "recommended" not in page.split(f'id="run-{a.run_id}"')[1].split("</tr>")[0]
     assert "Climb decision" not in client(store, climbs=tmp_path / "nowhere").get("/").text
+
+
+def test_view_on_a_port_in_use_is_a_one_line_error():
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        out = subprocess.run([sys.executable, "-m", "taskladder", "view", "--port", str(port)], capture_output=True,
+                             text=True, timeout=60)
+    assert out.returncode == 2 and f"cannot listen on 127.0.0.1:{port}" in out.stderr and "Traceback" not in out.stderr

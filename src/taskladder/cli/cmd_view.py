@@ -30,6 +30,18 @@ def _require_view_extra() -> None:
                               "run: pip install 'taskladder[view]'")
 
 
+def _check_port_free(host: str, port: int) -> None:
+    """A one-line error for a port in use, instead of uvicorn's log line and exit 1."""
+    import socket
+
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+    except OSError as exc:
+        raise ConfigError(f"cannot listen on {host}:{port} ({exc.strerror}); pick another with --port") from None
+
+
 @app.command("view")
 def view_command(
     ctx: typer.Context,
@@ -52,6 +64,7 @@ def view_command(
     if not is_loopback(host) and not token:
         raise ConfigError(f"--host {host} is reachable by others: set {token_env} to a long random token "
                           "(e.g. `export TASKLADDER_VIEW_TOKEN=$(openssl rand -hex 24)`), or use --host 127.0.0.1")
+    _check_port_free(host, port)
     task = load_task_arg(task_file) if task_file else None
     viewer = create_app(store_of(ctx), token=token, user=user, task=task, models=load_models(models_file),
                         climbs=climbs)
