@@ -345,3 +345,13 @@ def test_view_on_a_port_in_use_is_a_one_line_error():
         out = subprocess.run([sys.executable, "-m", "taskladder", "view", "--port", str(port)], capture_output=True,
                              text=True, timeout=60)
     assert out.returncode == 2 and f"cannot listen on 127.0.0.1:{port}" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_text_search_treats_wildcards_and_quotes_as_text(store):
+    truth = {"p1": "pos", "p2": "pos", "p3": "pos"}
+    a = add_run(store, "run-s", dict(truth), truth=truth,
+                texts={"p1": "100% sure", "p2": 'she said "hi"', "p3": "snake_case here"})
+    assert store.search_records(a.run_id, "%") == {"p1"}
+    assert store.search_records(a.run_id, "_") == {"p3"}
+    assert store.search_records(a.run_id, '"HI"') == {"p2"}
+    assert store.search_records(a.run_id, "prediction") == set()  # the record's other parts are not searched

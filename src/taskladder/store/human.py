@@ -58,17 +58,18 @@ class HumanLabels:
                 "json_extract(data, '$.expected') FROM records WHERE run_id = ? ORDER BY rowid", (run_id,)).fetchall()
 
     def search_records(self, run_id: str, text: str) -> set[str]:
-        """Example ids whose input, expected output or raw output contains ``text`` (ASCII letters
-        in any case). The LIKE over the whole JSON is a cheap first pass; json_extract then runs
+        """Example ids whose input values, expected values or raw output contain ``text`` (ASCII
+        letters in any case). The LIKE over the whole JSON is a cheap first pass; json_extract then runs
         only on its hits (the record's other parts, such as its trace, must not match)."""
         like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         # JSON escapes quotes, backslashes and control characters, so such text skips the first pass.
         first_pass = "" if any(c in text for c in '"\\\n\r\t') else "data LIKE ?2 ESCAPE '\\' AND "
         with self._lock:
             rows = self._db.execute(
-                f"SELECT example_id FROM records WHERE run_id = ?1 AND {first_pass}"
-                "(json_extract(data, '$.inputs') || ' ' || json_extract(data, '$.expected') || ' ' || "
-                "json_extract(data, '$.raw_text') || ' ' || example_id) LIKE ?2 ESCAPE '\\'",
+                f"SELECT example_id FROM records WHERE run_id = ?1 AND {first_pass}("
+                "COALESCE((SELECT group_concat(value, ' ') FROM json_each(records.data, '$.inputs')), '') || ' ' || "
+                "COALESCE((SELECT group_concat(value, ' ') FROM json_each(records.data, '$.expected')), '') || ' ' || "
+                "COALESCE(json_extract(data, '$.raw_text'), '') || ' ' || example_id) LIKE ?2 ESCAPE '\\'",
                 (run_id, like)).fetchall()
         return {r[0] for r in rows}
 
