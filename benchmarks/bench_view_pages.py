@@ -75,7 +75,7 @@ def main() -> None:
             Path(str(args.store) + suffix).unlink(missing_ok=True)
         store = Store(args.store)
         build(store, args.runs, args.records)
-    client = TestClient(create_app(store, user="bench"))
+    client = TestClient(create_app(store, user="bench"), base_url="http://127.0.0.1:8765")
     a, b = "run-0000", f"run-{args.runs - 1:04d}"
     pair = f"runs={a}&runs={b}"
     results = {"compare, cold (2 runs read from SQLite)": timed(client, f"/compare?{pair}")}
