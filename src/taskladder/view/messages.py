@@ -30,8 +30,25 @@ def task_of(state: ViewState, info: RunInfo) -> Task:
     return task_from_spec(spec, Path.cwd())
 
 
+PLANS_KEPT = 256  # (run, example) plans kept: preparing a pipeline (demo index, retriever) is the slow part
+
+
 def messages_for(state: ViewState, info: RunInfo, example_id: str) -> tuple[PipelinePlan | None, str | None]:
-    """(plan, note): the plan for this example, or None and why not."""
+    """(plan, note): the plan for this example, or None and why not (kept for a finished run)."""
+    key = (info.run_id, example_id)
+    hit = state.plans.get(key)
+    if hit is not None:
+        return hit
+    made = _plan(state, info, example_id)
+    if info.status in ("finished", "failed"):
+        with state.lock:
+            if len(state.plans) >= PLANS_KEPT:
+                state.plans.pop(next(iter(state.plans)))
+            state.plans[key] = made
+    return made
+
+
+def _plan(state: ViewState, info: RunInfo, example_id: str) -> tuple[PipelinePlan | None, str | None]:
     kind = info.pipeline.get("kind")
     if kind == "baseline":
         return None, "an offline baseline: it sends no messages"

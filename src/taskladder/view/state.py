@@ -42,8 +42,9 @@ class ViewState:
     models: dict[str, ModelConfig] = field(default_factory=dict)
     poll_seconds: float = 2.0
     climbs: Path | None = None  # where climb.json files live (taskladder-out), for each task's decision
+    plans: dict[tuple[str, str], Any] = field(default_factory=dict)  # messages.py: (run, example) -> plan
     _digests: "OrderedDict[str, dict[str, Digest]]" = field(default_factory=OrderedDict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
     def run(self, run_id: str) -> RunInfo | None:
         return self.store.get_run(run_id)
@@ -52,7 +53,7 @@ class ViewState:
         """What a comparison filters on, per example id, without parsing whole records.
         A finished run's records no longer change, so its digests are kept (a few dozen runs);
         a running one's are read afresh each time."""
-        with self._lock:
+        with self.lock:
             hit = self._digests.get(info.run_id)
             if hit is not None:
                 self._digests.move_to_end(info.run_id)
@@ -60,7 +61,7 @@ class ViewState:
         out = {eid: Digest(score, status, error, answer, json.loads(expected or "{}"))
                for eid, score, status, error, answer, expected in self.store.record_digests(info.run_id)}
         if info.status in ("finished", "failed"):
-            with self._lock:
+            with self.lock:
                 self._digests[info.run_id] = out
                 while len(self._digests) > DIGEST_CACHE_RUNS:
                     self._digests.popitem(last=False)
