@@ -23,6 +23,7 @@ SUMMARY_KEYS = (
     "cost_per_1k_calls", "latency_p50_ms", "latency_p95_ms", "calls", "cached_calls", "projected_monthly_usd",
     "retrieval_recall_at_k",  # RAG pipelines on rows that name their gold sources; None elsewhere
     "error_rate", "parse_failure_rate", "parse_failures_high", "first_error", "failure",
+    "gold_patches",  # corrections made in `taskladder view` that this run's examples carried
 )
 
 
@@ -84,6 +85,8 @@ def print_leaderboard(rows: list[dict[str, Any]], title: str) -> None:
         name = r.get("label") or r["model"]
         if r.get("status") == "failed":
             typer.echo(f"  {name}: FAILED, its score is not a result (the reason follows)", err=True)
+        if r.get("gold_patches"):
+            typer.echo(f"  {name}: scored with {r['gold_patches']} gold patch(es) from `taskladder view`", err=True)
         if r.get("parse_failures_high"):
             typer.echo(f"  {name}: ⚠ {r['parse_failures']} of {r['n']} answers could not be parsed "
                        f"({(r.get('parse_failure_rate') or 0):.0%}, above 5%); check the prompt's output format "

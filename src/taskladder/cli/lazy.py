@@ -52,6 +52,8 @@ COMMANDS: dict[str, LazyCommand] = {
                                     "local/NAME."),
     "serve": LazyCommand("cmd_serve", "Serve a pipeline at /v1/chat/completions (plus /v1/models, /healthz, "
                                       "/metrics)."),
+    "view": LazyCommand("cmd_view", "Browse runs, compare outputs side by side, vote blind A/B, repair expected "
+                                    "outputs."),
     "guard": LazyCommand("cmd_guard", "Rule-based input/output guards."),
     "cache": LazyCommand("cmd_cache", "Inspect or clear the call cache."),
     "plugins": LazyCommand("cmd_plugins", "List registered providers, baselines, metrics and rungs with their source "

@@ -20,6 +20,7 @@ from ..pipeline.llm import LLMPipeline
 from ..pipeline.spec import PipelineSpec
 from ..store import Store
 from ..task import Task
+from ..task.patches import apply_gold_patches
 from .budget import Budget
 from .calls import ModelCaller, RunStats
 from .health import DEFAULT_MAX_ERROR_RATE
@@ -55,9 +56,11 @@ def evaluate(
     of its examples errored comes back with ``run.status == "failed"`` (see ``runner.health``).
     """
     store = store or Store.default()
+    task, patches_used = apply_gold_patches(task, store.gold_patches(task.name), split)  # repairs made in `view`
     scorer = get_metric(metric or task.spec.default_metric(), task.spec)
     if not isinstance(pipeline, (str, PipelineSpec)):
-        return _evaluate_predictor(task, pipeline, split, limit, store, scorer, progress, max_error_rate)
+        return _evaluate_predictor(task, pipeline, split, limit, store, scorer, progress, max_error_rate,
+                                   patches_used)
     spec = PipelineSpec(model=pipeline) if isinstance(pipeline, str) else pipeline
     cfg = None if spec.is_baseline else resolve_model(spec.model, models or {})
     if cfg is not None and client is None:
@@ -77,16 +80,21 @@ def evaluate(
         predictor = PipelinePredictor(LLMPipeline(spec, task, models), caller, check=client is None)
     result = execute(plan, predictor, store=store, stats=stats, progress=progress, max_error_rate=max_error_rate)
     result.run.label = run_label(result.run)  # named once its records say how many demos were packed
+    result.run.summary.gold_patches = patches_used or None
     store.save_run(result.run, plan.key)
     return result
 
 
 def _evaluate_predictor(task: Task, predictor: Predictor, split: str, limit: int | None, store: Store, scorer,
-                        progress: bool, max_error_rate: float) -> EvalResult:
+                        progress: bool, max_error_rate: float, patches_used: int = 0) -> EvalResult:
     if not isinstance(predictor, Predictor):
         raise ConfigError(f"evaluate() takes a model name, a PipelineSpec or a Predictor, not {type(predictor).__name__}")
     described = predictor.describe()
     plan = RunPlan.for_task(task, split, limit, scorer=scorer, model=predictor.name,
                             label=f"{task.name} · {predictor.name}", identity={"predictor": described},
                             pipeline={**described, "kind": described.get("kind", "predictor")})
-    return execute(plan, predictor, store=store, progress=progress, max_error_rate=max_error_rate)
+    result = execute(plan, predictor, store=store, progress=progress, max_error_rate=max_error_rate)
+    if patches_used:
+        result.run.summary.gold_patches = patches_used
+        store.save_run(result.run, plan.key)
+    return result

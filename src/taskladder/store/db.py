@@ -26,6 +26,7 @@ from typing import Any, Iterable, Iterator
 from ..errors import StoreError
 from ..redaction import redact_value
 from ..settings import Settings
+from .human import HumanLabels
 from .migrations import check_usable, migrate
 from .records import Record, RunInfo
 
@@ -50,7 +51,7 @@ class CachedCall(dict):
     """A cached provider call: text, usage, cost and latency as first recorded."""
 
 
-class Store:
+class Store(HumanLabels):  # HumanLabels: gold patches, votes, review queues (store/human.py)
     def __init__(self, path: str | Path | None = None):
         """The store at ``path``; without one, the environment's (prefer ``Store.default()``)."""
         self.path = Path(path) if path else Settings.from_env().store_path

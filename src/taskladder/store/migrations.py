@@ -124,6 +124,52 @@ def m003_call_ledger(db: sqlite3.Connection) -> None:
                "host TEXT NOT NULL, expires_at REAL NOT NULL)")
 
 
+@migration
+def m004_human_labels(db: sqlite3.Connection) -> None:
+    """What people add in ``taskladder view``: gold patches (a corrected expected output or an
+    "ambiguous" mark, every edit kept as lineage), blinded pairwise votes, and review queues."""
+    _run_all(db, """
+    CREATE TABLE gold_patches (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        task TEXT NOT NULL,
+        example_id TEXT NOT NULL,
+        field TEXT,
+        old_value TEXT,
+        new_value TEXT,
+        ambiguous INTEGER NOT NULL DEFAULT 0,
+        author TEXT NOT NULL,
+        note TEXT NOT NULL DEFAULT '',
+        created_at REAL NOT NULL
+    );
+    CREATE INDEX gold_patches_by_task ON gold_patches(task, example_id);
+    CREATE TABLE votes (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        task TEXT NOT NULL,
+        example_id TEXT NOT NULL,
+        run_a TEXT NOT NULL,
+        run_b TEXT NOT NULL,
+        left_run TEXT NOT NULL,
+        winner TEXT NOT NULL,
+        voter TEXT NOT NULL,
+        created_at REAL NOT NULL
+    );
+    CREATE INDEX votes_by_task ON votes(task);
+    CREATE TABLE review_queue (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        queue TEXT NOT NULL,
+        task TEXT NOT NULL,
+        example_id TEXT NOT NULL,
+        runs TEXT NOT NULL,
+        reason TEXT NOT NULL DEFAULT '',
+        status TEXT NOT NULL DEFAULT 'pending',
+        reviewer TEXT,
+        added_at REAL NOT NULL,
+        reviewed_at REAL,
+        UNIQUE (queue, task, example_id)
+    )
+    """)
+
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

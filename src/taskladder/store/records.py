@@ -67,6 +67,7 @@ class RunSummary(BaseModel):
     projected_monthly_usd: float | None = None
     retries: int | None = 0
     resumed_records: int | None = 0  # records this run found already stored (a resumed run)
+    gold_patches: int | None = None  # gold patches (viewer repairs) applied to this run's examples
     # runner.health: is the score a result? (status "failed" on the run when ``failure`` is set)
     error_rate: float | None = None
     parse_failure_rate: float | None = None
