@@ -11,12 +11,12 @@ from typing import Any
 
 from ..models.base import Prediction
 from ..models.config import ModelConfig
+from ..models.pricing import lookup_price
 from ..pipeline.stages.outcomes import prediction_from
 from ..runner.budget import Budget, worst_case_cost
 from ..runner.calls import ModelCaller, RunStats
 from ..runner.kernel import RunPlan, execute
 from ..runner.preflight import check_access
-from ..models.pricing import lookup_price
 from ..store import Record, Store
 from ..task import Example, Task
 from .candidate import clip_instruction

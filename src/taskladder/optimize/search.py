@@ -20,8 +20,8 @@ from ..models.pricing import lookup_price
 from ..pipeline import PipelineSpec
 from ..runner import EvalResult, evaluate
 from ..store import Record, Store
-from ..task import Example, Task
-from .candidate import MAX_INSTRUCTION_CHARS, Candidate, answer_tokens
+from ..task import Task
+from .candidate import Candidate, answer_tokens
 from .demosets import demo_candidates
 from .frontier import per_example_front
 from .options import OptimizeOptions
@@ -57,7 +57,8 @@ class SearchState:
     proposer_runs: list[str] = field(default_factory=list)
     confirm_runs: list[str] = field(default_factory=list)
     trajectory: list[Point] = field(default_factory=list)
-    stopped: str | None = None
+    stopped: str | None = None  # the first step the budget could not cover
+    out_of_budget: bool = False  # a step every later round needs (feedback, proposals) did not fit
     rounds_done: int = 0
     test: EvalResult | None = None
     charged_search: StepCost = NOTHING
@@ -82,19 +83,21 @@ class Search:
         self.answer_tokens = answer_tokens(task)
         self.guard = SpendGuard(budget_usd, options.max_calls)
         self.state = SearchState()
+        self._confirm_costs: dict[str, StepCost] = {}
 
     # -- the search -------------------------------------------------------------------------
 
     def run(self) -> SearchState:
         base = [Candidate(None, None, "zero-shot"), *demo_candidates(self.task, self.options)]
-        self.guard.reserve = self._confirmation_reserve(base) if self.options.confirm else NOTHING
-        if not self.guard.fits(NOTHING):
-            raise ConfigError(f"budget too small: confirming the chosen prompt on test alone may cost up to "
-                              f"${self.guard.reserve.usd:.4f} ({self.guard.reserve.calls} calls); raise --budget")
+        zero = self._unique(base[:1])[0]
+        if not self.guard.fits(NOTHING, reserve=self._confirm_cost(zero)):
+            raise ConfigError(f"budget too small: confirming even the zero-shot prompt on test may cost up to "
+                              f"${self._confirm_cost(zero).usd:.4f} ({self._confirm_cost(zero).calls} calls); "
+                              "raise --budget")
         pool = base + [Candidate(text, None, f"proposed r0#{i}") for i, text in enumerate(self._grounded())]
         best = self._halve(pool)
         for r in range(1, self.options.rounds):
-            if self.state.stopped or best is None:
+            if best is None or self.state.out_of_budget:
                 break
             pool = self._next_pool(best, r)
             if len(pool) <= 1:
@@ -119,9 +122,10 @@ class Search:
         per-example Pareto set's strongest members) on twice as many, ... up to all of dev."""
         alive = self._unique(pool)
         for size in self.sizes:
-            for s in alive:
-                if not self._evaluate(s, size):
-                    return self.best()
+            # A candidate the budget cannot cover is dropped; cheaper ones go on.
+            alive = [s for s in alive if self._evaluate(s, size)]
+            if not alive:
+                break
             if size == self.sizes[-1] or len(alive) == 1:
                 continue
             ranked = sorted(alive, key=lambda s: (-s.mean_over(size), s.order))
@@ -156,7 +160,8 @@ class Search:
                                          self.guard.uncharged(digest, examples), self.models)
         boot = bootstrap_key(s.spec)
         step = run_cost + (bootstrap if boot and not self.guard.bootstrap_charged(boot) else NOTHING)
-        if not self.guard.fits(step):
+        held = max(self.guard.reserve, self._confirm_cost(s), key=lambda c: c.usd)
+        if not self.guard.fits(step, reserve=held):
             self._stop(f"budget: evaluating '{s.candidate.origin}' on {size} {split} examples could cost up to "
                        f"${step.usd:.4f} ({step.calls} calls), more than is left")
             return False
@@ -164,6 +169,7 @@ class Search:
                           budget=self.guard.step_budget(), progress=self.progress, client=self.client,
                           max_error_rate=1.0)
         self._check_usable(result, s)
+        self.guard.reserve = held  # it may win now, so its confirmation is held back from here on
         self.guard.charge_records(digest, result.records)
         if boot:
             self.guard.charge_bootstrap(boot, bootstrap)
@@ -214,6 +220,7 @@ class Search:
         run_cost, _ = worst_case(self.task, best.spec, self.cfg, self.store, self.guard.uncharged(digest, examples),
                                  self.models)
         if not self.guard.fits(run_cost):
+            self.state.out_of_budget = True
             self._stop(f"budget: the best prompt's feedback on {len(examples)} train examples could cost up to "
                        f"${run_cost.usd:.4f}, more than is left")
             return None
@@ -231,6 +238,7 @@ class Search:
         key = f"proposer:{tag}"
         cost = proposals_cost(self.proposer, self.guard.uncharged(key, requests))
         if not self.guard.fits(cost):
+            self.state.out_of_budget = True
             self._stop(f"budget: {len(requests)} proposals could cost up to ${cost.usd:.4f}, more than is left")
             return []
         texts, records, run_id = run_proposals(self.task, self.proposer, requests, store=self.store,
@@ -259,17 +267,15 @@ class Search:
         self.state.test = result
         self._point("confirm", best.candidate.origin, len(result.records), result.run.summary.score)
 
-    def _confirmation_reserve(self, base: list[Candidate]) -> StepCost:
-        """The most confirming any candidate on test can cost: each demo set with the longest
-        instruction a proposal may have."""
-        test = self.task.split("test")
-        longest = "x " * MAX_INSTRUCTION_CHARS
-        worst = NOTHING
-        for c in base:
-            spec = Candidate(longest[:MAX_INSTRUCTION_CHARS], c.demos, c.origin).spec(self.cfg.name, self.answer_tokens)
-            cost, _ = worst_case(self.task, spec, self.cfg, self.store, test, self.models)
-            worst = cost if cost.usd > worst.usd else worst
-        return StepCost(worst.usd, len(test))
+    def _confirm_cost(self, s: Scored) -> StepCost:
+        """The most confirming ``s`` on test can cost (nothing when there is no confirmation)."""
+        if not self.options.confirm:
+            return NOTHING
+        digest = s.spec.digest()
+        if digest not in self._confirm_costs:
+            test = self.task.split("test")
+            self._confirm_costs[digest], _ = worst_case(self.task, s.spec, self.cfg, self.store, test, self.models)
+        return self._confirm_costs[digest]
 
     # -- bookkeeping -------------------------------------------------------------------------
 

@@ -44,14 +44,17 @@ NOTHING = StepCost(0.0, 0)
 class SpendGuard:
     limit_usd: float
     max_calls: int | None = None
-    reserve: StepCost = NOTHING  # held back for the confirmation on test
+    # Held back for the confirmation on test: the most confirming any candidate evaluated so far
+    # (one of them is the winner) can cost. It only grows, as candidates are evaluated.
+    reserve: StepCost = NOTHING
     charged_usd: float = 0.0
     charged_calls: int = 0
     _seen: set[tuple[str, str]] = field(default_factory=set)  # (candidate digest, example id) charged
     _bootstraps: set[str] = field(default_factory=set)
 
-    def fits(self, cost: StepCost, *, use_reserve: bool = False) -> bool:
-        held = NOTHING if use_reserve else self.reserve
+    def fits(self, cost: StepCost, *, use_reserve: bool = False, reserve: StepCost | None = None) -> bool:
+        """Whether ``cost`` fits beside what was charged and the reserve (``reserve``: a larger one)."""
+        held = NOTHING if use_reserve else (reserve or self.reserve)
         if self.charged_usd + held.usd + cost.usd > self.limit_usd + 1e-12:
             return False
         return self.max_calls is None or self.charged_calls + held.calls + cost.calls <= self.max_calls
