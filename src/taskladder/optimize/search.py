@@ -71,7 +71,7 @@ class Search:
         self.task, self.cfg, self.proposer, self.models, self.store = task, cfg, proposer, models, store
         self.options, self.progress, self.client, self.proposer_client = options, progress, client, proposer_client
         for c in (cfg, proposer):
-            if lookup_price(c) is None:
+            if lookup_price(c) is None and math.isfinite(budget_usd):
                 raise ConfigError(f"model '{c.name}': its price is unknown, so a budget cannot be enforced; add "
                                   "price: {input_per_mtok: ..., output_per_mtok: ...} to its models.yaml entry")
         dev = task.split("dev")
