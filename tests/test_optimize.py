@@ -212,6 +212,7 @@ def test_cli_optimize_json_and_artifacts(task, tmp_path):
     assert set(payload["spent_usd"]) >= {"search", "confirmation", "total"}
     assert payload["final_prompt"] and payload["trajectory"]
     assert (out / "pipeline.yaml").exists() and (out / "optimize.json").exists()
+    assert (out / "trajectory.svg").read_text(encoding="utf-8").startswith("<svg")
     assert load_pipeline(out / "pipeline.yaml").model_dump(exclude_none=True) == payload["pipeline"]
 
 
