@@ -42,7 +42,7 @@ def limited(task, n: int | None):
     """The task with its test split cut to its first ``n`` rows (train and dev untouched)."""
     if not n:
         return task
-    task.test = task.test[:n]  # noqa: the same object the runs read their split from
+    task.test = task.test[:n]  # the same object the runs read their split from
     return task
 
 
