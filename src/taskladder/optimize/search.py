@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import ConfigError, RunFailedError
-from ..models.config import ModelConfig, resolve_model
+from ..models.config import ModelConfig
 from ..models.pricing import lookup_price
 from ..pipeline import PipelineSpec
 from ..runner import EvalResult, evaluate
@@ -150,11 +150,11 @@ class Search:
 
     # -- steps ---------------------------------------------------------------------------------
 
-    def _evaluate(self, s: Scored, size: int, split: str = "dev") -> bool:
+    def _evaluate(self, s: Scored, size: int) -> bool:
         """``s`` on the first ``size`` dev examples; False when the budget cannot cover it."""
-        if split == "dev" and len(s.scores) >= size:
+        if len(s.scores) >= size:
             return True
-        examples = self.task.split(split)[:size]
+        examples = self.dev[:size]
         digest = s.spec.digest()
         run_cost, bootstrap = worst_case(self.task, s.spec, self.cfg, self.store,
                                          self.guard.uncharged(digest, examples), self.models)
@@ -162,10 +162,10 @@ class Search:
         step = run_cost + (bootstrap if boot and not self.guard.bootstrap_charged(boot) else NOTHING)
         held = max(self.guard.reserve, self._confirm_cost(s), key=lambda c: c.usd)
         if not self.guard.fits(step, reserve=held):
-            self._stop(f"budget: evaluating '{s.candidate.origin}' on {size} {split} examples could cost up to "
+            self._stop(f"budget: evaluating '{s.candidate.origin}' on {size} dev examples could cost up to "
                        f"${step.usd:.4f} ({step.calls} calls), more than is left")
             return False
-        result = evaluate(self.task, s.spec, split=split, limit=size, models=self.models, store=self.store,
+        result = evaluate(self.task, s.spec, split="dev", limit=size, models=self.models, store=self.store,
                           budget=self.guard.step_budget(), progress=self.progress, client=self.client,
                           max_error_rate=1.0)
         self._check_usable(result, s)
@@ -174,11 +174,8 @@ class Search:
         if boot:
             self.guard.charge_bootstrap(boot, bootstrap)
         self.state.search_runs.append(result.run.run_id)
-        scores = [float(r.score or 0.0) for r in result.records]
-        if split == "dev":
-            s.scores = scores
-        self._point("evaluate" if split == "dev" else "feedback", s.candidate.origin, len(scores),
-                    sum(scores) / len(scores) if scores else None)
+        s.scores = [float(r.score or 0.0) for r in result.records]
+        self._point("evaluate", s.candidate.origin, len(s.scores), s.mean if s.scores else None)
         return True
 
     def _check_usable(self, result: EvalResult, s: Scored) -> None:
@@ -310,6 +307,3 @@ def levels(minibatch: int, total: int) -> list[int]:
         size *= 2
     return sizes + [total]
 
-
-def resolve(model: str, models: dict[str, ModelConfig]) -> ModelConfig:
-    return resolve_model(model, models)
