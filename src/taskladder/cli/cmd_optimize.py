@@ -57,7 +57,7 @@ def optimize_command(
     if as_json:
         print_json(payload)
     else:
-        _print(payload)
+        _print(payload, task_file, models_file)
 
 
 def trajectory_svg(points: list[dict[str, Any]]) -> str | None:
@@ -78,7 +78,7 @@ def trajectory_svg(points: list[dict[str, Any]]) -> str | None:
     return figure_svg(fig, "optimize-trajectory")
 
 
-def _print(p: dict[str, Any]) -> None:
+def _print(p: dict[str, Any], task_file: Path, models_file: Path | None) -> None:
     best, zero, test, spent = p["best"], p["zero_shot"], p["test"], p["spent_usd"]
     typer.echo(f"{p['task']} · {p['model']} · proposer {p['proposer']} · {p['candidates_evaluated']} candidates, "
                f"{p['rounds']} round(s)")
@@ -96,4 +96,6 @@ def _print(p: dict[str, Any]) -> None:
     if p["final_prompt"]:
         typer.echo("final prompt:\n" + p["final_prompt"])
     if p.get("pipeline_path"):
-        typer.echo(f"pipeline: {p['pipeline_path']} (rerun: taskladder eval TASK --pipeline {p['pipeline_path']} --split test)")
+        models = f" --models {models_file}" if models_file else ""
+        typer.echo(f"pipeline: {p['pipeline_path']} (rerun: taskladder eval {task_file} --pipeline "
+                   f"{p['pipeline_path']}{models} --split test)")
