@@ -105,7 +105,8 @@ def test_default_options_climb_every_rung_of_the_list_given(tmp_path):
 def test_rag_leaves_no_row_without_documents_and_cascade_needs_a_probability_baseline(tmp_path):
     task = load_task(write_task(tmp_path / "t", sentiment_rows(40)))
     ctx = LadderContext(task, LadderOptions())
-    assert [r.name for r in ladder_rungs() if not r.applies(ctx)] == ["rag"]
+    # optimize is opt-in: it applies only when --rungs names it
+    assert [r.name for r in ladder_rungs() if not r.applies(ctx)] == ["rag", "optimize"]
     result = climb(task, ["bot"], bot(), baselines=["baseline/majority"], progress=False, confirm_on_test=False,
                    options=LadderOptions(shots=4, rungs=("zero-shot", "rag")))
     assert [r.rung for r in result.rungs] == ["baseline", "zero-shot"]  # no cascade: majority gives no probability

@@ -30,6 +30,8 @@ COMMANDS: dict[str, LazyCommand] = {
     "eval": LazyCommand("cmd_eval", "Evaluate one or more models on a task split, with intervals, cost and latency."),
     "climb": LazyCommand("cmd_climb", "Climb the ladder on your task and recommend the cheapest pipeline that is not "
                                       "significantly worse than the best."),
+    "optimize": LazyCommand("cmd_optimize", "Search instructions and demo sets for MODEL on dev within --budget; "
+                                            "confirm the winner on test once."),
     "runs": LazyCommand("cmd_runs", "List stored runs, newest first."),
     "export-records": LazyCommand("cmd_runs", "Export a run's per-example records as JSONL or CSV."),
     "compare": LazyCommand("cmd_runs", "Paired test of two runs on their shared examples: difference (B − A), "

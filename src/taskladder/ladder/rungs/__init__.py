@@ -1,7 +1,8 @@
 """The ladder: every rung, in climbing order, as one list.
 
 baseline → zero-shot → few-shot → max-shots → knn-shots → rag (tasks with documents) →
-cot → knn-cot → consensus (the model's best rung so far, sampled and voted) → cascade.
+cot → knn-cot → consensus (the model's best rung so far, sampled and voted) → optimize (opt-in:
+prompt search, only when ``--rungs`` names it) → cascade.
 
 To add a rung: write one file with a ``ModelRung`` (or ``ClimbRung``) subclass and add
 one line to ``LADDER``. Every other list of rung names (the options' default, the CLI's
@@ -26,6 +27,7 @@ from .few_shot import FewShot
 from .knn_cot import KnnCot
 from .knn_shots import KnnShots
 from .max_shots import MaxShots
+from .optimize import Optimize
 from .rag import Rag
 from .zero_shot import ZeroShot
 
@@ -39,6 +41,7 @@ LADDER: tuple[Rung, ...] = (
     Cot(),
     KnnCot(),
     Consensus(),
+    Optimize(),
     Cascade(),
 )
 

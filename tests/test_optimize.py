@@ -1,0 +1,236 @@
+"""optimize: a budgeted prompt search finds a better prompt than zero-shot, never spends past its
+budget (checked in the calls table), resumes after an interruption without paying twice, and saves
+a pipeline spec that reruns exactly.
+
+The task model is scripted so that its accuracy depends on the prompt: it answers right when the
+instruction states a rule for the ticket's cue word (``"parcel" means shipping``) or a demo shows
+the same cue, and says "billing" otherwise. The scripted proposer writes such rules only from the
+failures it is shown (reflective mutation); its first, grounded proposals carry none.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+from helpers import write_task
+from typer.testing import CliRunner
+
+from taskladder.cli import app
+from taskladder.models.config import ModelConfig
+from taskladder.optimize import OptimizeOptions, optimize
+from taskladder.pipeline import load_pipeline
+from taskladder.runner import evaluate
+from taskladder.store import Store
+from taskladder.task import load_task
+
+CUES = {
+    "billing": ["invoice", "charge", "refund", "receipt", "payment", "fee", "billed", "overcharged"],
+    "shipping": ["parcel", "courier", "tracking", "delivery", "package", "shipment", "postman", "warehouse"],
+    "login": ["password", "locked", "username", "signin", "twofactor", "otp", "passcode", "lockout"],
+}
+CUE_LABEL = {cue: label for label, cues in CUES.items() for cue in cues}
+SENT: list[str] = []  # every prompt the scripted models answered (a fresh, paid call each)
+KILL_AFTER: list[int] = []  # when set: the task model raises KeyboardInterrupt once this many prompts were answered
+
+
+def cue_of(text: str) -> str | None:
+    return next((w for w in re.findall(r"[a-z]+", text.lower()) if w in CUE_LABEL), None)
+
+
+def task_model(messages: list[dict]) -> str:
+    if KILL_AFTER and len(SENT) >= KILL_AFTER[0]:
+        raise KeyboardInterrupt  # a kill while this call is in flight: it is never answered
+    SENT.append(json.dumps(messages, sort_keys=True))
+    system, query = messages[0]["content"], messages[-1]["content"]
+    cue = cue_of(query)
+    rules = dict(re.findall(r'"(\w+)" means (\w+)', system))
+    label = rules.get(cue or "")
+    if label is None:
+        demos = messages[1:-1]
+        label = next((a["content"] for u, a in zip(demos[::2], demos[1::2]) if cue and cue_of(u["content"]) == cue),
+                     None)
+        if label and label.startswith("{"):
+            label = json.loads(label).get("label")
+    label = label or "billing"
+    if "JSON" in system:
+        return json.dumps({"reasoning": f"the message mentions {cue}", "label": label})
+    return label
+
+
+def proposer(messages: list[dict]) -> str:
+    SENT.append(json.dumps(messages, sort_keys=True))
+    user = messages[-1]["content"]
+    current = re.search(r"Current instruction: (.*)", user)
+    rules = dict(re.findall(r'"(\w+)" means (\w+)', current.group(1) if current else ""))
+    for inp, expected in re.findall(r"Input: (.*)\nExpected: (\w+)", user):
+        if cue_of(inp):
+            rules[cue_of(inp)] = expected
+    body = "Route the ticket to the team that handles it. " + " ".join(f'"{w}" means {lab}.' for w, lab in rules.items())
+    return f"<instruction>{body.strip()}</instruction>"
+
+
+PRICE = {"input_per_mtok": 10.0, "output_per_mtok": 10.0}  # scripted tokens are words: ~$0.001 a call
+MODELS = {"bot": ModelConfig(name="bot", model="scripted", script={"callable": "test_optimize:task_model"}, price=PRICE),
+          "writer": ModelConfig(name="writer", model="scripted", script={"callable": "test_optimize:proposer"},
+                                price=PRICE)}
+FAST = OptimizeOptions(rounds=3, proposals=1, minibatch=8, shots=3, demo_seeds=1, knn=False, rationale_pool=6, feedback=16,
+                       failures_shown=8)
+
+
+def rows(n: int = 120) -> list[dict]:
+    out = []
+    for i in range(n):
+        label = ("billing", "shipping", "login")[i % 3]
+        cue = CUES[label][(i // 3) % 8]
+        out.append({"id": f"r{i}", "text": f"hello, about the {cue} thing, ticket {i}", "label": label})
+    return out
+
+
+@pytest.fixture
+def task(tmp_path):
+    return load_task(write_task(tmp_path / "task", rows(), name="tickets",
+                                split={"dev": 0.25, "test": 0.25, "seed": 0}))
+
+
+@pytest.fixture(autouse=True)
+def _fresh():
+    SENT.clear()
+    KILL_AFTER.clear()
+    yield
+    KILL_AFTER.clear()
+
+
+def paid_in_calls_table(store: Store) -> float:
+    with sqlite3.connect(store.path) as db:
+        return float(db.execute("SELECT COALESCE(SUM(cost_usd), 0) FROM calls").fetchone()[0])
+
+
+def test_optimize_finds_a_better_prompt_than_zero_shot(task, tmp_path):
+    store = Store(tmp_path / "s.db")
+    result = optimize(task, "bot", proposer="writer", budget_usd=100.0, models=MODELS, store=store, options=FAST)
+    out = result.as_json()
+    zero, best = out["zero_shot"], out["best"]
+    assert zero["dev_examples"] == best["dev_examples"] == len(task.dev)
+    assert best["dev_score"] >= zero["dev_score"] + 0.25, out["trajectory"]
+    assert best["origin"].startswith(("reflected", "combined")) and '" means ' in best["instructions"]
+    assert out["final_prompt"].startswith(best["instructions"])
+    # The chosen prompt meets test once, and beats zero-shot there too.
+    zero_test = evaluate(task, "bot", split="test", models=MODELS, store=store, progress=False)
+    assert out["test"]["n"] == len(task.test)
+    assert out["test"]["score"] > zero_test.run.summary.score + 0.2
+    assert out["runs"]["confirmation"] and len(out["runs"]["confirmation"]) == 1
+    # Spend: split into search and confirmation, each the calls table's sum for its runs.
+    spent = out["spent_usd"]
+    assert spent["search"] > 0 and spent["confirmation"] > 0 and spent["search_proposer"] > 0
+    assert spent["total"] == pytest.approx(spent["search"] + spent["confirmation"])
+    assert spent["total"] <= out["charged_usd"]["total"] + 1e-9 <= 100.0
+    # Trajectory: spend only grows, and the best full-dev score only improves.
+    charged = [p["charged_usd"] for p in out["trajectory"]]
+    assert charged == sorted(charged)
+    best_scores = [p["best_score"] for p in out["trajectory"] if p["best_score"] is not None]
+    assert best_scores == sorted(best_scores) and best_scores[-1] == pytest.approx(best["dev_score"])
+    # The saved pipeline reruns exactly: same score on test, every call from the cache.
+    path = result.save(tmp_path / "out")
+    SENT.clear()
+    rerun = evaluate(task, load_pipeline(path), split="test", models=MODELS, store=store, progress=False)
+    assert rerun.run.summary.score == out["test"]["score"] and SENT == []
+
+
+def test_reflection_sees_failures_with_reasons_from_train_only(task, tmp_path):
+    optimize(task, "bot", proposer="writer", budget_usd=100.0, models=MODELS, store=Store(tmp_path / "s.db"),
+             options=FAST)
+    reflective = [json.loads(m)[-1]["content"] for m in SENT if "got these training examples wrong" in m]
+    assert reflective, "no reflective proposal was asked for"
+    dev_test = {e.inputs["text"] for e in task.dev + task.test}
+    train = {e.inputs["text"] for e in task.train}
+    shown = [i for text in reflective for i in re.findall(r"Input: (.*)\n", text)]
+    assert shown and all(s in train and s not in dev_test for s in shown)
+    assert all("Why it failed: wrong answer: it said" in text for text in reflective)
+
+
+def test_budget_is_never_exceeded_and_the_search_stops_cleanly(task, tmp_path):
+    store = Store(tmp_path / "s.db")
+    budget = 0.08  # zero-shot's confirmation may cost up to ~$0.03: the search gets the rest
+    result = optimize(task, "bot", proposer="writer", budget_usd=budget, models=MODELS, store=store, options=FAST)
+    out = result.as_json()
+    assert out["stopped"] and out["stopped"].startswith("budget"), out["stopped"]
+    paid = paid_in_calls_table(store)
+    assert 0 < paid <= budget
+    assert out["spent_usd"]["total"] == pytest.approx(paid)
+    assert out["test"] is not None  # the confirmation was held back from the start, so it still ran
+    assert out["charged_usd"]["total"] <= budget + 1e-9
+
+
+def test_budget_too_small_for_the_confirmation_is_a_one_line_error(task, tmp_path):
+    from taskladder.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="budget too small"):
+        optimize(task, "bot", proposer="writer", budget_usd=0.001, models=MODELS, store=Store(tmp_path / "s.db"),
+                 options=FAST)
+
+
+def test_interrupted_search_resumes_without_paying_twice(task, tmp_path):
+    clean_store = Store(tmp_path / "clean.db")
+    clean = optimize(task, "bot", proposer="writer", budget_usd=8.0, models=MODELS, store=clean_store, options=FAST)
+    clean_sent = len(SENT)
+    assert calls_stored(clean_store) == clean_sent
+    SENT.clear()
+    store = Store(tmp_path / "s.db")
+    KILL_AFTER.append(clean_sent // 2)
+    with pytest.raises(KeyboardInterrupt):
+        optimize(task, "bot", proposer="writer", budget_usd=8.0, models=MODELS, store=store, options=FAST)
+    first, persisted = len(SENT), calls_stored(store)
+    assert 0 < persisted <= first
+    KILL_AFTER.clear()
+    resumed = optimize(task, "bot", proposer="writer", budget_usd=8.0, models=MODELS, store=store, options=FAST)
+    # Every call persisted before the kill came back from the cache: the rerun sent only the rest
+    # (answers in flight at the kill, never stored, are the only ones asked for again).
+    assert len(SENT) - first == clean_sent - persisted
+    assert calls_stored(store) == clean_sent
+    # The resumed search took the same decisions as an uninterrupted one, within the budget.
+    assert resumed.as_json()["best"] == clean.as_json()["best"]
+    assert resumed.charged == clean.charged
+    assert paid_in_calls_table(store) <= 8.0
+
+
+def calls_stored(store: Store) -> int:
+    with sqlite3.connect(store.path) as db:
+        return int(db.execute("SELECT COUNT(*) FROM calls").fetchone()[0])
+
+
+def test_cli_optimize_json_and_artifacts(task, tmp_path):
+    models = tmp_path / "models.yaml"
+    models.write_text(
+        "models:\n"
+        "  - {name: bot, model: scripted, script: {callable: 'test_optimize:task_model'}, price: {input_per_mtok: 10, output_per_mtok: 10}}\n"
+        "  - {name: writer, model: scripted, script: {callable: 'test_optimize:proposer'}, price: {input_per_mtok: 10, output_per_mtok: 10}}\n",
+        encoding="utf-8")
+    out = tmp_path / "out"
+    res = CliRunner().invoke(app, ["optimize", str(tmp_path / "task" / "task.yaml"), "-m", "bot", "--proposer", "writer",
+                                   "--models", str(models), "--budget", "100", "--rounds", "2", "--proposals", "1",
+                                   "--shots", "2", "--json", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    payload = json.loads(res.stdout)
+    assert set(payload["spent_usd"]) >= {"search", "confirmation", "total"}
+    assert payload["final_prompt"] and payload["trajectory"]
+    assert (out / "pipeline.yaml").exists() and (out / "optimize.json").exists()
+    assert (out / "trajectory.svg").read_text(encoding="utf-8").startswith("<svg")
+    assert load_pipeline(out / "pipeline.yaml").model_dump(exclude_none=True) == payload["pipeline"]
+
+
+def test_cli_unknown_price_is_exit_2(task, tmp_path):
+    models = tmp_path / "models.yaml"
+    models.write_text("models:\n  - {name: hosted, model: openai/no-such-model-xyz, api_key_env: NO_KEY}\n",
+                      encoding="utf-8")
+    res = subprocess.run([sys.executable, "-m", "taskladder", "optimize", str(tmp_path / "task" / "task.yaml"),
+                          "-m", "hosted", "--models", str(models), "--budget", "1"], capture_output=True, text=True,
+                         env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    assert res.returncode == 2, res.stderr
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and "price is unknown" in lines[0] and "Traceback" not in res.stderr
