@@ -117,3 +117,20 @@ def overlap_note(task) -> str:
     """' · split overlap: …' for a result line when the splits share inputs, else ''."""
     text = task.overlap.describe()
     return f" · {text}" if text else ""
+
+
+# `--backend ray [--address ADDR]` on the commands that start runs (eval, climb, synth, arena).
+BACKEND_OPTION = typer.Option(
+    "local", "--backend", help="Where provider calls run: local (this process) or ray (workers on a Ray cluster; "
+    "needs the `ray` extra). The cache, budget, limits and records stay in this process either way.")
+ADDRESS_OPTION = typer.Option(
+    None, "--address", help="With --backend ray: a running cluster's address (e.g. 10.0.0.5:6379); "
+    "without it a local Ray instance is started. Workers read API keys from their own environment.")
+
+
+def backend_scope(name: str, address: str | None):
+    """The scope every model call of a command runs in: ``--backend``/``--address`` checked and,
+    for ray, the cluster joined once for the whole command (a one-line error when it cannot be)."""
+    from ..runner.backend import BackendSpec, use_backend
+
+    return use_backend(BackendSpec.parse(name, address))
