@@ -43,6 +43,7 @@ def arena_command(
 ) -> None:
     """Judge every pair of runs on their shared examples (both orders) and rank the pipelines."""
 
+    scope = backend_scope(backend, address)
     if len(run_ids) < 2:
         raise TaskladderError("an arena needs at least two runs")
     store = store_of(ctx)
@@ -58,7 +59,7 @@ def arena_command(
     caller = ModelCaller(cfg, store)
     pairs = [(r, store.get_records(r.run_id)) for r in runs]
     # A stored run through the run kernel: killed and rerun, it resumes and repays no judge call.
-    with backend_scope(backend, address):
+    with scope:
         arena = judge_runs(pairs, caller, prompt, store=store, limit=limit, rubric=rubric, progress=not as_json)
     board, comparisons = arena.board, arena.comparisons
     if judgments_out:

@@ -56,6 +56,7 @@ def climb_command(
 ) -> None:
     """Climb the ladder on your task and recommend the cheapest pipeline that is not significantly worse than the best."""
 
+    scope = backend_scope(backend, address)
     task = load_task_arg(task_file, data_dir, dedupe=dedupe_splits or None)
     models = load_models(models_file)
     names = list(model) or list(models)
@@ -70,7 +71,7 @@ def climb_command(
         options.rungs = chosen
     out_dir = out or Path("taskladder-out") / task.name
     store = store_of(ctx)
-    with backend_scope(backend, address):  # every rung's calls go through one pool of workers
+    with scope:  # every rung's calls go through one pool of workers
         result = climb(task, names, models, budget_usd=budget, split=split, limit=limit, options=options,
                        store=store, baselines=[] if no_baselines else None, out_dir=out_dir,
                        progress=not quiet and not as_json, confirm_on_test=not no_test)

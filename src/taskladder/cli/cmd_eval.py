@@ -56,6 +56,7 @@ def eval_command(
 ) -> None:
     """Evaluate one or more models on a task split, with intervals, cost and latency."""
 
+    scope = backend_scope(backend, address)
     task = load_task_arg(task_file, data_dir, dedupe=dedupe_splits or None)
     models = load_models(models_file)
     specs: list[PipelineSpec] = []
@@ -77,7 +78,7 @@ def eval_command(
         return
     threshold = settings_of(ctx).max_error_rate if max_error_rate is None else max_error_rate
     results = []
-    with backend_scope(backend, address):
+    with scope:
         for spec in specs:
             result = evaluate(task, spec, split=split, limit=limit, models=models, store=store,
                               concurrency=concurrency, progress=not quiet and not as_json, metric=metric,

@@ -85,13 +85,14 @@ def synth_command(
     """Build a fine-tuning dataset: transforms with lineage, rationales, filters, mixing, exports."""
 
     try:
+        scope = backend_scope(backend, address)
         task = load_task_arg(task_file, data_dir)
         recipe = load_recipe(recipe_file)
         models = load_models(models_file)
         out_dir = out or Path("synth") / task.name
         store = store_of(ctx)
         try:
-            with backend_scope(backend, address):
+            with scope:
                 result = run_recipe(task, recipe, models=models, out_dir=out_dir, backfill=_backfill(backfill),
                                     budget_usd=budget, base_dir=recipe_file.resolve().parent, store=store)
         finally:

@@ -129,8 +129,11 @@ ADDRESS_OPTION = typer.Option(
 
 
 def backend_scope(name: str, address: str | None):
-    """The scope every model call of a command runs in: ``--backend``/``--address`` checked and,
-    for ray, the cluster joined once for the whole command (a one-line error when it cannot be)."""
-    from ..runner.backend import BackendSpec, use_backend
+    """The scope every model call of a command runs in (enter it with ``with``): ``--backend`` and
+    ``--address`` are checked now, so a bad value or a missing extra is a one-line error before any
+    work; for ray the cluster is joined on entry, once for the whole command."""
+    from ..runner.backend import BackendSpec, require_backend, use_backend
 
-    return use_backend(BackendSpec.parse(name, address))
+    spec = BackendSpec.parse(name, address)
+    require_backend(spec)
+    return use_backend(spec)

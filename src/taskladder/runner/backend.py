@@ -50,6 +50,15 @@ class BackendSpec:
         return cls(name="ray" if name == "ray" else "local", address=address or None, workers=workers)
 
 
+def require_backend(spec: BackendSpec) -> None:
+    """Fail in one line, naming the extra to install, when ``spec``'s backend is not installed."""
+    if spec.name == "ray":
+        try:
+            import ray  # noqa: F401
+        except ImportError:
+            raise ConfigError(RAY_EXTRA_HINT) from None
+
+
 class Transport(Protocol):
     """Sends provider calls somewhere else; made by a backend while its scope is active."""
 

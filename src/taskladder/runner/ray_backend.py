@@ -114,10 +114,10 @@ class RayTransport:
 
         nodes = [n["NodeID"] for n in ray.nodes() if n.get("Alive")]
         count = spec.workers or max(1, len(nodes))
-        # Worker i on node i mod n (soft: elsewhere if that node is gone), so the calls spread over
-        # the cluster's machines. (Ray's own actor restarts ignore a soft node affinity, so a lost
-        # worker is replaced by ``replace`` instead.)
-        actors = [_new_worker(NodeAffinitySchedulingStrategy(nodes[i % len(nodes)], soft=True) if nodes else None)
+        # Worker i on node i mod n, so the calls spread over the cluster's machines (a soft affinity
+        # is often ignored right after a node joins). A worker lost later is replaced anywhere
+        # (``replace``): Ray's own actor restarts do not keep a node affinity either.
+        actors = [_new_worker(NodeAffinitySchedulingStrategy(nodes[i % len(nodes)], soft=False) if nodes else None)
                   for i in range(count)]
         pool = cls(actors, owns)
         try:
