@@ -131,3 +131,21 @@ def test_driver_killed_mid_run_resumes_on_ray_without_repaying(cluster, tmp_path
     assert not persisted & set(after), "a call finished before the kill was paid for again"
     assert len(after) == 60 - len(persisted) and len(set(after)) == len(after)
     assert out["run_id"] == runs_before[0][0]  # the interrupted run was resumed, not replaced
+
+
+def test_a_worker_killed_mid_run_is_replaced_and_the_run_completes(cluster, tmp_path):
+    task = load_task(write_task(tmp_path / "t", sentiment_rows(80), split={"dev": 0.5, "test": 0.0, "seed": 1}))
+    killed = []
+
+    def responder(request):
+        if not killed and srv.request_count >= 10:
+            killed.append(pool.actors[0])
+            ray.kill(pool.actors[0])  # its calls in flight fail; the caller retries them elsewhere
+        return RESPONDER(request)
+
+    with LoopbackServer(responder, latency_ms=50) as srv, use_backend(BackendSpec("ray", cluster, workers=2)) as pool:
+        assert pool is not None
+        result = evaluate(task, "loop", models=_model(srv), store=Store(tmp_path / "a.sqlite"), progress=False)
+        replaced = pool.actors[0] is not killed[0]
+    assert killed and replaced
+    assert len(result.records) == 40 and result.summary.get("errors") == 0 and result.summary.get("score") == 1.0
