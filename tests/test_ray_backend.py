@@ -17,8 +17,9 @@ import sys
 import time
 
 import pytest
-from helpers import sentiment_rows, write_task
+from helpers import sentiment_responder, sentiment_rows, write_task
 
+from taskladder.ladder import LadderOptions, climb
 from taskladder.models.config import ModelConfig
 from taskladder.runner import evaluate
 from taskladder.runner.backend import BackendSpec, use_backend
@@ -149,3 +150,27 @@ def test_a_worker_killed_mid_run_is_replaced_and_the_run_completes(cluster, tmp_
         replaced = pool.actors[0] is not killed[0]
     assert killed and replaced
     assert len(result.records) == 40 and result.summary.get("errors") == 0 and result.summary.get("score") == 1.0
+
+
+def test_climb_rungs_on_ray_give_the_local_runs(cluster, tmp_path):
+    task = load_task(write_task(tmp_path / "t", sentiment_rows(48), split={"dev": 0.5, "test": 0.25, "seed": 1}))
+
+    def climb_into(store: Store, out: str):
+        return climb(task, ["loop"], models, options=LadderOptions(shots=2, rungs=("zero-shot", "few-shot")),
+                     store=store, baselines=[], out_dir=tmp_path / out, progress=False, confirm_on_test=False)
+
+    with LoopbackServer(lambda r: sentiment_responder(r["messages"]), latency_ms=10) as srv:
+        models = _model(srv)
+        local_store, ray_store = Store(tmp_path / "local.sqlite"), Store(tmp_path / "ray.sqlite")
+        local = climb_into(local_store, "local")
+        with use_backend(BackendSpec("ray", cluster)) as pool:
+            assert pool is not None
+            remote = climb_into(ray_store, "ray")
+            served = sum(w["served"] for w in pool.workers())
+    runs = [[_comparable(store.get_records(r)) for r in result.run_ids]
+            for store, result in ((local_store, local), (ray_store, remote))]
+    assert len(runs[0]) == 2 and runs[0] == runs[1]
+    db = sqlite3.connect(tmp_path / "ray.sqlite")
+    paid = db.execute("SELECT COUNT(*) FROM calls").fetchone()[0]
+    db.close()
+    assert paid > 0 and served == paid  # every rung's calls were answered by the Ray workers

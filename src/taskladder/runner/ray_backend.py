@@ -77,8 +77,7 @@ class RayClient:
         except RayError as exc:
             if isinstance(exc, RayActorError):
                 self._pool.replace(index, actor)
-            first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-            raise ProviderError(f"Ray worker lost mid-call ({type(exc).__name__}: {first_line[:200]})",
+            raise ProviderError(f"Ray worker lost mid-call ({type(exc).__name__}: {_first_line(exc)})",
                                 retryable=True) from None
         finally:
             self._pool.in_flight[index] -= 1
