@@ -11,6 +11,7 @@ from rich.table import Table
 
 from ..errors import RunFailedError
 from ..money import usd
+from ..runner.backend import BackendSpec, require_backend, use_backend
 from ..settings import Settings
 from ..store import Store
 from ..task import load_task
@@ -132,8 +133,6 @@ def backend_scope(name: str, address: str | None):
     """The scope every model call of a command runs in (enter it with ``with``): ``--backend`` and
     ``--address`` are checked now, so a bad value or a missing extra is a one-line error before any
     work; for ray the cluster is joined on entry, once for the whole command."""
-    from ..runner.backend import BackendSpec, require_backend, use_backend
-
     spec = BackendSpec.parse(name, address)
     require_backend(spec)
     return use_backend(spec)
