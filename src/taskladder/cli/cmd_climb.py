@@ -19,7 +19,17 @@ from ..redaction import redact_text
 from ..report import write_report
 from ..report.plans import plan_runs
 from .app import app, print_json
-from .common import DEDUPE_HELP, load_task_arg, money, pct, settings_of, store_of
+from .common import (
+    ADDRESS_OPTION,
+    BACKEND_OPTION,
+    DEDUPE_HELP,
+    backend_scope,
+    load_task_arg,
+    money,
+    pct,
+    settings_of,
+    store_of,
+)
 
 
 @app.command("climb")
@@ -41,9 +51,12 @@ def climb_command(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
     max_error_rate: Optional[float] = typer.Option(None, "--max-error-rate", min=0.0, max=1.0, help="A rung whose share of errored or unparseable examples is larger is dropped; default 0.1 or TASKLADDER_MAX_ERROR_RATE."),
+    backend: str = BACKEND_OPTION,
+    address: Optional[str] = ADDRESS_OPTION,
 ) -> None:
     """Climb the ladder on your task and recommend the cheapest pipeline that is not significantly worse than the best."""
 
+    scope = backend_scope(backend, address)
     task = load_task_arg(task_file, data_dir, dedupe=dedupe_splits or None)
     models = load_models(models_file)
     names = list(model) or list(models)
@@ -58,9 +71,10 @@ def climb_command(
         options.rungs = chosen
     out_dir = out or Path("taskladder-out") / task.name
     store = store_of(ctx)
-    result = climb(task, names, models, budget_usd=budget, split=split, limit=limit, options=options, store=store,
-                   baselines=[] if no_baselines else None, out_dir=out_dir, progress=not quiet and not as_json,
-                   confirm_on_test=not no_test)
+    with scope:  # every rung's calls go through one pool of workers
+        result = climb(task, names, models, budget_usd=budget, split=split, limit=limit, options=options,
+                       store=store, baselines=[] if no_baselines else None, out_dir=out_dir,
+                       progress=not quiet and not as_json, confirm_on_test=not no_test)
     runs = [run for run in (store.get_run(r) for r in result.run_ids) if run is not None]
     payload = result.model_dump()
     if result.pipeline_path:

@@ -16,7 +16,10 @@ from ..pipeline import DemoSpec, PipelineSpec, load_pipeline
 from ..runner import evaluate
 from .app import app, print_json
 from .common import (
+    ADDRESS_OPTION,
+    BACKEND_OPTION,
     DEDUPE_HELP,
+    backend_scope,
     failed_runs_error,
     load_task_arg,
     overlap_note,
@@ -48,9 +51,12 @@ def eval_command(
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the planned messages and the calls and estimated cost of the split; send nothing, store no run."),
     dry_run_limit: int = typer.Option(3, "--dry-run-limit", min=0, help="With --dry-run: print the messages of the first N examples."),
     max_error_rate: Optional[float] = typer.Option(None, "--max-error-rate", min=0.0, max=1.0, help="A run with a larger share of errored examples fails (exit 3); default 0.1 or TASKLADDER_MAX_ERROR_RATE."),
+    backend: str = BACKEND_OPTION,
+    address: Optional[str] = ADDRESS_OPTION,
 ) -> None:
     """Evaluate one or more models on a task split, with intervals, cost and latency."""
 
+    scope = backend_scope(backend, address)
     task = load_task_arg(task_file, data_dir, dedupe=dedupe_splits or None)
     models = load_models(models_file)
     specs: list[PipelineSpec] = []
@@ -72,11 +78,12 @@ def eval_command(
         return
     threshold = settings_of(ctx).max_error_rate if max_error_rate is None else max_error_rate
     results = []
-    for spec in specs:
-        result = evaluate(task, spec, split=split, limit=limit, models=models, store=store,
-                          concurrency=concurrency, progress=not quiet and not as_json, metric=metric,
-                          max_error_rate=threshold)
-        results.append(run_json(result.run, task.name) | {"label": result.run.label or spec.label(), "split_overlap": task.overlap.as_dict()})
+    with scope:
+        for spec in specs:
+            result = evaluate(task, spec, split=split, limit=limit, models=models, store=store,
+                              concurrency=concurrency, progress=not quiet and not as_json, metric=metric,
+                              max_error_rate=threshold)
+            results.append(run_json(result.run, task.name) | {"label": result.run.label or spec.label(), "split_overlap": task.overlap.as_dict()})
     if as_json:
         print_json(results[0] if len(results) == 1 else {"runs": results})
     else:

@@ -17,7 +17,7 @@ from ..synth.from_run import run_rows
 from ..synth.recipe import ExportSpec, load_recipe
 from ..synth.run import run_recipe
 from .app import app, fail, print_json
-from .common import load_task_arg, store_of
+from .common import ADDRESS_OPTION, BACKEND_OPTION, backend_scope, load_task_arg, store_of
 
 
 class _Format(str, Enum):
@@ -79,18 +79,22 @@ def synth_command(
     budget: Annotated[Optional[float], typer.Option("--budget", min=0, help="Spending cap in USD for new calls.")] = None,
     data_dir: Annotated[Optional[Path], typer.Option("--data", help="Folder the task's data paths resolve from.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    backend: str = BACKEND_OPTION,
+    address: Optional[str] = ADDRESS_OPTION,
 ) -> None:
     """Build a fine-tuning dataset: transforms with lineage, rationales, filters, mixing, exports."""
 
     try:
+        scope = backend_scope(backend, address)
         task = load_task_arg(task_file, data_dir)
         recipe = load_recipe(recipe_file)
         models = load_models(models_file)
         out_dir = out or Path("synth") / task.name
         store = store_of(ctx)
         try:
-            result = run_recipe(task, recipe, models=models, out_dir=out_dir, backfill=_backfill(backfill),
-                                budget_usd=budget, base_dir=recipe_file.resolve().parent, store=store)
+            with scope:
+                result = run_recipe(task, recipe, models=models, out_dir=out_dir, backfill=_backfill(backfill),
+                                    budget_usd=budget, base_dir=recipe_file.resolve().parent, store=store)
         finally:
             store.close()
     except TaskladderError as exc:

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from ..errors import RunFailedError
 from ..money import usd
+from ..runner.backend import BackendSpec, require_backend, use_backend
 from ..settings import Settings
 from ..store import Store
 from ..task import load_task
@@ -117,3 +118,21 @@ def overlap_note(task) -> str:
     """' · split overlap: …' for a result line when the splits share inputs, else ''."""
     text = task.overlap.describe()
     return f" · {text}" if text else ""
+
+
+# `--backend ray [--address ADDR]` on the commands that start runs (eval, climb, synth, arena).
+BACKEND_OPTION = typer.Option(
+    "local", "--backend", help="Where provider calls run: local (this process) or ray (workers on a Ray cluster; "
+    "needs the `ray` extra). The cache, budget, limits and records stay in this process either way.")
+ADDRESS_OPTION = typer.Option(
+    None, "--address", help="With --backend ray: a running cluster's address (e.g. 10.0.0.5:6379); "
+    "without it a local Ray instance is started. Workers read API keys from their own environment.")
+
+
+def backend_scope(name: str, address: str | None):
+    """The scope every model call of a command runs in (enter it with ``with``): ``--backend`` and
+    ``--address`` are checked now, so a bad value or a missing extra is a one-line error before any
+    work; for ray the cluster is joined on entry, once for the whole command."""
+    spec = BackendSpec.parse(name, address)
+    require_backend(spec)
+    return use_backend(spec)

@@ -35,9 +35,9 @@ from ..models.caller import CallOutcome, RunStats
 from ..models.config import ModelConfig
 from ..models.errors import ProviderError, classify, redact_secrets
 from ..models.pricing import call_cost, lookup_price
-from ..models.providers import make_client
 from ..money import usd
 from ..store import Store
+from .backend import client_for
 from .budget import Budget, worst_case_cost
 from .ratelimit import RateLimiter
 from .retry import RetryPolicy
@@ -120,7 +120,7 @@ class ModelCaller:
     @property
     def client(self):
         if self._client is None:
-            self._client = make_client(self.cfg)
+            self._client = client_for(self.cfg)  # this process's client, or a Ray worker's (--backend ray)
         return self._client
 
     def params(self, overrides: dict[str, Any] | None = None) -> dict[str, Any]:

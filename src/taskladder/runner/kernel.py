@@ -37,6 +37,7 @@ from ..metrics import Metric
 from ..models.base import Prediction, Predictor
 from ..store import Record, RunInfo, RunSummary, Store
 from ..task import Example, Task
+from .backend import BackendSpec, use_backend
 from .calls import RunStats
 from .health import DEFAULT_MAX_ERROR_RATE, assess, is_failure
 from .progress import progress_bar, status_line
@@ -109,16 +110,19 @@ Finisher = Callable[[list[Record]], dict[str, Any]]
 
 def execute(plan: RunPlan, predictor: Predictor, *, store: Store, stats: RunStats | None = None,
             progress: bool = True, finish: Finisher | None = None,
-            max_error_rate: float = DEFAULT_MAX_ERROR_RATE) -> RunResult:
+            max_error_rate: float = DEFAULT_MAX_ERROR_RATE, backend: BackendSpec | None = None) -> RunResult:
     """Run ``predictor`` over ``plan`` to a finished (or failed), stored run, resuming an unfinished one.
 
     ``finish`` adds command-specific fields to the summary from the run's records. A run whose
     share of errored examples is above ``max_error_rate`` gets status ``failed``; the caller
-    decides what that means (``eval`` exits 3, ``climb`` drops the rung).
+    decides what that means (``eval`` exits 3, ``climb`` drops the rung). ``backend`` sends the
+    provider calls to a Ray cluster for this run (``runner.backend``; the CLI enters it once per
+    command instead); everything else stays in this process.
     """
     try:
-        return asyncio.run(aexecute(plan, predictor, store=store, stats=stats, progress=progress, finish=finish,
-                                    max_error_rate=max_error_rate))
+        with use_backend(backend):
+            return asyncio.run(aexecute(plan, predictor, store=store, stats=stats, progress=progress,
+                                        finish=finish, max_error_rate=max_error_rate))
     except BaseException:
         # A KeyboardInterrupt raised inside a task leaves the loop before ``aexecute`` can clean
         # up (asyncio abandons the pending task), so the claims are given up here as well.

@@ -1,0 +1,178 @@
+"""`--backend ray` on a real local Ray cluster: a head and one worker node, started once for this
+module (on this machine; ``Cluster`` stops exactly the processes it started).
+
+The driver keeps the cache, budget, limits and records; provider calls run on Ray workers. So:
+records are the local backend's, a model's concurrency and the budget hold across both nodes, and
+a driver killed mid-run resumes without repaying a finished call.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pytest
+from helpers import sentiment_responder, sentiment_rows, write_task
+
+from taskladder.ladder import LadderOptions, climb
+from taskladder.models.config import ModelConfig
+from taskladder.runner import evaluate
+from taskladder.runner.backend import BackendSpec, use_backend
+from taskladder.runner.budget import Budget
+from taskladder.store import Store
+from taskladder.task import load_task
+from taskladder.testing import LoopbackServer, mapping_responder
+
+ray = pytest.importorskip("ray")
+pytestmark = pytest.mark.slow
+
+RESPONDER = mapping_responder({w: "pos" for w in ("great", "lovely", "excellent", "good", "wonderful")},
+                              default="neg")
+LIMIT = 0.001  # USD
+NODE = {"num_cpus": 1, "object_store_memory": 100 * 1024**2}
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    from ray.cluster_utils import Cluster
+
+    c = Cluster(initialize_head=True, connect=False, head_node_args={**NODE, "include_dashboard": False})
+    try:
+        c.add_node(**NODE)
+        yield c.address
+    finally:
+        c.shutdown()
+
+
+def _model(srv: LoopbackServer, concurrency: int = 4, **params) -> dict[str, ModelConfig]:
+    return {"loop": ModelConfig.model_validate({
+        "name": "loop", "model": "openai/loopback", "api_base": srv.base_url, "concurrency": concurrency,
+        "price": {"input_per_mtok": 1.0, "output_per_mtok": 1.0}, "params": params})}
+
+
+def _comparable(records) -> list[dict]:
+    # The run id and the measured latency are the only fields that may differ between backends.
+    return [r.model_dump(exclude={"run_id", "latency_ms"}) for r in records]
+
+
+def test_eval_on_ray_gives_the_local_records_with_calls_answered_on_both_nodes(cluster, tmp_path):
+    task = load_task(write_task(tmp_path / "t", sentiment_rows(80), split={"dev": 0.5, "test": 0.0, "seed": 1}))
+    with LoopbackServer(RESPONDER, latency_ms=20) as srv:
+        models = _model(srv)
+        local = evaluate(task, "loop", models=models, store=Store(tmp_path / "local.sqlite"), progress=False)
+        with use_backend(BackendSpec("ray", cluster)) as pool:
+            assert pool is not None
+            remote = evaluate(task, "loop", models=models, store=Store(tmp_path / "ray.sqlite"), progress=False)
+            workers = pool.workers()
+    assert len(remote.records) == 40 and remote.summary.get("errors") == 0
+    assert _comparable(remote.records) == _comparable(local.records)
+    assert remote.summary.get("calls") == 40 and remote.summary.get("cost_usd_spent") > 0
+    # Every paid call was answered by a Ray worker, on both nodes, none by this process.
+    assert sum(w["served"] for w in workers) == 40
+    assert len({w["node"] for w in workers}) == 2 and os.getpid() not in {w["pid"] for w in workers}, workers
+
+
+def _max_overlap(received_at: list[float], latency_s: float) -> int:
+    """Most requests in flight at once, from arrival times of requests that each take ``latency_s``."""
+    times = sorted(received_at)
+    return max(sum(1 for u in times if t <= u < t + latency_s * 0.8) for t in times)
+
+
+def test_concurrency_and_budget_hold_across_the_cluster(cluster, tmp_path):
+    task = load_task(write_task(tmp_path / "t", sentiment_rows(48), split={"dev": 0.5, "test": 0.0, "seed": 1}))
+    with LoopbackServer(RESPONDER, latency_ms=150) as srv, use_backend(BackendSpec("ray", cluster, workers=2)):
+        limited = evaluate(task, "loop", models=_model(srv, concurrency=2), store=Store(tmp_path / "a.sqlite"),
+                           progress=False)
+        overlap = _max_overlap([r.received_at for r in srv.requests], 0.15)
+        budget = Budget(LIMIT)  # a few calls' worst case: the rest must be refused, not paid
+        capped = evaluate(task, "loop", models=_model(srv, concurrency=8, max_tokens=5), store=Store(tmp_path / "b.sqlite"),
+                          progress=False, budget=budget, max_error_rate=1.0)
+    assert limited.summary.get("calls") == 24 and limited.summary.get("errors") == 0
+    assert overlap <= 2, f"{overlap} calls in flight at once with concurrency 2 over two workers"
+    assert budget.spent_usd <= LIMIT and budget.refused_calls > 0
+    paid = capped.summary.get("calls")
+    assert 0 < paid < 24 and capped.summary.get("errors") == 24 - paid
+    assert any("budget exhausted" in (r.error or "") for r in capped.records)
+
+
+def test_driver_killed_mid_run_resumes_on_ray_without_repaying(cluster, tmp_path):
+    task = write_task(tmp_path / "t", sentiment_rows(120), split={"dev": 0.5, "test": 0.0, "seed": 1})
+    home = tmp_path / "home"
+    env = {**os.environ, "TASKLADDER_HOME": str(home)}
+    with LoopbackServer(RESPONDER, latency_ms=150) as srv:
+        models = tmp_path / "models.yaml"
+        models.write_text(json.dumps({"models": [_model(srv)["loop"].model_dump(mode="json")]}))
+        cmd = [sys.executable, "-m", "taskladder", "eval", str(task), "-m", "loop", "--models", str(models),
+               "--json", "--quiet", "--backend", "ray", "--address", cluster]
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        deadline = time.time() + 120
+        while srv.request_count < 20 and time.time() < deadline and proc.poll() is None:
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        assert srv.request_count >= 20, proc.stderr.read().decode()[-3000:]
+        sent_before = srv.request_count
+        db = sqlite3.connect(home / "taskladder.sqlite")
+        persisted = {json.loads(r[0])["messages"][-1]["content"] for r in db.execute("SELECT request FROM calls")}
+        runs_before = db.execute("SELECT run_id, status FROM runs").fetchall()
+        db.close()
+        assert 0 < len(persisted) < 60 and runs_before[0][1] == "running"
+
+        done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=240)
+        assert done.returncode == 0, done.stderr[-3000:]
+        after = [r.body["messages"][-1]["content"] for r in srv.requests[sent_before:]]
+
+    out = json.loads(done.stdout)
+    assert out["n"] == 60 and out["score"] == 1.0 and out["errors"] == 0
+    assert not persisted & set(after), "a call finished before the kill was paid for again"
+    assert len(after) == 60 - len(persisted) and len(set(after)) == len(after)
+    assert out["run_id"] == runs_before[0][0]  # the interrupted run was resumed, not replaced
+
+
+def test_a_worker_killed_mid_run_is_replaced_and_the_run_completes(cluster, tmp_path):
+    task = load_task(write_task(tmp_path / "t", sentiment_rows(80), split={"dev": 0.5, "test": 0.0, "seed": 1}))
+    killed = []
+
+    def responder(request):
+        if not killed and srv.request_count >= 10:
+            killed.append(pool.actors[0])
+            ray.kill(pool.actors[0])  # its calls in flight fail; the caller retries them elsewhere
+        return RESPONDER(request)
+
+    with LoopbackServer(responder, latency_ms=50) as srv, use_backend(BackendSpec("ray", cluster, workers=2)) as pool:
+        assert pool is not None
+        result = evaluate(task, "loop", models=_model(srv), store=Store(tmp_path / "a.sqlite"), progress=False)
+        replaced = pool.actors[0] is not killed[0]
+    assert killed and replaced
+    assert len(result.records) == 40 and result.summary.get("errors") == 0 and result.summary.get("score") == 1.0
+
+
+def test_climb_rungs_on_ray_give_the_local_runs(cluster, tmp_path):
+    task = load_task(write_task(tmp_path / "t", sentiment_rows(48), split={"dev": 0.5, "test": 0.25, "seed": 1}))
+
+    def climb_into(store: Store, out: str):
+        return climb(task, ["loop"], models, options=LadderOptions(shots=2, rungs=("zero-shot", "few-shot")),
+                     store=store, baselines=[], out_dir=tmp_path / out, progress=False, confirm_on_test=False)
+
+    with LoopbackServer(lambda r: sentiment_responder(r["messages"]), latency_ms=10) as srv:
+        models = _model(srv)
+        local_store, ray_store = Store(tmp_path / "local.sqlite"), Store(tmp_path / "ray.sqlite")
+        local = climb_into(local_store, "local")
+        with use_backend(BackendSpec("ray", cluster)) as pool:
+            assert pool is not None
+            remote = climb_into(ray_store, "ray")
+            served = sum(w["served"] for w in pool.workers())
+    runs = [[sorted(_comparable(store.get_records(r)), key=lambda d: d["example_id"]) for r in result.run_ids]
+            for store, result in ((local_store, local), (ray_store, remote))]
+    diffs = [(i, j, k, a[k], b[k]) for i, (x, y) in enumerate(zip(*runs)) for j, (a, b) in enumerate(zip(x, y))
+             for k in a if a[k] != b[k]]
+    assert len(runs[0]) == 2 and not diffs, diffs[:5]
+    db = sqlite3.connect(tmp_path / "ray.sqlite")
+    paid = db.execute("SELECT COUNT(*) FROM calls").fetchone()[0]
+    db.close()
+    assert paid > 0 and served == paid  # every rung's calls were answered by the Ray workers
