@@ -52,6 +52,8 @@ COMMANDS: dict[str, LazyCommand] = {
                                        "or a run."),
     "tune": LazyCommand("cmd_tune", "LoRA fine-tuning (loss on answers only, dev early stopping, resumable) into "
                                     "local/NAME."),
+    "mix": LazyCommand("cmd_mix", "Mix weights: WiSE-FT interpolation, task arithmetic, TIES, DARE, or an added "
+                                  "base->instruct difference."),
     "serve": LazyCommand("cmd_serve", "Serve a pipeline at /v1/chat/completions (plus /v1/models, /healthz, "
                                       "/metrics)."),
     "view": LazyCommand("cmd_view", "Browse runs, compare outputs side by side, vote blind A/B, repair expected "
