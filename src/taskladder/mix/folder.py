@@ -85,22 +85,33 @@ def open_folder(path: Path | str) -> ModelFolder:
     return ModelFolder(path, tensors, metadata)
 
 
-def check_compatible(base: ModelFolder, others: list[ModelFolder]) -> None:
-    """Every folder must hold the same tensor names with the same shapes and dtypes."""
+FLOAT_DTYPES = {"F64", "F32", "F16", "BF16", "F8_E4M3", "F8_E5M2"}
+
+
+def check_compatible(base: ModelFolder, others: list[ModelFolder]) -> tuple[list[str], list[str]]:
+    """The tensors to merge and the ones to copy from ``others[0]``, whose tensor set the output keeps.
+
+    Every float tensor must be in every folder with the same shape and dtype. A non-float
+    buffer some folders lack (``position_ids``, which older transformers saved) is copied
+    from ``others[0]`` when it has one, and otherwise left out, as ``others[0]`` leaves it.
+    """
+    reference = others[0]
     for other in others:
-        missing = [n for n in base.tensors if n not in other.tensors]
-        if missing:
-            raise TaskladderError(f"{other.path}: tensor '{missing[0]}' of {base.path} is missing "
-                                  f"({len(missing)} missing); mix only models of the same architecture")
-        extra = [n for n in other.tensors if n not in base.tensors]
-        if extra:
-            raise TaskladderError(f"{other.path}: tensor '{extra[0]}' is not in {base.path} "
-                                  f"({len(extra)} extra); mix only models of the same architecture")
+        for a, b in ((base, other), (other, base)):
+            for name, info in a.tensors.items():
+                if name not in b.tensors and info.dtype in FLOAT_DTYPES:
+                    raise TaskladderError(f"{b.path}: tensor '{name}' of {a.path} is missing; "
+                                          "mix only models of the same architecture")
         for name, info in base.tensors.items():
-            theirs = other.tensors[name]
+            theirs = other.tensors.get(name)
+            if theirs is None:
+                continue
             if theirs.shape != info.shape:
                 raise TaskladderError(f"{other.path}: tensor '{name}' has shape {list(theirs.shape)}, "
                                       f"{base.path} has {list(info.shape)}; mix only models of the same size")
             if theirs.dtype != info.dtype:
                 raise TaskladderError(f"{other.path}: tensor '{name}' is {theirs.dtype}, {base.path} has "
                                       f"{info.dtype}; save both in the same dtype (torch_dtype) first")
+    everywhere = [n for n in reference.tensors if n in base.tensors and all(n in o.tensors for o in others)]
+    copied = [n for n in reference.tensors if n not in everywhere]
+    return everywhere, copied

@@ -84,10 +84,10 @@ def _copy_side_files(source: Path, dest: Path) -> list[str]:
     return copied
 
 
-def _shard_plan(base: ModelFolder, shard_bytes: int) -> list[list[str]]:
+def _shard_plan(folder: ModelFolder, shard_bytes: int) -> list[list[str]]:
     shards: list[list[str]] = [[]]
     size = 0
-    for name, info in base.tensors.items():
+    for name, info in folder.tensors.items():
         n = tensor_bytes(info.dtype, info.shape)
         if shards[-1] and size + n > shard_bytes:
             shards.append([])
@@ -118,7 +118,7 @@ def mix_folders(base_dir: Path | str, tuned_dirs: list[Path | str], out_dir: Pat
     base = open_folder(base_dir)
     tuned = [open_folder(d) for d in tuned_dirs]
     instruct = open_folder(instruct_dir) if instruct_dir is not None else None
-    check_compatible(base, tuned + ([instruct] if instruct else []))
+    _, copied_names = check_compatible(base, tuned + ([instruct] if instruct else []))
     out = Path(out_dir).expanduser()
     inputs = [f.path.resolve() for f in [base, *tuned, *([instruct] if instruct else [])]]
     if out.resolve() in inputs:
@@ -130,7 +130,9 @@ def mix_folders(base_dir: Path | str, tuned_dirs: list[Path | str], out_dir: Pat
     tmp.mkdir(parents=True)
 
     try:
-        plan = _shard_plan(base, shard_bytes)
+        buffers = set(copied_names)
+        source = tuned[0]  # the output keeps its tensor set and layout
+        plan = _shard_plan(source, shard_bytes)
         names = _shard_names(len(plan))
         largest = held_peak = rss_peak = written = 0
         weight_map: dict[str, str] = {}
@@ -144,9 +146,15 @@ def mix_folders(base_dir: Path | str, tuned_dirs: list[Path | str], out_dir: Pat
                 return handles[file].get_tensor(name)
 
             for shard_names, shard_file in zip(plan, names):
-                layout = [(n, base.tensors[n].dtype, base.tensors[n].shape) for n in shard_names]
+                layout = [(n, source.tensors[n].dtype, source.tensors[n].shape) for n in shard_names]
                 with StreamingSafetensorsWriter(tmp / shard_file, layout, base.metadata or {"format": "pt"}) as writer:
                     for name in shard_names:
+                        if name in buffers:  # a non-float buffer not in every input
+                            buffer = read(source, name)
+                            writer.write(name, buffer)
+                            written += buffer.numel() * buffer.element_size()
+                            weight_map[name] = shard_file
+                            continue
                         b = read(base, name)
                         ts = [read(f, name) for f in tuned]
                         ins = read(instruct, name) if instruct else None
