@@ -182,3 +182,15 @@ def test_cli_mix_and_its_errors(llama_pair, tmp_path):
         assert message in str(result.exception)
     real = subprocess.run([sys.executable, "-m", "taskladder", *cases[0][0]], capture_output=True, text=True)
     assert real.returncode == 2 and real.stderr.strip().count("\n") == 0 and "not a folder" in real.stderr
+
+
+def test_row_blocks_give_the_same_bits_and_hold_less_than_a_tensor(llama_pair, tmp_path, monkeypatch):
+    from taskladder.mix import stream
+
+    whole = mix_folders(llama_pair[0], [llama_pair[1]], tmp_path / "whole", MixSpec("linear", 0.3))
+    monkeypatch.setattr(stream, "BLOCK_ELEMENTS", 40)  # a few rows per block
+    blocks = mix_folders(llama_pair[0], [llama_pair[1]], tmp_path / "blocks", MixSpec("linear", 0.3))
+    assert _bits_equal(read_all(tmp_path / "whole"), read_all(tmp_path / "blocks"))
+    assert blocks.peak_tensor_bytes_held < blocks.largest_tensor_bytes < whole.peak_tensor_bytes_held
+    mix_folders(llama_pair[0], [llama_pair[1]], tmp_path / "one", MixSpec("linear", 1.0))
+    assert _bits_equal(read_all(tmp_path / "one"), read_all(llama_pair[1]))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import shutil
 import time
@@ -23,6 +24,11 @@ from .methods import METHODS, MixSpec, merge_tensor
 from .writer import StreamingSafetensorsWriter, tensor_bytes
 
 DEFAULT_SHARD_BYTES = 2 * 1024**3
+# Methods computed element by element are merged a block of rows at a time, read with
+# safe_open's get_slice: memory then holds a block, not a tensor. TIES (a per-tensor top-k)
+# and DARE (a per-tensor seeded mask) take whole tensors.
+ROW_BLOCK_METHODS = ("linear", "task-arithmetic", "add-difference")
+BLOCK_ELEMENTS = 4 * 1024**2
 WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".ckpt")
 LINEAGE_FILE = "taskladder-mix.json"
 
@@ -37,7 +43,7 @@ class MixResult:
     shards: int
     bytes_written: int
     largest_tensor_bytes: int
-    peak_tensor_bytes_held: int  # inputs + output of the step that held the most at once
+    peak_tensor_bytes_held: int  # inputs + output of the block (or tensor) that held the most at once
     peak_rss_growth_bytes: int  # resident memory above the start, sampled after every tensor
     wall_s: float
     files_copied: list[str] = field(default_factory=list)
@@ -134,16 +140,16 @@ def mix_folders(base_dir: Path | str, tuned_dirs: list[Path | str], out_dir: Pat
         source = tuned[0]  # the output keeps its tensor set and layout
         plan = _shard_plan(source, shard_bytes)
         names = _shard_names(len(plan))
-        largest = held_peak = rss_peak = written = 0
+        largest = held = rss_peak = written = 0
         weight_map: dict[str, str] = {}
         with contextlib.ExitStack() as stack:
             handles: dict[Path, Any] = {}
 
-            def read(folder: ModelFolder, name: str) -> Any:
+            def read(folder: ModelFolder, name: str, rows: slice | None = None) -> Any:
                 file = folder.tensors[name].file
                 if file not in handles:
                     handles[file] = stack.enter_context(safe_open(str(file), framework="pt", device="cpu"))
-                return handles[file].get_tensor(name)
+                return handles[file].get_tensor(name) if rows is None else handles[file].get_slice(name)[rows]
 
             for shard_names, shard_file in zip(plan, names):
                 layout = [(n, source.tensors[n].dtype, source.tensors[n].shape) for n in shard_names]
@@ -155,20 +161,26 @@ def mix_folders(base_dir: Path | str, tuned_dirs: list[Path | str], out_dir: Pat
                             written += buffer.numel() * buffer.element_size()
                             weight_map[name] = shard_file
                             continue
-                        b = read(base, name)
-                        ts = [read(f, name) for f in tuned]
-                        ins = read(instruct, name) if instruct else None
-                        try:
-                            merged = merge_tensor(spec, name, b, ts, ins)
-                        except ValueError as exc:
-                            raise TaskladderError(f"{tuned[0].path}: {exc}") from None
-                        n = b.numel() * b.element_size()
-                        held = n * (2 + len(ts) + (ins is not None))  # inputs + the output
-                        largest, held_peak = max(largest, n), max(held_peak, held)
-                        writer.write(name, merged)
-                        written += n
+                        shape = source.tensors[name].shape
+                        row_elements = math.prod(shape[1:]) if shape else 1
+                        step = max(1, BLOCK_ELEMENTS // max(1, row_elements))
+                        blocks = ([slice(i, i + step) for i in range(0, shape[0], step)]
+                                  if spec.method in ROW_BLOCK_METHODS and shape and shape[0] > step else [None])
+                        for rows in blocks:
+                            b = read(base, name, rows)
+                            ts = [read(f, name, rows) for f in tuned]
+                            ins = read(instruct, name, rows) if instruct else None
+                            try:
+                                merged = merge_tensor(spec, name, b, ts, ins)
+                            except ValueError as exc:
+                                raise TaskladderError(f"{tuned[0].path}: {exc}") from None
+                            n = b.numel() * b.element_size()
+                            held = max(held, n * (2 + len(ts) + (ins is not None)))  # inputs + the output
+                            writer.write_part(name, merged)
+                            written += n
+                            del b, ts, ins, merged
                         weight_map[name] = shard_file
-                        del b, ts, ins, merged
+                        largest = max(largest, tensor_bytes(source.tensors[name].dtype, shape))
                         rss_peak = max(rss_peak, _rss_bytes() - rss0)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)  # no half-written folder left behind
@@ -183,7 +195,7 @@ def mix_folders(base_dir: Path | str, tuned_dirs: list[Path | str], out_dir: Pat
                                **({"density": spec.kept_fraction()} if spec.method in ("ties", "dare") else {}),
                                **({"seed": spec.seed} if spec.method == "dare" else {})},
                        tensors=len(weight_map), shards=len(names), bytes_written=written,
-                       largest_tensor_bytes=largest, peak_tensor_bytes_held=held_peak,
+                       largest_tensor_bytes=largest, peak_tensor_bytes_held=held,
                        peak_rss_growth_bytes=max(0, rss_peak), wall_s=round(time.perf_counter() - started, 3),
                        files_copied=copied)
     (tmp / LINEAGE_FILE).write_text(json.dumps(result.summary(), indent=2))

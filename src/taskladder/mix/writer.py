@@ -42,6 +42,7 @@ class StreamingSafetensorsWriter:
         text = json.dumps(header, separators=(",", ":")).encode()
         self._header = text + b" " * (-len(text) % 8)  # data starts 8-byte aligned, as safetensors writes it
         self._next = 0
+        self._part_bytes = 0  # bytes of the current tensor written so far (it may come in row chunks)
         self._fh: IO[bytes] | None = None
 
     def __enter__(self) -> StreamingSafetensorsWriter:
@@ -51,17 +52,27 @@ class StreamingSafetensorsWriter:
         return self
 
     def write(self, name: str, tensor: Any) -> None:
+        """All of tensor ``name``."""
+        self.write_part(name, tensor)
+        if self._part_bytes:
+            raise RuntimeError(f"{name}: {tuple(tensor.shape)} is only part of {self.layout[self._next][2]}")
+
+    def write_part(self, name: str, chunk: Any) -> None:
+        """The next rows of tensor ``name`` (row-major, so its rows are consecutive bytes on disk)."""
         import torch
 
         expected, dtype, shape = self.layout[self._next]
-        if name != expected or tuple(tensor.shape) != shape:
-            raise RuntimeError(f"writer expected {expected}{list(shape)}, got {name}{list(tensor.shape)}")
+        if name != expected:
+            raise RuntimeError(f"writer expected {expected}, got {name}")
         assert self._fh is not None
-        raw = tensor.detach().contiguous().reshape(-1).view(torch.uint8)
-        if raw.numel() != tensor_bytes(dtype, shape):
-            raise RuntimeError(f"{name}: {raw.numel()} bytes, header says {tensor_bytes(dtype, shape)}")
+        raw = chunk.detach().contiguous().reshape(-1).view(torch.uint8)
         self._fh.write(memoryview(raw.numpy()))
-        self._next += 1
+        self._part_bytes += raw.numel()
+        size = tensor_bytes(dtype, shape)
+        if self._part_bytes > size:
+            raise RuntimeError(f"{name}: {self._part_bytes} bytes written, header says {size}")
+        if self._part_bytes == size:
+            self._next, self._part_bytes = self._next + 1, 0
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         assert self._fh is not None
