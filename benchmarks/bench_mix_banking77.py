@@ -62,6 +62,7 @@ def main() -> None:
     ap.add_argument("--delta", type=float, default=0.5)
     ap.add_argument("--test-limit", type=int, default=1000, help="seeded sample of the 3,080 test rows")
     ap.add_argument("--sts-limit", type=int, default=750, help="first N STS-B dev pairs")
+    ap.add_argument("--max-pairs", type=int, default=ContrastiveConfig.max_pairs, help="contrastive pairs per tuning")
     ap.add_argument("--out", type=Path, default=Path("bench_mix_banking77.json"))
     args = ap.parse_args()
     train_all, test_all = rows(SHARED / "banking77" / "train.csv"), rows(SHARED / "banking77" / "test.csv")
@@ -78,7 +79,7 @@ def main() -> None:
                 dev = per_intent(train_all, args.dev_shots, rng, {t for t, _ in train})
                 started = time.perf_counter()
                 tuned = Path(tmp) / f"tuned-{shots}-{seed}"
-                info = tune_encoder(*split(train), ContrastiveConfig(seed=seed), tuned)
+                info = tune_encoder(*split(train), ContrastiveConfig(seed=seed, max_pairs=args.max_pairs), tuned)
                 tune_s = time.perf_counter() - started
                 sweep = sweep_embedder(base, tuned, split(train), split(dev), split(test), general,
                                        Path(tmp) / "work", alphas=alphas, delta=args.delta)
@@ -95,7 +96,7 @@ def main() -> None:
                 print(json.dumps(row), flush=True)
                 args.out.write_text(json.dumps(results, indent=2))
     print(f"\nBanking77, test sample {len(test)}, STS-B dev {len(general)} pairs, delta {args.delta}, "
-          f"alphas {alphas}")
+          f"alphas {alphas}, {args.max_pairs} pairs per tuning")
     print(f"{'shots':>5} {'base acc':>9} {'tuned acc':>9} {'mix acc':>8} {'base sts':>8} {'tuned sts':>9} "
           f"{'mix sts':>8} {'alpha':>11} {'WiSE shape':>10}")
     for shots in sorted({r["shots"] for r in results}):

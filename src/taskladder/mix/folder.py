@@ -18,6 +18,7 @@ class TensorInfo:
     file: Path
     dtype: str  # safetensors dtype code: F32, BF16, I64, ...
     shape: tuple[int, ...]
+    offset: int  # where its bytes start in ``file``
 
 
 @dataclass(frozen=True)
@@ -30,8 +31,9 @@ class ModelFolder:
         return {info.file for info in self.tensors.values()}
 
 
-def _header(file: Path) -> dict[str, dict]:
-    """The JSON header of one safetensors file (8-byte little-endian length, then JSON)."""
+def _header(file: Path) -> tuple[dict[str, dict], int]:
+    """The JSON header of one safetensors file (8-byte little-endian length, then JSON) and where
+    its data starts."""
     try:
         with file.open("rb") as fh:
             size = int.from_bytes(fh.read(8), "little")
@@ -43,7 +45,7 @@ def _header(file: Path) -> dict[str, dict]:
                               "with save_pretrained(..., safe_serialization=True)") from None
     if not isinstance(header, dict):
         raise TaskladderError(f"{file}: safetensors header is not a JSON object; re-save the model")
-    return header
+    return header, 8 + size
 
 
 def _weight_files(path: Path) -> list[Path]:
@@ -87,14 +89,16 @@ def open_folder(path: Path | str) -> ModelFolder:
     tensors: dict[str, TensorInfo] = {}
     metadata: dict[str, str] = {}
     for file in files:
-        for name, entry in _header(file).items():
+        header, data_start = _header(file)
+        for name, entry in header.items():
             if name == "__metadata__":
                 metadata = metadata or dict(entry or {})
                 continue
             if name in tensors:
                 raise TaskladderError(f"{file}: tensor '{name}' is also in {tensors[name].file.name}; "
                                       "remove the stray shard")
-            tensors[name] = TensorInfo(file, entry["dtype"], tuple(entry["shape"]))
+            tensors[name] = TensorInfo(file, entry["dtype"], tuple(entry["shape"]),
+                                       data_start + int(entry["data_offsets"][0]))
     return ModelFolder(path, tensors, metadata)
 
 

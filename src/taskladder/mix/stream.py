@@ -1,7 +1,7 @@
 """Streaming merge of model folders: one tensor of each input in memory at a time.
 
-For each tensor name the inputs are read with ``safetensors.safe_open`` (one tensor, not the
-file), merged, and written straight to its output shard (see ``writer``). Files other than
+For each tensor name the inputs are read (one tensor, or a block of its rows; see ``reader``),
+merged, and written straight to its output shard (see ``writer``). Files other than
 weights (config, tokenizer, sentence-transformers module folders) are copied from the tuned
 model, so the output loads the same way its input does.
 """
@@ -21,6 +21,7 @@ from typing import Any
 from ..errors import TaskladderError
 from .folder import INDEX_NAME, ModelFolder, check_compatible, open_folder
 from .methods import METHODS, MixSpec, merge_tensor
+from .reader import read_rows
 from .writer import StreamingSafetensorsWriter, tensor_bytes
 
 DEFAULT_SHARD_BYTES = 2 * 1024**3
@@ -115,9 +116,8 @@ def mix_folders(base_dir: Path | str, tuned_dirs: list[Path | str], out_dir: Pat
     """Merge ``tuned_dirs`` into ``base_dir`` by ``spec`` and write a loadable folder at ``out_dir``."""
     try:
         import torch  # noqa: F401  (loaded before the memory baseline is taken)
-        from safetensors import safe_open
     except ImportError:
-        raise TaskladderError("mix needs torch and safetensors; run: pip install 'taskladder[local]'") from None
+        raise TaskladderError("mix needs torch; run: pip install 'taskladder[local]'") from None
 
     check_spec(spec, len(tuned_dirs), instruct_dir is not None)
     started, rss0 = time.perf_counter(), _rss_bytes()
@@ -146,10 +146,10 @@ def mix_folders(base_dir: Path | str, tuned_dirs: list[Path | str], out_dir: Pat
             handles: dict[Path, Any] = {}
 
             def read(folder: ModelFolder, name: str, rows: slice | None = None) -> Any:
-                file = folder.tensors[name].file
-                if file not in handles:
-                    handles[file] = stack.enter_context(safe_open(str(file), framework="pt", device="cpu"))
-                return handles[file].get_tensor(name) if rows is None else handles[file].get_slice(name)[rows]
+                info = folder.tensors[name]
+                if info.file not in handles:
+                    handles[info.file] = stack.enter_context(open(info.file, "rb"))
+                return read_rows(handles[info.file], info, rows)
 
             for shard_names, shard_file in zip(plan, names):
                 layout = [(n, source.tensors[n].dtype, source.tensors[n].shape) for n in shard_names]
