@@ -94,12 +94,13 @@ def tune_encoder(texts: list[str], labels: list[str], cfg: ContrastiveConfig, ou
     warm = max(1, int(cfg.warmup * total))
     schedule = torch.optim.lr_scheduler.LambdaLR(  # linear warmup then linear decay, as SetFit does
         optimizer, lambda s: min((s + 1) / warm, max(0.0, (total - s) / max(1, total - warm))))
+    tokenize = getattr(model, "preprocess", None) or model.tokenize  # `tokenize` before sentence-transformers 6
     rng, losses = random.Random(cfg.seed), []
     for _ in range(cfg.epochs):
         rng.shuffle(pairs)
         for start in range(0, len(pairs), cfg.batch_size):
             batch = pairs[start:start + cfg.batch_size]
-            features = [model.tokenize([p[0] for p in batch]), model.tokenize([p[1] for p in batch])]
+            features = [tokenize([p[0] for p in batch]), tokenize([p[1] for p in batch])]
             loss = loss_fn(features, torch.tensor([p[2] for p in batch], dtype=torch.float32))
             loss.backward()
             optimizer.step()
