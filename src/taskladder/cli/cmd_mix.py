@@ -67,8 +67,12 @@ def mix_sweep(
     general_limit: Annotated[Optional[int], typer.Option("--general-limit", min=1, help="first N pairs only")] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """Sweep alpha for an embedding model: task accuracy (embed-lr head) vs STS Spearman; pick by the rule
-    max task dev score s.t. general >= original - delta; report on test; draw the curve."""
+    """Sweep the mixing alpha of an embedding model: task accuracy vs STS Spearman, alpha picked by a rule.
+
+    Task score: the embed-lr head's accuracy (train fits it, dev picks alpha, test reports). General
+    score: Spearman x100 on --general pairs. Rule: max task dev s.t. general >= original - delta.
+    Prints a table; writes sweep.json, sweep.png and the chosen mix under --out.
+    """
     from ..errors import ConfigError
     from ..mix import MixSpec, mix_folders
     from ..mix.curve import sweep_table
