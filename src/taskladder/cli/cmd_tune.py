@@ -92,8 +92,13 @@ def tune(
     info = RunInfo(run_id=run_id, task=task.name, task_fingerprint=task.fingerprint(), model=f"local/{name}",
                    split="train", pipeline={"kind": "tune", **lineage}, status="finished", created_at=time.time())
     store.save_run(info, run_key=run_id)
+    comparison = None
+    if teacher is not None:  # the student against its teacher on test, with the $/month of each
+        from .distill_step import compare_on_test
+
+        comparison = compare_on_test(ctx, task, teacher, models, name, bool(distilled.get("rationales")), as_json)
     if as_json:
-        print_json({"run_id": run_id, **lineage})
+        print_json({"run_id": run_id, **lineage, **({"comparison": comparison} if comparison is not None else {})})
         return
     typer.echo(f"\ntuned local/{name} in {result.wall_s:.0f}s ({result.steps} steps, best epoch "
                f"{result.best_epoch}, dev losses {[round(x, 4) for x in result.dev_losses]}) -> {result.path}")

@@ -38,3 +38,26 @@ def distill_for_tune(ctx: typer.Context, task, gold: list, teacher: Path, models
             typer.echo(f"  note: {note}", err=True)
     lineage = {**distilled.lineage(), "gold_pairs": len(gold), "teacher": str(teacher), "training_file": str(path)}
     return pairs, lineage, path
+
+
+def compare_on_test(ctx: typer.Context, task, teacher: Path, models: Path | None, student: str, reasoning: bool,
+                    quiet: bool) -> list[dict[str, Any]]:
+    """The student against its teacher on test (score, $/1k calls, $/month), printed unless ``quiet``."""
+    from ..models.config import load_models
+    from ..pipeline.spec import PipelineSpec, load_pipeline
+    from ..runner.evaluate import evaluate
+    from .common import print_leaderboard, run_json, settings_of, store_of
+
+    if not task.test:
+        if not quiet:
+            typer.echo("no test split: the student is not compared with its teacher", err=True)
+        return []
+    rows = []
+    for role, spec in (("teacher", load_pipeline(teacher)), ("student", PipelineSpec(model=f"local/{student}",
+                                                                                      reasoning=reasoning))):
+        result = evaluate(task, spec, split="test", models=load_models(models), store=store_of(ctx), progress=not quiet,
+                          max_error_rate=settings_of(ctx).max_error_rate)
+        rows.append(run_json(result.run, task.name) | {"label": f"{role}: {spec.label()}", "role": role})
+    if not quiet:
+        print_leaderboard(rows, f"{task.name} · test · student vs teacher")
+    return rows
