@@ -76,6 +76,10 @@ class FineTuningAPI:
     def create_job(self, body: dict[str, Any]) -> dict[str, Any]:
         return self._request("POST", "/fine_tuning/jobs", json=body, idempotent=False)
 
+    def list_jobs(self, limit: int = 100) -> list[dict[str, Any]]:
+        """The account's recent jobs, newest first."""
+        return list(self._request("GET", "/fine_tuning/jobs", params={"limit": limit}).get("data") or [])
+
     def get_job(self, job_id: str) -> dict[str, Any]:
         return self._request("GET", f"/fine_tuning/jobs/{job_id}")
 

@@ -58,15 +58,34 @@ def start_job(api: FineTuningAPI, spec: JobSpec, store: Store, workdir: Path) ->
         return key, api.get_job(stored["job_id"]), True
     if stored and stored["job_id"]:  # a failed or cancelled job: submit afresh, keep its id in the history
         info["previous_jobs"] = [*info.get("previous_jobs", []), stored["job_id"]]
+        info["create_sent"] = False
     for role, path in (("training_file_id", spec.training_file), ("validation_file_id", spec.validation_file)):
         if path is not None and not info.get(role):
             info[role] = api.upload(provider_file(Path(path), spec.method, workdir))["id"]
             store.put_finetune_job(_row(key, endpoint, "uploaded", None, info))
     body = spec.job_body(endpoint.base_model, info["training_file_id"], info.get("validation_file_id"))
-    job = api.create_job(body)
     info["method"] = spec.method
+    if info.get("create_sent"):  # killed after sending the create request, before storing its answer
+        created = _created_before(api, body, info)
+        if created is not None:
+            store.put_finetune_job(_row(key, endpoint, str(created.get("status")), created, info))
+            return key, created, True
+    info["create_sent"] = True
+    store.put_finetune_job(_row(key, endpoint, "creating", None, info))
+    job = api.create_job(body)
     store.put_finetune_job(_row(key, endpoint, str(job.get("status") or "created"), job, info))
     return key, job, False
+
+
+def _created_before(api: FineTuningAPI, body: dict[str, Any], info: dict[str, Any]) -> dict[str, Any] | None:
+    """A job the provider already has on this submission's uploaded file (only this submission
+    uploaded it), so a rerun adopts it instead of paying for a second one."""
+    past = set(info.get("previous_jobs", []))
+    for job in api.list_jobs():
+        if job.get("training_file") == body["training_file"] and job.get("model") == body["model"] \
+                and job.get("id") not in past:
+            return job
+    return None
 
 
 def poll(api: FineTuningAPI, job: dict[str, Any], store: Store, key: str | None, *, interval_s: float = 10.0,
