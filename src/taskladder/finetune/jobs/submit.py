@@ -94,7 +94,7 @@ def poll(api: FineTuningAPI, job: dict[str, Any], store: Store, key: str | None,
     start = time.monotonic()
     seen: set[str] = set()
     while True:
-        events = [e for e in api.events(job["id"]) if str(e.get("id")) not in seen]
+        events = [e for e in _events(api, job["id"]) if str(e.get("id")) not in seen]
         seen.update(str(e.get("id")) for e in events)
         if key is not None:
             stored = next(iter(store.finetune_jobs(submission_key=key)), None)
@@ -106,6 +106,14 @@ def poll(api: FineTuningAPI, job: dict[str, Any], store: Store, key: str | None,
             return job
         sleep(interval_s)
         job = api.get_job(job["id"])
+
+
+def _events(api: FineTuningAPI, job_id: str) -> list[dict[str, Any]]:
+    """The job's events for the progress display; a server without the events endpoint shows none."""
+    try:
+        return api.events(job_id)
+    except TaskladderError:
+        return []
 
 
 def failure_message(job: dict[str, Any]) -> str:
