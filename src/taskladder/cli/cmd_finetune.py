@@ -16,6 +16,24 @@ from typing import Annotated, Any, Optional
 
 import typer
 
+from ..errors import ConfigError
+from ..finetune.jobs import (
+    Endpoint,
+    FineTuningAPI,
+    JobFailedError,
+    JobOutcome,
+    JobSpec,
+    endpoint_for,
+    estimate,
+    failure_message,
+    finish,
+    poll,
+    training_prices,
+)
+from ..finetune.jobs.submit import stored_endpoint, stored_job
+from ..finetune.jobs.submit import submit as run_submit
+from ..finetune.validate import DEFAULT_EPOCHS
+from ..models.config import ModelConfig, load_models, resolve_model
 from .app import app, print_json
 from .common import settings_of, store_of
 
@@ -41,15 +59,14 @@ def _progress(job: dict[str, Any], events: list[dict[str, Any]], elapsed: float)
     typer.echo(f"[{job.get('status')}] {job.get('id')} · {mins}m{secs:02d}s", err=True)
 
 
-def _api(endpoint, cfg=None):  # endpoint: Endpoint; cfg: ModelConfig for timeouts/retries
-    from ..finetune.jobs import FineTuningAPI
-
+def _api(endpoint: Endpoint, cfg: ModelConfig | None = None) -> FineTuningAPI:
+    """The provider's client; a models.yaml entry's timeout and retries apply to it too."""
     if cfg is None:
         return FineTuningAPI(endpoint)
     return FineTuningAPI(endpoint, timeout_s=cfg.timeout_s, max_retries=cfg.max_retries)
 
 
-def _outcome_line(outcome) -> str:
+def _outcome_line(outcome: JobOutcome) -> str:
     if outcome.status == "succeeded":
         added = (f"; added to models.yaml as '{outcome.models_yaml_name}'" if outcome.models_yaml_name
                  else "; pass --models to add it to models.yaml")
@@ -80,11 +97,6 @@ def submit(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Upload, create and poll a fine-tuning job; on success add the model to models.yaml."""
-    from ..errors import ConfigError
-    from ..finetune.jobs import JobSpec, endpoint_for, estimate, training_prices
-    from ..finetune.jobs.submit import submit as run_submit
-    from ..finetune.validate import DEFAULT_EPOCHS
-    from ..models.config import load_models, resolve_model
 
     if not file.is_file():
         raise ConfigError(f"{file}: file not found; give the training JSONL that `taskladder export` wrote")
@@ -115,12 +127,9 @@ def submit(
                    f"job {outcome.job_id} created ({outcome.status}); follow it: taskladder finetune status {outcome.job_id} --wait")
 
 
-def _endpoint_of(ctx: typer.Context, job_id: str, model: str | None, models: Path | None, base_url: str | None):
+def _endpoint_of(ctx: typer.Context, job_id: str, model: str | None, models: Path | None,
+                 base_url: str | None) -> tuple[Endpoint, dict[str, Any] | None]:
     """(endpoint, stored row): the stored job's endpoint, else the one -m/--base-url name."""
-    from ..errors import ConfigError
-    from ..finetune.jobs import endpoint_for
-    from ..finetune.jobs.submit import stored_endpoint, stored_job
-    from ..models.config import load_models, resolve_model
 
     row = stored_job(store_of(ctx), job_id)
     if model is not None or base_url is not None:
@@ -146,7 +155,6 @@ def status(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """The job's status and latest events; --wait resumes polling it to the end."""
-    from ..finetune.jobs import JobFailedError, failure_message, finish, poll
 
     endpoint, row = _endpoint_of(ctx, job_id, model, models, base_url)
     store = store_of(ctx)

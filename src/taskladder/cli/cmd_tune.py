@@ -16,6 +16,7 @@ from ..tune import tune as run_tune
 from ..tune.data import check_enough, pair_for
 from .app import app, print_json
 from .common import load_task_arg, settings_of, store_of
+from .distill_step import compare_on_test, distill_for_tune
 
 
 def _progress(event: dict[str, Any]) -> None:
@@ -70,8 +71,6 @@ def tune(
         check_enough(train, f"--limit {limit}")
     distilled: dict[str, Any] = {}
     if teacher is not None:  # distillation: the teacher's answers on unlabeled inputs join the gold pairs
-        from .distill_step import distill_for_tune
-
         train, distilled, out = distill_for_tune(ctx, task, train, teacher, models, name, min_confidence,
                                                  keep_rationales, distill_out, as_json)
         if label_only:
@@ -94,8 +93,6 @@ def tune(
     store.save_run(info, run_key=run_id)
     comparison = None
     if teacher is not None:  # the student against its teacher on test, with the $/month of each
-        from .distill_step import compare_on_test
-
         comparison = compare_on_test(ctx, task, teacher, models, name, bool(distilled.get("rationales")), as_json)
     if as_json:
         print_json({"run_id": run_id, **lineage, **({"comparison": comparison} if comparison is not None else {})})

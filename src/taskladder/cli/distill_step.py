@@ -8,18 +8,19 @@ from typing import Any
 
 import typer
 
+from ..models.config import load_models
 from ..money import usd
+from ..pipeline.spec import PipelineSpec, load_pipeline
+from ..runner.evaluate import evaluate
+from ..tune.data import check_enough
+from ..tune.distill import distill, label_unlabeled, write_training_file
+from .common import print_leaderboard, run_json, settings_of, store_of
 
 
 def distill_for_tune(ctx: typer.Context, task, gold: list, teacher: Path, models: Path | None, name: str,
                      min_confidence: float | None, keep_rationales: bool, out: Path | None,
                      quiet: bool) -> tuple[list, dict[str, Any], Path]:
     """(the student's training pairs: ``gold`` then the teacher's, their lineage, the training file written)."""
-    from ..models.config import load_models
-    from ..pipeline.spec import load_pipeline
-    from ..tune.data import check_enough
-    from ..tune.distill import distill, label_unlabeled, write_training_file
-    from .common import settings_of, store_of
 
     settings = settings_of(ctx)
     result = label_unlabeled(task, load_pipeline(teacher), load_models(models), store_of(ctx), progress=not quiet,
@@ -43,10 +44,6 @@ def distill_for_tune(ctx: typer.Context, task, gold: list, teacher: Path, models
 def compare_on_test(ctx: typer.Context, task, teacher: Path, models: Path | None, student: str, reasoning: bool,
                     quiet: bool) -> list[dict[str, Any]]:
     """The student against its teacher on test (score, $/1k calls, $/month), printed unless ``quiet``."""
-    from ..models.config import load_models
-    from ..pipeline.spec import PipelineSpec, load_pipeline
-    from ..runner.evaluate import evaluate
-    from .common import print_leaderboard, run_json, settings_of, store_of
 
     if not task.test:
         if not quiet:
