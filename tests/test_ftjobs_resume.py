@@ -84,3 +84,25 @@ def test_models_yaml_keeps_comments_when_appended_and_stays_valid_otherwise(tmp_
     assert data["models"][-1] == entry and data["training_prices"] == {"gpt-4o-mini": 3}
     with pytest.raises(Exception, match="already exists"):
         add_model(first, {**entry, "model": "openai/other"})
+
+
+def test_polling_goes_on_when_the_server_has_no_events_endpoint(tmp_path, srv):
+    from taskladder.finetune.jobs import poll
+
+    cfg = ModelConfig(name="base", model="openai/gpt-4o-mini-2024-07-18", api_base=srv.base_url, api_key_env="FT_KEY")
+    spec = JobSpec(training_file=_train(tmp_path))
+    seen: list[str] = []
+    original = srv.route
+
+    def no_events(request, path, body):
+        if path.endswith("/events"):
+            from taskladder.testing._routes import error_reply
+
+            return error_reply(404, "Unknown endpoint")
+        return original(request, path, body)
+
+    srv.route = no_events  # type: ignore[method-assign]
+    with FineTuningAPI(endpoint_for(cfg)) as api:
+        key, job, _ = start_job(api, spec, Store.default(), tmp_path)
+        job = poll(api, job, Store.default(), key, interval_s=0, progress=lambda j, ev, _t: seen.append(j["status"]))
+    assert job["status"] == "succeeded" and seen[-1] == "succeeded"
