@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -64,6 +65,7 @@ def test_submit_polls_to_success_and_adds_the_model(tmp_path, srv):
     out = runner.invoke(app, args)
     assert out.exit_code == 0, out.output
     assert "training tokens" in out.output and "$3/1M tokens" in out.output  # the estimate, priced
+    assert re.search(r"cost \$0\.0+[1-9]", out.output)  # a small cost keeps its digits, never rounds to $0
     assert "Step 3/3: training loss" in out.output  # progress shows the provider's events
     job = next(iter(srv.jobs.values()))
     assert job["status"] == "succeeded" and job["method"] == {"type": "supervised",

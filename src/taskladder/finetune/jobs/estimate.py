@@ -7,6 +7,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from ...errors import DataError
+from ...money import usd
 from ..validate import validate_file
 from .prices import price_per_mtok
 
@@ -28,7 +29,7 @@ class Estimate(BaseModel):
     def describe(self) -> str:
         price = "unknown" if self.price_per_mtok is None else f"${self.price_per_mtok:g}/1M tokens"
         cost = "unknown (add the model to training_prices in models.yaml)" if self.cost_usd is None \
-            else f"${self.cost_usd:,.2f}"
+            else usd(self.cost_usd)
         return (f"{self.file}: {self.examples} {self.method} examples, {self.tokens_per_epoch:,} tokens x "
                 f"{self.epochs} epochs = {self.training_tokens:,} training tokens ({self.tokenizer}); "
                 f"{self.base_model} at {price}: cost {cost}")
