@@ -11,6 +11,7 @@ i.e. the agreement of its samples (a sampling/consensus pipeline) or its token p
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -69,7 +70,8 @@ def label_unlabeled(task: Task, teacher: PipelineSpec, models: dict[str, ModelCo
     stats = RunStats()
     plan = RunPlan(task=task, split=UNLABELED_SPLIT, examples=list(task.unlabeled), scorer=None,
                    model=teacher.model, label=f"{task.name} · teacher {teacher.label()} · unlabeled",
-                   identity={"pipeline": teacher.canonical(), "model": cfg.identity() if cfg else {}},
+                   identity={"pipeline": teacher.canonical(), "model": cfg.identity() if cfg else {},
+                             "unlabeled": _digest(task.unlabeled)},  # the task's fingerprint covers its splits only
                    pipeline={**teacher.model_dump(exclude_none=True), "kind": "teacher"})
     predictor: Predictor
     if cfg is None:
@@ -78,6 +80,13 @@ def label_unlabeled(task: Task, teacher: PipelineSpec, models: dict[str, ModelCo
         caller = ModelCaller(cfg, store, stats, budget=None)
         predictor = PipelinePredictor(LLMPipeline(teacher, task, models), caller)
     return execute(plan, predictor, store=store, stats=stats, progress=progress, max_error_rate=max_error_rate)
+
+
+def _digest(examples: list[Example]) -> str:
+    h = hashlib.sha256()
+    for e in examples:
+        h.update(e.model_dump_json().encode())
+    return h.hexdigest()[:16]
 
 
 def student_pair(task: Task, example: Example, output: dict[str, Any], rationale: str | None) -> ChatPair:
