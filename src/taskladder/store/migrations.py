@@ -179,6 +179,7 @@ def m005_finetune_jobs(db: sqlite3.Connection) -> None:
                "updated_at REAL NOT NULL, info TEXT NOT NULL)")
     db.execute("CREATE INDEX finetune_jobs_by_id ON finetune_jobs(job_id)")
 
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
