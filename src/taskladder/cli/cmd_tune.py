@@ -16,6 +16,7 @@ from ..tune import tune as run_tune
 from ..tune.data import check_enough, pair_for
 from .app import app, print_json
 from .common import load_task_arg, settings_of, store_of
+from .distill_step import compare_on_test, distill_for_tune
 
 
 def _progress(event: dict[str, Any]) -> None:
@@ -45,19 +46,44 @@ def tune(
     seed: int = 0,
     overwrite: Annotated[bool, typer.Option(help="replace an existing local/NAME")] = False,
     as_json: Annotated[bool, typer.Option("--json")] = False,
+    teacher: Annotated[Optional[Path], typer.Option("--teacher", help="distil: a pipeline.yaml that labels the "
+                                                    "task's `unlabeled:` inputs; its answers are added to train")] = None,
+    models: Annotated[Optional[Path], typer.Option("--models", help="models.yaml for the teacher")] = None,
+    min_confidence: Annotated[Optional[float], typer.Option("--min-confidence", min=0.0, max=1.0, help="keep "
+                                                            "teacher answers at or above this confidence")] = None,
+    keep_rationales: Annotated[bool, typer.Option("--keep-rationales", help="train on the teacher's reasoning "
+                                                  "too (a reasoning: true teacher)")] = False,
+    distill_out: Annotated[Optional[Path], typer.Option("--distill-out", help="where the distilled training "
+                                                        "file goes (default: TASKLADDER_HOME/distill/NAME.jsonl)")] = None,
+    label_only: Annotated[bool, typer.Option("--label-only", help="with --teacher: write the training file "
+                                             "and stop (e.g. for `finetune submit`)")] = False,
 ) -> None:
     """LoRA fine-tuning (loss on answers only, dev early stopping, resumable) into local/NAME."""
 
     settings = settings_of(ctx)
     task = load_task_arg(task_path)
-    train = pairs_from_jsonl(train_file) if train_file else pairs_from_task(task, "train")
+    if teacher is not None and not train_file:  # few gold rows is why one distils: counted with the teacher's
+        train = [pair_for(task, e) for e in task.train]
+    else:
+        train = pairs_from_jsonl(train_file) if train_file else pairs_from_task(task, "train")
     if limit is not None:
         train = train[:limit]
         check_enough(train, f"--limit {limit}")
+    distilled: dict[str, Any] = {}
+    if teacher is not None:  # distillation: the teacher's answers on unlabeled inputs join the gold pairs
+        train, distilled, out = distill_for_tune(ctx, task, train, teacher, models, name, min_confidence,
+                                                 keep_rationales, distill_out, as_json)
+        if label_only:
+            if as_json:
+                print_json({"distill": distilled})
+            else:
+                typer.echo(f"training file: {out} (train on it: taskladder tune {task_path} --name {name} "
+                           f"--train-file {out})")
+            return
     dev = [pair_for(task, e) for e in task.dev]
     cfg = TuneConfig(base=base, name=name, epochs=epochs, lr=lr, batch_size=batch_size, rank=rank, seed=seed)
     result = run_tune(train, dev, cfg, settings.home, progress=None if as_json else _progress, overwrite=overwrite)
-    lineage = result.lineage()
+    lineage = {**result.lineage(), **({"distill": distilled} if distilled else {})}
     store = store_of(ctx)
     if overwrite:  # cached answers of the replaced weights must not be served for the new ones
         store.clear_cache(model=f"local/{name}")
@@ -65,8 +91,11 @@ def tune(
     info = RunInfo(run_id=run_id, task=task.name, task_fingerprint=task.fingerprint(), model=f"local/{name}",
                    split="train", pipeline={"kind": "tune", **lineage}, status="finished", created_at=time.time())
     store.save_run(info, run_key=run_id)
+    comparison = None
+    if teacher is not None:  # the student against its teacher on test, with the $/month of each
+        comparison = compare_on_test(ctx, task, teacher, models, name, bool(distilled.get("rationales")), as_json)
     if as_json:
-        print_json({"run_id": run_id, **lineage})
+        print_json({"run_id": run_id, **lineage, **({"comparison": comparison} if comparison is not None else {})})
         return
     typer.echo(f"\ntuned local/{name} in {result.wall_s:.0f}s ({result.steps} steps, best epoch "
                f"{result.best_epoch}, dev losses {[round(x, 4) for x in result.dev_losses]}) -> {result.path}")

@@ -50,6 +50,8 @@ COMMANDS: dict[str, LazyCommand] = {
                                       "mixing, exports."),
     "export": LazyCommand("cmd_synth", "Write fine-tuning files (train/validation JSONL that validate) from a dataset "
                                        "or a run."),
+    "finetune": LazyCommand("cmd_finetune", "Provider fine-tuning jobs (OpenAI-compatible API): submit, status, "
+                                            "cancel, list."),
     "tune": LazyCommand("cmd_tune", "LoRA fine-tuning (loss on answers only, dev early stopping, resumable) into "
                                     "local/NAME."),
     "mix": LazyCommand("cmd_mix", "Mix weights: WiSE-FT interpolation, task arithmetic, TIES, DARE, or an added "

@@ -312,6 +312,34 @@ class Store(HumanLabels):  # HumanLabels: gold patches, votes, review queues (st
         return [{"task_fingerprint": t, "model": m, "example_id": e, "rationale": r, "answer": json.loads(a),
                  "lineage": json.loads(lin)} for t, m, e, r, a, lin in rows]
 
+    # ---- provider fine-tuning jobs (taskladder.finetune.jobs) --------------------------------
+    def put_finetune_job(self, row: dict[str, Any]) -> None:
+        """Insert or update the job of one submission (``row`` as ``finetune_jobs`` returns it)."""
+        now = time.time()
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO finetune_jobs (submission_key, job_id, provider, base_model, status, fine_tuned_model, "
+                "created_at, updated_at, info) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(submission_key) DO UPDATE SET "
+                "job_id = excluded.job_id, status = excluded.status, fine_tuned_model = excluded.fine_tuned_model, "
+                "updated_at = excluded.updated_at, info = excluded.info",
+                redact_value((row["submission_key"], row.get("job_id"), row["provider"], row["base_model"],
+                              row["status"], row.get("fine_tuned_model"), row.get("created_at", now), now,
+                              json.dumps(row.get("info", {})))))
+
+    def finetune_jobs(self, submission_key: str | None = None, job_id: str | None = None) -> list[dict[str, Any]]:
+        """Stored fine-tuning jobs, newest first; filtered by submission or provider job id."""
+        query, args = ("SELECT submission_key, job_id, provider, base_model, status, fine_tuned_model, created_at, "
+                       "updated_at, info FROM finetune_jobs"), []
+        if submission_key is not None:
+            query, args = query + " WHERE submission_key = ?", [submission_key]
+        elif job_id is not None:
+            query, args = query + " WHERE job_id = ?", [job_id]
+        with self._lock:
+            rows = self._db.execute(query + " ORDER BY created_at DESC", args).fetchall()
+        keys = ("submission_key", "job_id", "provider", "base_model", "status", "fine_tuned_model", "created_at",
+                "updated_at")
+        return [{**dict(zip(keys, r[:8])), "info": json.loads(r[8])} for r in rows]
+
     # ---- served requests: guard decisions per request (never the request text or a token) --
     def log_served(self, model: str, entry: dict[str, Any]) -> None:
         with self._lock:

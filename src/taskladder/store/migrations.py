@@ -170,6 +170,16 @@ def m004_human_labels(db: sqlite3.Connection) -> None:
     """)
 
 
+@migration
+def m005_finetune_jobs(db: sqlite3.Connection) -> None:
+    """Provider fine-tuning jobs, one row per submission: a killed `finetune submit` finds its
+    uploaded file and job id here and resumes polling instead of paying for a second job."""
+    db.execute("CREATE TABLE finetune_jobs (submission_key TEXT PRIMARY KEY, job_id TEXT, provider TEXT NOT NULL, "
+               "base_model TEXT NOT NULL, status TEXT NOT NULL, fine_tuned_model TEXT, created_at REAL NOT NULL, "
+               "updated_at REAL NOT NULL, info TEXT NOT NULL)")
+    db.execute("CREATE INDEX finetune_jobs_by_id ON finetune_jobs(job_id)")
+
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

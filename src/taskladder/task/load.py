@@ -24,7 +24,7 @@ from .tables import read_table
 
 log = logging.getLogger(__name__)
 
-_LATER_DATA_OPTIONS: dict[str, Any] = {"encoding": None, "separator": None, "dedupe": False}
+_LATER_DATA_OPTIONS: dict[str, Any] = {"encoding": None, "separator": None, "dedupe": False, "unlabeled": None}
 
 
 @dataclass
@@ -39,6 +39,8 @@ class Task:
     overlap: SplitOverlap = field(default_factory=SplitOverlap)
     # Warnings about the data (duplicates kept once, conflicting outputs, overlap), one line each.
     notes: list[str] = field(default_factory=list)
+    # Inputs without gold outputs (task.yaml `unlabeled:`), for distillation; in no split.
+    unlabeled: list[Example] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -116,6 +118,9 @@ def task_from_spec(spec: TaskSpec, base: Path, source: Path | None = None, data_
     for note in notes:
         log.warning("%s", note)
     task = Task(spec=spec, train=train, dev=dev, test=test, base_dir=base, source=source, overlap=overlap, notes=notes)
+    if d.unlabeled:
+        file = locate(d.unlabeled, base, data_dir)
+        task.unlabeled = _unlabeled(spec, file, read_table(file, encoding=d.encoding, separator=d.separator))
     _check_labels(task)
     return task
 
@@ -162,6 +167,23 @@ def _examples(spec: TaskSpec, file: Path, rows: list[dict[str, Any]], notes: lis
     if notes is not None:
         notes.extend(duplicates.notes())
     return examples
+
+
+def _unlabeled(spec: TaskSpec, file: Path, rows: list[dict[str, Any]]) -> list[Example]:
+    """The ``unlabeled:`` table: input columns only (outputs, if present, are ignored); ids from
+    the id column, else from the content, prefixed so they never collide with labelled ids."""
+    if not rows:
+        raise DataError(str(file), "no data rows; the unlabeled table needs at least one input row")
+    id_col = spec.data.id_column or ("id" if "id" in rows[0] else None)
+    for col in [*spec.inputs, *([id_col] if id_col else [])]:
+        if col not in rows[0]:
+            raise DataError(str(file), f"missing column; the file has {sorted(rows[0])}", row=1, field=col)
+    out: dict[str, Example] = {}
+    for row in rows:
+        inputs = {k: _clean(row.get(k)) for k in spec.inputs}
+        ex_id = "u-" + (str(row[id_col]) if id_col else hashlib.sha256(repr(sorted(inputs.items())).encode()).hexdigest()[:12])
+        out.setdefault(ex_id, Example(id=ex_id, inputs=inputs))
+    return list(out.values())
 
 
 def _content_id(row: dict[str, Any], spec: TaskSpec) -> str:

@@ -47,6 +47,9 @@ class DataSpec(BaseModel):
     encoding: str | None = None  # e.g. latin-1; default: UTF-8, or a guess only when unambiguous
     separator: str | None = None  # CSV column separator; default: detected (, ; tab |)
     dedupe: bool = False  # drop train examples whose input also appears in dev or test
+    # A table of inputs without gold outputs (the input columns, an optional id): `tune --teacher`
+    # labels it with a teacher pipeline to distill it into a small model.
+    unlabeled: str | None = None
 
     @model_validator(mode="after")
     def _one_layout(self) -> "DataSpec":
@@ -72,7 +75,7 @@ class InverseSpec(BaseModel):
     model_config = {"extra": "forbid"}
 
 
-_DATA_KEYS_AT_TOP = ("dedupe", "encoding", "separator")
+_DATA_KEYS_AT_TOP = ("dedupe", "encoding", "separator", "unlabeled")
 
 
 class TaskSpec(BaseModel):

@@ -17,6 +17,7 @@ child process from Python with ``LoopbackProcess`` (no GIL shared with the clien
 
 from __future__ import annotations
 
+from ._finetune_server import FineTuningServer
 from ._process import LoopbackProcess
 from ._records import ReceivedRequest
 from ._server import Latency, LoopbackServer
@@ -29,6 +30,7 @@ __all__ = [
     "FailFirst",
     "FaultKind",
     "FaultPlan",
+    "FineTuningServer",
     "Latency",
     "LoopbackProcess",
     "LoopbackServer",

@@ -19,7 +19,7 @@ import h11
 from ._fault_state import FaultSchedule
 from ._http import HttpConnection, HttpRequest
 from ._records import ReceivedRequest, RequestLog
-from ._routes import error_reply, key_text, route, truncation_payload
+from ._routes import Reply, error_reply, key_text, route, truncation_payload
 from ._tokens import DEFAULT_ENCODING, warm_encoder
 from .faults import FaultKind, FaultPlan
 from .responders import Responder, echo_responder
@@ -234,13 +234,17 @@ class LoopbackServer:
         if self.require_auth and not has_auth:
             reply = error_reply(401, "missing Authorization header (require_auth=True)")
         else:
-            reply = route(self, request.method, path, body, request.body)
+            reply = self.route(request, path, body)
         if reply.chunks is not None:
             events = [b"data: " + json.dumps(c).encode() + b"\n\n" for c in reply.chunks] + [b"data: [DONE]\n\n"]
             await http.respond_stream(reply.status, events, "text/event-stream")
         else:
             await http.respond(reply.status, json.dumps(reply.payload).encode(), headers=reply.headers)
         return True
+
+    def route(self, request: HttpRequest, path: str, body: Any) -> Reply:
+        """The answer to one request that no fault replaced (a subclass adds endpoints here)."""
+        return route(self, request.method, path, body, request.body)
 
     def _latency(self, body: Any) -> float:
         latency = self.latency_ms
