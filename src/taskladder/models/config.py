@@ -48,8 +48,10 @@ class ModelConfig(BaseModel):
     max_retries: int = Field(default=6, ge=0)
     params: dict[str, Any] = Field(default_factory=dict)  # e.g. temperature, max_tokens
     context_window: int | None = None
-    # auto: the openai SDK for openai/... models, LiteLLM for every other provider.
-    transport: Literal["auto", "litellm", "openai"] = "auto"
+    # auto: the direct OpenAI-compatible client (aiohttp) for openai/... models, LiteLLM for every
+    # other provider; openai: that direct client for any model string (an OpenAI-compatible server
+    # under another prefix); openai-sdk: the openai SDK; litellm: LiteLLM.
+    transport: Literal["auto", "litellm", "openai", "openai-sdk"] = "auto"
     # Scripted models only: rules the scripted model answers by (see models/scripted.py).
     script: dict[str, Any] | None = None
 

@@ -120,7 +120,11 @@ class ModelCaller:
     @property
     def client(self):
         if self._client is None:
-            self._client = client_for(self.cfg)  # this process's client, or a Ray worker's (--backend ray)
+            # The client's connection pool is sized for the concurrency this caller was asked for;
+            # this process's client, or a Ray worker's (--backend ray).
+            asked = self.cfg if self._concurrency == self.cfg.concurrency else self.cfg.model_copy(
+                update={"concurrency": self._concurrency})
+            self._client = client_for(asked)
         return self._client
 
     def params(self, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
