@@ -209,7 +209,7 @@ def main() -> int:
     load = os.getloadavg()[0]
     print(f"\n{args.n} calls, latency {args.latency_ms:.0f} ms, median of {args.repeats}, "
           f"{os.cpu_count()} cores, load average {load:.1f} at the end")
-    print(f"| tool | concurrency | ideal | wall (median) | ratio bare/tool | client CPU per call | peak in flight |")
+    print("| tool | concurrency | ideal | wall (median) | ratio bare/tool | client CPU per call | peak in flight |")
     print("|---|---|---|---|---|---|---|")
     verdicts = []
     for c in levels:

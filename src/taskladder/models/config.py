@@ -7,6 +7,7 @@ models:
     api_key_env: OPENAI_API_KEY      # the *name* of the variable; keys are never stored
     price: {input_per_mtok: 0.15, output_per_mtok: 0.6}   # optional; default LiteLLM's map
     concurrency: 16
+    adaptive_concurrency: true        # optional: back off on 429, grow again up to concurrency
     rpm: 500
     tpm: 200000
   - name: local
@@ -42,6 +43,9 @@ class ModelConfig(BaseModel):
     api_key_env: str | None = None
     price: Price | None = None
     concurrency: int = Field(default=8, ge=1)
+    # Adaptive: start lower, back off on 429 / Retry-After and grow again, never above concurrency
+    # (runner/ratelimit.py ConcurrencyLimit); rpm/tpm still bound every call.
+    adaptive_concurrency: bool = False
     rpm: int | None = Field(default=None, ge=1)
     tpm: int | None = Field(default=None, ge=1)
     timeout_s: float = Field(default=60.0, gt=0)
