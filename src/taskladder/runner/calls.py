@@ -28,8 +28,10 @@ import json
 import logging
 import os
 import random
+import sys
 import uuid
-from typing import Any
+from collections.abc import Awaitable
+from typing import Any, TypeVar
 
 from ..models.caller import CallOutcome, RunStats
 from ..models.config import ModelConfig
@@ -43,6 +45,7 @@ from .ratelimit import ConcurrencyLimit, RateLimiter
 from .retry import RetryPolicy
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 __all__ = ["CallOutcome", "ModelCaller", "RunStats", "call_key", "exact_call_key", "hit_fits", "DEFAULT_PARAMS"]
 
@@ -335,7 +338,7 @@ class ModelCaller:
             await self.limiter.acquire(estimate)
             try:
                 # A safety net above the client's own timeout: a hung socket never hangs the run.
-                result = await asyncio.wait_for(self.client.complete(messages, params), self.cfg.timeout_s + 5)
+                result = await _within(self.client.complete(messages, params), self.cfg.timeout_s + 5)
                 self.slots.succeeded()
                 return result
             except Exception as exc:  # classified below; nothing raw reaches the caller
@@ -355,6 +358,15 @@ class ModelCaller:
                 self.stats.retries += 1
                 log.debug("retry %d for %s in %.2fs: %s", attempt, self.cfg.name, delay, err)
                 await asyncio.sleep(delay)
+
+
+async def _within(call: Awaitable[T], seconds: float) -> T:
+    """``call`` with a deadline (asyncio.TimeoutError past it). On 3.11+ ``asyncio.timeout`` runs it
+    in this task; ``wait_for`` wraps every call in a task of its own, a measurable cost per call."""
+    if sys.version_info >= (3, 11):
+        async with asyncio.timeout(seconds):
+            return await call
+    return await asyncio.wait_for(call, seconds)
 
 
 def _cache_extra(result, params: dict[str, Any]) -> dict[str, Any] | None:
