@@ -110,11 +110,12 @@ def result_from_json(data: Any, latency_ms: float) -> CallResult:
     logprob = _mean_logprob(choices[0])
     if logprob is not None:
         extra["logprob"] = logprob
-    return CallResult(
+    # Every field is already of its type (built just above): no validation pass per call.
+    return CallResult.model_construct(
         texts=texts,
         input_tokens=int(usage.get("prompt_tokens") or 0),
         output_tokens=int(usage.get("completion_tokens") or 0),
-        latency_ms=latency_ms,
+        latency_ms=float(latency_ms),
         extra=extra,
     )
 
@@ -134,6 +135,9 @@ class OpenAICompatibleClient:
     The pool holds at most ``cfg.concurrency`` connections (the runner's own limit decides
     how many calls are in flight; the pool only never opens more than that).
     """
+
+    # Every request carries cfg.timeout_s as its total timeout, so the runner needs no deadline of its own.
+    enforces_timeout = True
 
     def __init__(self, cfg: ModelConfig):
         import aiohttp

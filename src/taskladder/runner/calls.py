@@ -337,8 +337,11 @@ class ModelCaller:
         while True:
             await self.limiter.acquire(estimate)
             try:
-                # A safety net above the client's own timeout: a hung socket never hangs the run.
-                result = await _within(self.client.complete(messages, params), self.cfg.timeout_s + 5)
+                # A safety net above the client's own timeout, so a hung socket never hangs the run;
+                # a client that enforces cfg.timeout_s on every request needs none (one less timer per call).
+                pending = self.client.complete(messages, params)
+                result = await (pending if getattr(self.client, "enforces_timeout", False)
+                                else _within(pending, self.cfg.timeout_s + 5))
                 self.slots.succeeded()
                 return result
             except Exception as exc:  # classified below; nothing raw reaches the caller
