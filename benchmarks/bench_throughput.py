@@ -8,7 +8,7 @@ load. The server reports the most requests it held at once, so a capped client s
 
 - bare aiohttp: one ClientSession, a semaphore, json.dumps/loads, nothing else (the ceiling);
 - taskladder: ``evaluate()`` end to end on a fresh store (render, cache claim + write, parse,
-  score, records): every call is a real call;
+  score, records): every call is a real call (``--old`` adds the same on the openai SDK transport);
 - dspy (``--dspy-python``): DSPy's ``Evaluate`` with ``num_threads`` = concurrency, run by the
   given interpreter (a separate venv: DSPy is never installed next to taskladder).
 
@@ -78,7 +78,7 @@ def run_bare(url: str, n: int, concurrency: int) -> dict:
     return {"wall": wall, "cpu": cpu, "calls": n, "t0": t0, "t1": time.time()}
 
 
-def run_taskladder(url: str, n: int, concurrency: int) -> dict:
+def run_taskladder(url: str, n: int, concurrency: int, transport: str = "auto") -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp)
         os.environ["TASKLADDER_HOME"] = str(home)
@@ -97,7 +97,7 @@ def run_taskladder(url: str, n: int, concurrency: int) -> dict:
             f"data: {{train: data.csv, id_column: id, split: {{dev: {n / (n + 10)}, test: 0, seed: 0}}}}\n")
         task = load_task(home / "task.yaml")
         cfg = ModelConfig(name="loop", model="openai/loopback", api_base=url, concurrency=concurrency,
-                          price={"input_per_mtok": 0.1, "output_per_mtok": 0.4})
+                          price={"input_per_mtok": 0.1, "output_per_mtok": 0.4}, transport=transport)
         store = Store(home / "bench.sqlite")
         t0, cpu, start = time.time(), time.process_time(), time.perf_counter()
         result = evaluate(task, "loop", split="dev", models={"loop": cfg}, store=store, progress=False)
@@ -187,15 +187,20 @@ def main() -> int:
     ap.add_argument("--concurrency", default="32,128,512")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--dspy-python", help="an interpreter with dspy installed (a separate venv)")
-    ap.add_argument("--one", choices=["bare", "taskladder"], help=argparse.SUPPRESS)
+    ap.add_argument("--old", action="store_true",
+                    help="also run taskladder on its previous transport (the openai SDK), for the before/after")
+    ap.add_argument("--one", choices=["bare", "taskladder", "taskladder-sdk"], help=argparse.SUPPRESS)
     ap.add_argument("--url", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.one:
-        run = run_bare if args.one == "bare" else run_taskladder
-        print(json.dumps(run(args.url, args.n, int(args.concurrency))))
+        if args.one == "bare":
+            print(json.dumps(run_bare(args.url, args.n, int(args.concurrency))))
+        else:
+            transport = "openai-sdk" if args.one == "taskladder-sdk" else "auto"
+            print(json.dumps(run_taskladder(args.url, args.n, int(args.concurrency), transport)))
         return 0
 
-    tools = ["bare", "taskladder"] + (["dspy"] if args.dspy_python else [])
+    tools = ["bare", "taskladder"] + (["taskladder-sdk"] if args.old else []) + (["dspy"] if args.dspy_python else [])
     levels = [int(c) for c in args.concurrency.split(",")]
     results: dict[tuple[str, int], list[dict]] = {}
     with FastServer(args.latency_ms) as server:
@@ -221,7 +226,8 @@ def main() -> int:
             cpu = statistics.median(1000 * r["cpu"] / r["calls"] for r in rs)
             peak = max(r["peak"] for r in rs)
             ratio = bare / wall
-            print(f"| {tool} | {c} | {ideal:.1f} s | {wall:.2f} s | {ratio:.2f}x | {cpu:.2f} ms | {peak} |")
+            name = "taskladder (openai SDK, before)" if tool == "taskladder-sdk" else tool
+            print(f"| {name} | {c} | {ideal:.1f} s | {wall:.2f} s | {ratio:.2f}x | {cpu:.2f} ms | {peak} |")
             if tool == "taskladder":
                 target = TARGETS.get(c, 0.8)
                 verdicts.append(f"c={c}: {ratio:.2f}x (target >= {target}: {'met' if ratio >= target else 'MISSED'})")
