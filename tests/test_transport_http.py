@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import os
+import subprocess
+import sys
 import warnings
 
 import pytest
@@ -153,3 +156,39 @@ def test_proxy_from_the_environment_is_looked_up_once_and_honours_no_proxy(monke
     monkeypatch.setenv("NO_PROXY", "internal.example")
     assert proxy_for("https://api.openai.com/v1/chat/completions") == "http://proxy.example:3128"
     assert proxy_for("https://internal.example/v1/chat/completions") is None
+
+
+def test_an_eval_on_the_direct_path_imports_neither_litellm_nor_the_openai_sdk(tmp_path):
+    # Priced from LiteLLM's bundled JSON, key checked without LiteLLM, called over aiohttp: the ~4 s
+    # LiteLLM import (and the SDK's) is paid only by a model that needs them.
+    task_path = write_task(tmp_path / "t", sentiment_rows(20))
+    code = f"""
+import os, sys
+from taskladder.models.config import ModelConfig
+from taskladder.models.pricing import lookup_price
+from taskladder.runner import evaluate
+from taskladder.store import Store
+from taskladder.task import load_task
+from taskladder.testing import LoopbackServer
+os.environ["OPENAI_API_KEY"] = "sk-test-0123456789"
+with LoopbackServer() as srv:
+    cfg = ModelConfig(name="m", model="openai/gpt-4o-mini", api_base=srv.base_url, concurrency=4)
+    result = evaluate(load_task({str(task_path)!r}), "m", models={{"m": cfg}}, progress=False,
+                      store=Store({str(tmp_path / 's.sqlite')!r}))
+assert result.summary.calls == result.summary.n > 0 and result.summary.cost_usd > 0, result.summary
+assert lookup_price(cfg).input_per_mtok > 0
+assert "litellm" not in sys.modules and "openai" not in sys.modules, [m for m in sys.modules if "litellm" in m][:3]
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "TASKLADDER_HOME": str(tmp_path / "home")})
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_the_bundled_price_map_gives_litellms_prices():
+    from taskladder.models.litellm_loader import load_litellm
+    from taskladder.models.pricing import _price_in, bundled_cost_map
+
+    bundled, litellm = bundled_cost_map(), load_litellm().model_cost
+    assert bundled is not None
+    for model in ("openai/gpt-4o-mini", "gpt-4o", "openai/gpt-4.1-nano", "anthropic/claude-3-5-haiku-20241022"):
+        assert _price_in(bundled, model) == _price_in(litellm, model)
