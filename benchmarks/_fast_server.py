@@ -37,6 +37,8 @@ async def chat(request: web.Request) -> web.Response:
         _state["last_at"] = time.time()
     chars = sum(len(str(m.get("content", ""))) for m in body.get("messages", []))
     text = request.app["answer"]
+    if any("[[ ## " in str(m.get("content", "")) for m in body.get("messages", [])):
+        text = f"[[ ## label ## ]]\n{text}\n\n[[ ## completed ## ]]"  # DSPy's ChatAdapter fields
     payload = {
         "id": "chatcmpl-fast", "object": "chat.completion", "created": 0, "model": body.get("model", "loopback"),
         "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
