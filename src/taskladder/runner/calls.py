@@ -28,7 +28,6 @@ import json
 import logging
 import os
 import random
-import sys
 import uuid
 from collections.abc import Awaitable
 from typing import Any, TypeVar
@@ -364,11 +363,9 @@ class ModelCaller:
 
 
 async def _within(call: Awaitable[T], seconds: float) -> T:
-    """``call`` with a deadline (asyncio.TimeoutError past it). On 3.11+ ``asyncio.timeout`` runs it
-    in this task; ``wait_for`` wraps every call in a task of its own, a measurable cost per call."""
-    if sys.version_info >= (3, 11):
-        async with asyncio.timeout(seconds):
-            return await call
+    """``call`` with a deadline (asyncio.TimeoutError past it), in a task of its own (``wait_for``).
+    Not ``asyncio.timeout`` in the caller's task: with it, a run interrupted by Ctrl-C kept none of
+    its finished records (tests/test_steps_run.py, scripted model), so wait_for's behaviour stays."""
     return await asyncio.wait_for(call, seconds)
 
 
