@@ -7,6 +7,7 @@ models:
     api_key_env: OPENAI_API_KEY      # the *name* of the variable; keys are never stored
     price: {input_per_mtok: 0.15, output_per_mtok: 0.6}   # optional; default LiteLLM's map
     concurrency: 16
+    adaptive_concurrency: true        # optional: back off on 429, grow again up to concurrency
     rpm: 500
     tpm: 200000
   - name: local
@@ -42,14 +43,19 @@ class ModelConfig(BaseModel):
     api_key_env: str | None = None
     price: Price | None = None
     concurrency: int = Field(default=8, ge=1)
+    # Adaptive: start lower, back off on 429 / Retry-After and grow again, never above concurrency
+    # (runner/ratelimit.py ConcurrencyLimit); rpm/tpm still bound every call.
+    adaptive_concurrency: bool = False
     rpm: int | None = Field(default=None, ge=1)
     tpm: int | None = Field(default=None, ge=1)
     timeout_s: float = Field(default=60.0, gt=0)
     max_retries: int = Field(default=6, ge=0)
     params: dict[str, Any] = Field(default_factory=dict)  # e.g. temperature, max_tokens
     context_window: int | None = None
-    # auto: the openai SDK for openai/... models, LiteLLM for every other provider.
-    transport: Literal["auto", "litellm", "openai"] = "auto"
+    # auto: the direct OpenAI-compatible client (aiohttp) for openai/... models, LiteLLM for every
+    # other provider; openai: that direct client for any model string (an OpenAI-compatible server
+    # under another prefix); openai-sdk: the openai SDK; litellm: LiteLLM.
+    transport: Literal["auto", "litellm", "openai", "openai-sdk"] = "auto"
     # Scripted models only: rules the scripted model answers by (see models/scripted.py).
     script: dict[str, Any] | None = None
 

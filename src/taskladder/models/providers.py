@@ -13,6 +13,7 @@ from typing import Any
 from ..plugins import Plugin, registry
 from .config import ModelConfig
 from .litellm_client import LiteLLMClient
+from .openai_sdk import OpenAISDKClient
 
 # pyproject.toml's [project.entry-points."taskladder.providers"] says the same; tests keep them equal.
 BUILTIN_PROVIDERS: dict[str, str] = {
@@ -35,14 +36,15 @@ def model_prefix(cfg: ModelConfig) -> str:
 def provider_for(cfg: ModelConfig) -> Plugin | None:
     """The provider that makes this model's client; ``None`` means LiteLLM.
 
-    ``transport`` in models.yaml names the client outright (``openai``: the openai SDK,
-    ``litellm``: LiteLLM) for every model but a scripted one; ``auto`` goes by prefix.
+    ``transport`` in models.yaml names the client outright (``openai`` and ``openai-sdk``: the
+    built-in ``openai`` provider, ``litellm``: LiteLLM) for every model but a scripted one;
+    ``auto`` goes by prefix.
     """
     prefix = model_prefix(cfg)
     providers = provider_plugins()
     if prefix == "scripted" or cfg.transport == "auto":
         return providers.get(prefix)
-    return providers["openai"] if cfg.transport == "openai" else None
+    return providers["openai"] if cfg.transport in ("openai", "openai-sdk") else None
 
 
 def served_by_plugin(cfg: ModelConfig) -> bool:
@@ -56,4 +58,6 @@ def make_client(cfg: ModelConfig) -> Any:
     provider = provider_for(cfg)
     if provider is None:
         return LiteLLMClient(cfg)
+    if cfg.transport == "openai-sdk" and provider.name == "openai" and provider.builtin:
+        return OpenAISDKClient(cfg)  # the built-in openai provider, through the SDK as asked
     return provider.make(cfg)

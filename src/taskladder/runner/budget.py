@@ -8,6 +8,7 @@ so the money spent can never pass the limit, even with many calls in flight at o
 
 from __future__ import annotations
 
+import functools
 import threading
 
 from ..models.config import Price
@@ -49,7 +50,14 @@ def worst_case_cost(price: Price | None, messages: list[dict[str, str]], max_tok
     if price is None:
         return 0.0
 
-    counts = count_text_tokens([str(m.get("content", "")) for m in messages], "gpt-4o")
+    counts = [_text_tokens(str(m.get("content", ""))) for m in messages]
     input_tokens = (sum(counts) + PER_MESSAGE_TOKENS * len(messages)) * TOKENIZER_MARGIN
     output_tokens = max_tokens or DEFAULT_OUTPUT_CAP
     return price.cost(int(input_tokens) + 1, int(output_tokens))
+
+
+@functools.lru_cache(maxsize=4096)
+def _text_tokens(text: str) -> int:
+    """Tokens of one message's text, counted once per distinct text: the instructions and demos
+    that every call of a run repeats are not counted again for each call."""
+    return count_text_tokens([text], "gpt-4o")[0]

@@ -29,7 +29,8 @@ import logging
 import os
 import random
 import uuid
-from typing import Any
+from collections.abc import Awaitable
+from typing import Any, TypeVar
 
 from ..models.caller import CallOutcome, RunStats
 from ..models.config import ModelConfig
@@ -39,10 +40,11 @@ from ..money import usd
 from ..store import Store
 from .backend import client_for
 from .budget import Budget, worst_case_cost
-from .ratelimit import RateLimiter
+from .ratelimit import ConcurrencyLimit, RateLimiter
 from .retry import RetryPolicy
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 __all__ = ["CallOutcome", "ModelCaller", "RunStats", "call_key", "exact_call_key", "hit_fits", "DEFAULT_PARAMS"]
 
@@ -95,7 +97,8 @@ class ModelCaller:
         self.retry = retry or RetryPolicy(max_retries=cfg.max_retries)
         self._rng = random.Random(seed)
         self._concurrency = concurrency or cfg.concurrency
-        self._sem: asyncio.Semaphore | None = None
+        # Calls in flight: exactly the asked concurrency, or adaptive below it (models.yaml).
+        self.slots = ConcurrencyLimit(self._concurrency, adaptive=cfg.adaptive_concurrency)
         self._pending: dict[str, asyncio.Future] | None = None
         self._inflight: dict[str, asyncio.Future] = {}
         self.limiter = RateLimiter(cfg.rpm, cfg.tpm)
@@ -120,7 +123,11 @@ class ModelCaller:
     @property
     def client(self):
         if self._client is None:
-            self._client = client_for(self.cfg)  # this process's client, or a Ray worker's (--backend ray)
+            # The client's connection pool is sized for the concurrency this caller was asked for;
+            # this process's client, or a Ray worker's (--backend ray).
+            asked = self.cfg if self._concurrency == self.cfg.concurrency else self.cfg.model_copy(
+                update={"concurrency": self._concurrency})
+            self._client = client_for(asked)
         return self._client
 
     def params(self, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -139,7 +146,9 @@ class ModelCaller:
                    sample_index: int = 0) -> CallOutcome:
         params = self.params(params)
         key = self.key(messages, params, sample_index)
-        exact = exact_call_key(self.identity, messages, params, sample_index)
+        # Without a cap the exact key is the key itself: one canonical JSON and hash per call, not two.
+        exact = exact_call_key(self.identity, messages, params, sample_index) if any(
+            p in params for p in CAP_PARAMS) else key
         hit = await self._lookup(key)
         if hit is not None and not hit_fits(hit, params):
             hit = None
@@ -158,7 +167,7 @@ class ModelCaller:
         future = asyncio.get_running_loop().create_future()
         self._inflight[exact] = future  # by the exact request: another cap may get another answer
         try:
-            outcome = await self._fresh_call(key, messages, params, sample_index)
+            outcome = await self._fresh_call(key, exact, messages, params, sample_index)
         except BaseException as exc:
             if isinstance(exc, asyncio.CancelledError):
                 future.cancel()
@@ -178,15 +187,13 @@ class ModelCaller:
                            cost_usd=hit["cost_usd"], latency_ms=hit["latency_ms"], cached=True,
                            logprob=hit["extra"].get("logprob"))
 
-    async def _claim(self, key: str, messages: list[dict[str, str]], params: dict[str, Any],
-                     sample_index: int) -> tuple[str, dict[str, Any] | None]:
+    async def _claim(self, key: str, exact: str, params: dict[str, Any]) -> tuple[str, dict[str, Any] | None]:
         """Claim ``key`` in the store; while another process holds it, wait for its answer.
 
         Returns the claimed key and ``None``, or the key and the other process's cached answer.
         A claim outlives the longest the holder can take (every retry timing out); one left by
         a killed process on this host is taken over at once."""
         ttl = (self.cfg.timeout_s + 5) * (self.retry.max_retries + 1) + 60
-        exact = exact_call_key(self.identity, messages, params, sample_index)
         wait = CLAIM_POLL_S[0]
         while True:
             if self.store.claim_call(key, self._owner, ttl) is None:
@@ -207,19 +214,23 @@ class ModelCaller:
             if exact in found:
                 return key, found[exact]
 
-    async def _fresh_call(self, key: str, messages: list[dict[str, str]], params: dict[str, Any],
+    async def _fresh_call(self, key: str, exact: str, messages: list[dict[str, str]], params: dict[str, Any],
                           sample_index: int) -> CallOutcome:
         if self.stopped:
             return self._not_sent()
-        key, hit = await self._claim(key, messages, params, sample_index)
+        key, hit = await self._claim(key, exact, params)
         if hit is not None:
             return self._from_cache(hit)
         try:
-            return await self._paid_call(key, messages, params, sample_index)
-        finally:
-            self.store.release_call(key, self._owner)  # a no-op once the answer is stored
+            outcome = await self._paid_call(key, exact, messages, params, sample_index)
+        except BaseException:
+            self.store.release_call(key, self._owner)
+            raise
+        if outcome.error:  # nothing stored: give the claim up (storing an answer releases it)
+            self.store.release_call(key, self._owner)
+        return outcome
 
-    async def _paid_call(self, key: str, messages: list[dict[str, str]], params: dict[str, Any],
+    async def _paid_call(self, key: str, exact: str, messages: list[dict[str, str]], params: dict[str, Any],
                          sample_index: int) -> CallOutcome:
         reserved = 0.0
         if self.budget is not None:
@@ -228,9 +239,7 @@ class ModelCaller:
                 self.stats.errors += 1
                 return CallOutcome(error=f"budget exhausted: {usd(self.budget.limit_usd)} limit, this call could "
                                          f"cost up to {usd(reserved)}", cost_usd=self._failed_cost())
-        if self._sem is None:
-            self._sem = asyncio.Semaphore(self._concurrency)
-        async with self._sem:
+        async with self.slots:
             if self.stopped:  # it stopped while this call waited for a slot
                 if self.budget is not None:
                     self.budget.settle(reserved, 0.0)
@@ -250,15 +259,18 @@ class ModelCaller:
         if self.budget is not None:
             self.budget.settle(reserved, cost or 0.0)
         cap = params.get("max_tokens")
+        claimed = key
         if cap is not None and result.output_tokens >= int(cap):
             # Cut by its cap: only a call with this very cap gets this answer.
-            key = exact_call_key(self.identity, messages, params, sample_index)
+            key = exact
         self.store.put_call(
             key, self.cfg.model, {"model": self.identity, "messages": messages, "params": params,
                                   "sample": sample_index},
             result.texts[0] if result.texts else "", result.input_tokens, result.output_tokens, cost,
             result.latency_ms, extra=_cache_extra(result, params), run_id=self._paid_by.run_id,
         )
+        if key != claimed:
+            self.store.release_call(claimed, self._owner)  # stored under another key: its claim stays otherwise
         self.stats.calls += 1
         if cost is None:
             self.stats.unknown_cost_calls += 1
@@ -324,10 +336,17 @@ class ModelCaller:
         while True:
             await self.limiter.acquire(estimate)
             try:
-                # A safety net above the client's own timeout: a hung socket never hangs the run.
-                return await asyncio.wait_for(self.client.complete(messages, params), self.cfg.timeout_s + 5)
+                # A safety net above the client's own timeout, so a hung socket never hangs the run;
+                # a client that enforces cfg.timeout_s on every request needs none (one less timer per call).
+                pending = self.client.complete(messages, params)
+                result = await (pending if getattr(self.client, "enforces_timeout", False)
+                                else _within(pending, self.cfg.timeout_s + 5))
+                self.slots.succeeded()
+                return result
             except Exception as exc:  # classified below; nothing raw reaches the caller
                 err = classify(exc)
+                if err.status == 429 or err.retry_after is not None:
+                    self.slots.rate_limited()
                 if isinstance(exc, asyncio.TimeoutError):
                     err = ProviderError(f"timeout after {self.cfg.timeout_s:.0f} s", retryable=True)
                 status = str(err.status or type(exc).__name__)
@@ -341,6 +360,13 @@ class ModelCaller:
                 self.stats.retries += 1
                 log.debug("retry %d for %s in %.2fs: %s", attempt, self.cfg.name, delay, err)
                 await asyncio.sleep(delay)
+
+
+async def _within(call: Awaitable[T], seconds: float) -> T:
+    """``call`` with a deadline (asyncio.TimeoutError past it), in a task of its own (``wait_for``).
+    Not ``asyncio.timeout`` in the caller's task: with it, a run interrupted by Ctrl-C kept none of
+    its finished records (tests/test_steps_run.py, scripted model), so wait_for's behaviour stays."""
+    return await asyncio.wait_for(call, seconds)
 
 
 def _cache_extra(result, params: dict[str, Any]) -> dict[str, Any] | None:

@@ -7,6 +7,7 @@ minute of retries.
 
 from __future__ import annotations
 
+import os
 import socket
 from urllib.parse import urlparse
 
@@ -62,6 +63,13 @@ def _check_reachable(cfg: ModelConfig, timeout_s: float) -> None:
 
 
 def _check_provider_key(cfg: ModelConfig) -> None:
+    provider = provider_for(cfg)
+    if provider is not None and provider.builtin and provider.name == "openai":
+        # The direct client reads OPENAI_API_KEY itself: no need to import LiteLLM (~4 s) to ask.
+        if not os.environ.get("OPENAI_API_KEY"):
+            raise ModelAccessError(f"model '{cfg.name}': set OPENAI_API_KEY in the environment "
+                                   f"(or name the variable with api_key_env in models.yaml)")
+        return
     litellm = load_litellm()
 
     try:
