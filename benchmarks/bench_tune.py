@@ -1,0 +1,64 @@
+"""LoRA training cost on SmolLM2: one training step the plain way (every row's full prompt,
+vocabulary logits at every position) against the shared-prefix way ``tune`` uses (the batch's
+common prompt prefix once, logits only where an answer token is predicted), same loss.
+
+    nice -n 5 python benchmarks/bench_tune.py --steps 3 [--batch 8]
+
+Then the full run and its accuracy (see README "Fine-tuning"):
+    nice -n 5 python -m taskladder tune examples/support_tickets/task.yaml --name st
+    nice -n 5 python benchmarks/bench_local.py --n 0 --tuned local/st
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "src"))
+
+from taskladder.local import engine  # noqa: E402
+from taskladder.local.source import resolve_local  # noqa: E402
+from taskladder.settings import Settings  # noqa: E402
+from taskladder.task import load_task  # noqa: E402
+from taskladder.tune.data import pair_for  # noqa: E402
+from taskladder.tune.train import _batch, _loss, encode_pair, shared_prefix_len  # noqa: E402
+
+
+def main() -> None:
+    import torch
+    from peft import LoraConfig, get_peft_model
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--steps", type=int, default=3)
+    ap.add_argument("--batch", type=int, default=8)
+    ap.add_argument("--task", default=str(REPO / "examples/support_tickets/task.yaml"))
+    args = ap.parse_args()
+    home = Settings.from_env().home
+    task = load_task(args.task)
+    base = engine.LocalModel.from_folder(engine.model_folder(resolve_local("local/smollm2", home), home), "smollm2")
+    model = get_peft_model(base.model, LoraConfig(r=16, lora_alpha=32, target_modules="all-linear",
+                                                  task_type="CAUSAL_LM"))
+    model.train()
+    pad = base.tokenizer.pad_token_id
+    rows = [encode_pair(base, pair_for(task, e), 512) for e in task.train[:args.batch * args.steps]]
+    batches = [rows[i:i + args.batch] for i in range(0, len(rows), args.batch)]
+    print(f"batch {args.batch}, tokens per row {sum(len(r[0]) for r in rows) / len(rows):.0f}, "
+          f"shared prefix {shared_prefix_len(batches[0])} tokens, torch threads {torch.get_num_threads()}")
+    for name, fn in (("plain", lambda b: model(**_batch(b, pad, torch)).loss),
+                     ("shared-prefix", lambda b: _loss(model, b, pad, torch))):
+        losses, start, cpu = [], time.perf_counter(), time.process_time()
+        for b in batches:
+            loss = fn(b)
+            loss.backward()
+            model.zero_grad()
+            losses.append(round(float(loss.detach()), 5))
+        wall, cpu = time.perf_counter() - start, time.process_time() - cpu
+        print(f"{name:>14}: {wall / len(batches):.2f} s/step wall, {cpu / len(batches):.2f} s/step CPU, "
+              f"losses {losses}")
+
+
+if __name__ == "__main__":
+    main()
