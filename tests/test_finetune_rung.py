@@ -102,3 +102,19 @@ def test_amortised_cost_arithmetic():
     assert per_1k == pytest.approx(0.5 + 36.0 / 360_000 * 1000)
     assert monthly == pytest.approx(75.0 + 3.0)
     assert amortised(None, None, 0.0, 1000, 12) == (0.0, 0.0)
+
+
+def test_cli_climb_shows_the_one_off_training_cost(tiny, tmp_path, monkeypatch, capsys):
+    from taskladder.cli import main
+
+    path = write_task(tmp_path / "t", sentiment_rows(210))  # 106 train rows: over the default minimum of 100
+    models = tmp_path / "models.yaml"
+    models.write_text(f"models:\n  - name: tiny\n    model: local/{tiny}\n    price_per_machine_hour: 2.5\n"
+                      f"    params: {{score_labels: [neg, pos]}}\n")
+    monkeypatch.setattr("sys.argv", ["taskladder", "climb", str(path), "--models", str(models), "--no-baselines",
+                                     "--rungs", "finetune", "--no-test", "-q", "-o", str(tmp_path / "out")])
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    out = capsys.readouterr().out
+    assert exit_.value.code in (0, None), out
+    assert "finetune" in out and "one-off $" in out and "/month over 12 months" in out
