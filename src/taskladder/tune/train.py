@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
-from ..local.engine import LocalModel, model_folder
+from ..local.engine import LocalModel, cache_kwarg, model_folder, output_cache
 from ..local.source import models_dir, resolve_local
 from .data import ChatPair
 
@@ -229,15 +229,16 @@ def _loss(model: Any, rows: list[tuple[list[int], list[int]]], pad: int, torch: 
     cache = None
     if shared:
         prefix = torch.tensor([rows[0][0][:shared]], device=device)
-        cache = inner.model(input_ids=prefix, use_cache=True).past_key_values
+        cache = output_cache(inner.model(input_ids=prefix, use_cache=True))
         cache.batch_repeat_interleave(len(rows))
     batch = {k: v.to(device) for k, v in _batch([(ids[shared:], labels[shared:]) for ids, labels in rows],
                                                  pad, torch).items()}
     mask = batch["attention_mask"]
     if shared:
         mask = torch.cat([torch.ones(len(rows), shared, dtype=mask.dtype, device=device), mask], dim=1)
-    hidden = inner.model(input_ids=batch["input_ids"], attention_mask=mask, past_key_values=cache,
-                         use_cache=cache is not None).last_hidden_state
+    with_cache = {cache_kwarg(inner.model): cache} if cache is not None else {}
+    hidden = inner.model(input_ids=batch["input_ids"], attention_mask=mask, use_cache=cache is not None,
+                         **with_cache).last_hidden_state
     targets = batch["labels"][:, 1:]
     keep = targets != IGNORE
     logits = inner.lm_head(hidden[:, :-1][keep])
