@@ -41,8 +41,8 @@ class ModelConfig(BaseModel):
     api_base: str | None = None
     api_key_env: str | None = None
     price: Price | None = None
-    # Local models: $ per hour of this machine, which turns measured compute time (training
-    # included) into dollars; None: $0.
+    # Local models: $ per hour of this machine; the finetune rung prices its measured training
+    # time with it (None: $0).
     price_per_machine_hour: float | None = Field(default=None, ge=0)
     concurrency: int = Field(default=8, ge=1)
     rpm: int | None = Field(default=None, ge=1)
