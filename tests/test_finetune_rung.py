@@ -43,8 +43,10 @@ def options(**kw) -> LadderOptions:
 def test_finetune_trains_on_train_amortises_its_cost_and_is_confirmed_on_test(tiny, tmp_path):
     task = load_task(write_task(tmp_path / "t", sentiment_rows(40), volume={"calls_per_day": 100}))
     store = Store(tmp_path / "store.sqlite")
-    result = climb(task, ["tiny"], tiny_models(tiny), baselines=[], store=store, progress=False,
+    models = tiny_models(tiny)
+    result = climb(task, ["tiny"], models, baselines=[], store=store, progress=False,
                    options=options(rungs=("finetune",)), out_dir=tmp_path / "out")
+    assert list(models) == ["tiny"]  # the caller's models are left as they were
     [row] = result.rungs
     assert row.rung == "finetune" and row.status == "ran", row.reason
     assert row.model.startswith("local/ft-t-") and row.score is not None

@@ -71,7 +71,7 @@ class FineTune(ClimbRung):
         reused = lineage is not None
         if lineage is None:
             try:
-                result = run_tune(train, dev, cfg, home, progress=_progress if state.progress else None)
+                result = run_tune(train, dev, cfg, home, progress=_progress_printer() if state.progress else None)
             except TaskladderError as exc:
                 state.add(RungResult(model=name, rung=self.name, pipeline={}, status="unavailable",
                                      reason=f"training failed: {exc}"))
@@ -83,7 +83,7 @@ class FineTune(ClimbRung):
                 state.budget.settle(0.0, lineage["cost_usd"])
         tuned = f"local/{cfg.name}"
         # The tuned model answers as its base is configured (batching, label scoring, price).
-        state.models[tuned] = base_cfg.model_copy(update={"name": tuned, "model": tuned})
+        state.models = {**state.models, tuned: base_cfg.model_copy(update={"name": tuned, "model": tuned})}
         spec = ZeroShot().spec(state, ModelState(tuned)).model_copy(update={"rung": self.name})
         ev = state.evaluate(spec)
         row = row_from_run(tuned, spec, ev, 0.0, 0.0)
@@ -126,16 +126,18 @@ def amortised(per_1k: float | None, monthly: float | None, one_off: float, calls
     return ((per_1k or 0.0) + extra_per_1k, (monthly or 0.0) + one_off / months)
 
 
-_last_line = [0.0]
-
-
-def _progress(event: dict[str, Any]) -> None:
+def _progress_printer() -> Any:
     """Training progress on stderr, at most once a second (the climb's own bars stay readable)."""
-    now = time.monotonic()
-    if "epoch_done" in event:
-        sys.stderr.write(f"\rfinetune epoch {event['epoch_done']}: dev loss {event['dev_loss']:.4f}\n")
-    elif now - _last_line[0] >= 1.0 or event["step"] == event["total"]:
-        _last_line[0] = now
-        sys.stderr.write(f"\rfinetune step {event['step']}/{event['total']} loss {event['loss']:.3f} "
-                         f"ETA {event['eta_s']:.0f}s ")
-    sys.stderr.flush()
+    last = [0.0]
+
+    def show(event: dict[str, Any]) -> None:
+        now = time.monotonic()
+        if "epoch_done" in event:
+            sys.stderr.write(f"\rfinetune epoch {event['epoch_done']}: dev loss {event['dev_loss']:.4f}\n")
+        elif now - last[0] >= 1.0 or event["step"] == event["total"]:
+            last[0] = now
+            sys.stderr.write(f"\rfinetune step {event['step']}/{event['total']} loss {event['loss']:.3f} "
+                             f"ETA {event['eta_s']:.0f}s ")
+        sys.stderr.flush()
+
+    return show
