@@ -10,9 +10,14 @@ support tickets, 100 tokens per row of which 74 are the shared prefix, same loss
     OMP_NUM_THREADS=1 nice -n 5 python benchmarks/bench_tune.py --steps 1
     plain 9.30 s CPU/step (113 s wall), shared-prefix 3.36 s CPU/step (36 s wall): 2.8x less work.
 
-Then the full run and its accuracy (see README "Fine-tuning"):
-    nice -n 5 python -m taskladder tune examples/support_tickets/task.yaml --name st
-    nice -n 5 python benchmarks/bench_local.py --n 0 --tuned local/st
+Then the full run and its accuracy on the support-ticket example (default settings: LoRA r=16 on
+all linear layers, lr 1e-3 with 10% warm-up, 2 epochs, batch 8, loss on answer tokens):
+    OMP_NUM_THREADS=1 nice -n 5 /usr/bin/time -v python -m taskladder tune examples/support_tickets/task.yaml --name st
+    OMP_NUM_THREADS=1 nice -n 5 python benchmarks/bench_local.py --n 0 --tuned local/st --no-likelihood
+Measured 2026-12-06, same machine and load: 336 train rows, 84 steps, dev loss 0.0958 -> 0.0954
+(best epoch 2); the whole `tune` process took 330 s user + 4 s system CPU on one thread (load,
+training, both dev evaluations, merge) and 1996 s wall under the load; greedy test accuracy
+97.3% (109/112 test tickets), generation 24 s. Wall time on an idle 2-core machine: not measured.
 """
 
 from __future__ import annotations
