@@ -157,3 +157,21 @@ def test_serve_model_answers_any_messages_as_a_chat_endpoint(tiny, monkeypatch, 
     assert body["choices"][0]["message"]["content"] == expected.text
     assert body["usage"]["prompt_tokens"] == expected.input_tokens
     assert body["usage"]["completion_tokens"] == expected.output_tokens
+
+
+def test_batched_prompts_sharing_a_long_prefix_decode_as_one_at_a_time(tiny):
+    """A few-shot batch: the shared instructions and demos are encoded once (KV cache repeated
+    per row); every row's greedy reply is token for token its one-at-a-time reply."""
+    model = engine.LocalModel.from_folder(tiny, "tiny")
+    demos = [{"role": "system", "content": "Route the customer's message. Pick exactly one intent."},
+             {"role": "user", "content": "my card was lost"}, {"role": "assistant", "content": "lost_card"},
+             {"role": "user", "content": "refund my order please"}, {"role": "assistant", "content": "refund_request"}]
+    prompts = [demos + [{"role": "user", "content": text}]
+               for text in ("password reset", "lost card refund my order please", "route")]
+    ids = [model.encode(model.prompt_text(p)) for p in prompts]
+    assert engine.shared_prefix_len(ids) >= engine.MIN_SHARED_PREFIX
+    batched = model.generate(prompts, 8)
+    single = [model.generate([p], 8)[0] for p in prompts]
+    assert [g.ids for g in batched] == [g.ids for g in single]
+    assert [g.input_tokens for g in batched] == [len(x) for x in ids]
+    assert engine.shared_prefix_len([ids[0]]) == 0 and engine.shared_prefix_len([[1] * 40, [2] * 40]) == 0

@@ -90,3 +90,33 @@ def test_cli_bad_training_file_exits_2(tmp_path):
                          env={**__import__("os").environ, "PYTHONPATH": str(REPO / "src")}, timeout=120)
     assert out.returncode == 2 and "bad.jsonl" in out.stderr and "Traceback" not in out.stderr
     assert len(out.stderr.strip().splitlines()) == 1
+
+
+def test_shared_prefix_loss_equals_the_plain_loss_and_its_gradients(tiny):
+    """The batch's common prefix runs once and only answer positions are projected to the
+    vocabulary: the loss and the LoRA gradients are those of a plain forward pass."""
+    import torch
+    from peft import LoraConfig, get_peft_model
+
+    from taskladder.tune.train import _batch, _loss, shared_prefix_len
+
+    model = LocalModel.from_folder(tiny, "tiny")
+    system = {"role": "system", "content": "Route the customer's message. Pick exactly one intent. " * 3}
+    pairs = [ChatPair([system, *p.prompt], p.answer) for p in PAIRS[::3]]
+    rows = [encode_pair(model, p, 512) for p in pairs]
+    assert shared_prefix_len(rows) >= 16
+    torch.manual_seed(0)
+    peft = get_peft_model(model.model, LoraConfig(r=4, target_modules="all-linear", init_lora_weights=False))
+    pad = model.tokenizer.pad_token_id
+
+    def loss_and_grads(fn):
+        peft.zero_grad()
+        loss = fn()
+        loss.backward()
+        return float(loss), [p.grad.clone() for p in peft.parameters() if p.requires_grad]
+
+    plain, plain_grads = loss_and_grads(lambda: peft(**_batch(rows, pad, torch)).loss)
+    fast, fast_grads = loss_and_grads(lambda: _loss(peft, rows, pad, torch))
+    assert fast == pytest.approx(plain, rel=1e-5)
+    for a, b in zip(plain_grads, fast_grads):
+        assert torch.allclose(a, b, atol=1e-5, rtol=1e-4)

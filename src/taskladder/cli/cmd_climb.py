@@ -145,6 +145,9 @@ def _print_climb(result, report_path, rerun: str | None) -> None:
             rungs = [x.rung for x in result.rungs if (x.model, x.status, x.skip_reason, x.reason) == why]
             detail = " — ".join(dict.fromkeys(t for t in (r.skip_reason, r.reason) if t))  # each said once
             console.print(f"  {r.model} ({', '.join(rungs)}) {'dropped' if r.status == 'failed' else 'not run'}, {r.status}: {escape(detail)}", style="dim")
+    for r in result.rungs:  # a tuned model's one-off training, which its $/1k and $/month already spread
+        if r.training_cost_usd is not None and r.reason:
+            console.print(f"  {r.model} ({r.rung}): {escape(r.reason)}", style="dim")
     rec = result.recommendation
     if rec:
         console.print(f"\n[bold]Recommendation:[/] {rec['model']} · {rec['rung']} — score {pct(rec['score'])} "

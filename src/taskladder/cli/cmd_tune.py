@@ -4,16 +4,15 @@
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
 
-from ..store.records import RunInfo
 from ..tune import TuneConfig, pairs_from_jsonl, pairs_from_task
 from ..tune import tune as run_tune
 from ..tune.data import check_enough, pair_for
+from ..tune.record import store_tune_run
 from .app import app, print_json
 from .common import load_task_arg, settings_of, store_of
 from .distill_step import compare_on_test, distill_for_tune
@@ -87,10 +86,7 @@ def tune(
     store = store_of(ctx)
     if overwrite:  # cached answers of the replaced weights must not be served for the new ones
         store.clear_cache(model=f"local/{name}")
-    run_id = f"tune-{name}-{int(time.time())}"
-    info = RunInfo(run_id=run_id, task=task.name, task_fingerprint=task.fingerprint(), model=f"local/{name}",
-                   split="train", pipeline={"kind": "tune", **lineage}, status="finished", created_at=time.time())
-    store.save_run(info, run_key=run_id)
+    run_id = store_tune_run(store, task, lineage)
     comparison = None
     if teacher is not None:  # the student against its teacher on test, with the $/month of each
         comparison = compare_on_test(ctx, task, teacher, models, name, bool(distilled.get("rationales")), as_json)

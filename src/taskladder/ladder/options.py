@@ -21,6 +21,12 @@ class LadderOptions(BaseModel):
     # A rung whose run has more errored examples, or more unparseable answers, than this share
     # is dropped: never recommended, and its reason shown (runner.health).
     max_error_rate: float = 0.10
+    # finetune rung: LoRA-tune each local model on the train split when it has at least this
+    # many rows; train on at most finetune_max_train of them (None: all; a demo subsamples);
+    # the one-off training cost is spread over finetune_amortise_months of the task's volume.
+    finetune_min_train: int = 100
+    finetune_max_train: int | None = None
+    finetune_amortise_months: int = 12
 
     def wants(self, rung_name: str) -> bool:
         return self.rungs is None or rung_name in self.rungs

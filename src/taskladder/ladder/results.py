@@ -32,6 +32,10 @@ class RungResult(BaseModel):
     cost_usd_spent: float = 0.0
     latency_p50_ms: float | None = None
     retrieval_recall_at_k: float | None = None  # RAG rungs on rows that name their gold sources
+    # finetune rows: the one-off training (measured seconds, and $ at the machine-hour price),
+    # already amortised into cost_per_1k_calls and projected_monthly_usd
+    training_s: float | None = None
+    training_cost_usd: float | None = None
     pareto: bool = False
 
     @model_validator(mode="after")

@@ -154,6 +154,12 @@ class LocalModel:
         return self.generate_ids(ids, max_new_tokens)
 
     def generate_ids(self, ids: list[list[int]], max_new_tokens: int) -> list[Generated]:
+        shared = shared_prefix_len(ids)
+        if shared:
+            return self._generate_after_prefix(ids, max_new_tokens, shared)
+        return self._generate_padded(ids, max_new_tokens)
+
+    def _generate_padded(self, ids: list[list[int]], max_new_tokens: int) -> list[Generated]:
         torch = _torch()
         pad = self.tokenizer.pad_token_id
         width = max(len(x) for x in ids)
@@ -162,8 +168,11 @@ class LocalModel:
         with self.lock, torch.inference_mode():
             out = self.model.generate(input_ids=input_ids, attention_mask=mask, do_sample=False,
                                       max_new_tokens=max_new_tokens, pad_token_id=pad, use_cache=True)
+        return self._results(out[:, width:].tolist(), ids)
+
+    def _results(self, rows: list[list[int]], ids: list[list[int]]) -> list[Generated]:
         results = []
-        for row, prompt in zip(out[:, width:].tolist(), ids):
+        for row, prompt in zip(rows, ids):
             kept = []
             for tok in row:
                 if tok in self.eos_ids:
@@ -172,6 +181,42 @@ class LocalModel:
             results.append(Generated(self.tokenizer.decode(kept, skip_special_tokens=True).strip(),
                                      len(prompt), len(kept), kept))
         return results
+
+    def _generate_after_prefix(self, ids: list[list[int]], max_new_tokens: int, shared: int) -> list[Generated]:
+        """Greedy decoding for prompts that share their first ``shared`` tokens (a few-shot prompt's
+        instructions and demos): the prefix is encoded once and its KV cache repeated per row, so
+        prefill costs one prefix plus each row's own tail instead of the whole prompt per row.
+        Each tail is left-padded after the prefix; padding is masked and every real token keeps
+        the position it has in its own prompt, so each row decodes as it would alone."""
+        torch = _torch()
+        pad, n, device = self.tokenizer.pad_token_id, len(ids), self.device
+        tails = [x[shared:] for x in ids]
+        width = max(len(t) for t in tails)
+        kw = cache_kwarg(self.model)
+        with self.lock, torch.inference_mode():
+            # the base model (no vocabulary projection): only the prefix's cache is needed
+            prefix = self.model.base_model(input_ids=torch.tensor([ids[0][:shared]], device=device), use_cache=True)
+            cache = output_cache(prefix)
+            cache.batch_repeat_interleave(n)
+            step_ids = torch.tensor([[pad] * (width - len(t)) + t for t in tails], device=device)
+            mask = torch.tensor([[1] * shared + [0] * (width - len(t)) + [1] * len(t) for t in tails], device=device)
+            positions = (mask.cumsum(-1) - 1).clamp(min=0)[:, shared:]
+            out: list[list[int]] = [[] for _ in ids]
+            done = [False] * n
+            for _ in range(max_new_tokens):
+                logits = self.model(input_ids=step_ids, attention_mask=mask, position_ids=positions,
+                                    use_cache=True, **{kw: cache}).logits[:, -1]
+                nxt = logits.argmax(-1)
+                for i, tok in enumerate(nxt.tolist()):
+                    if not done[i]:
+                        out[i].append(tok)
+                        done[i] = tok in self.eos_ids
+                if all(done):
+                    break
+                step_ids = nxt.unsqueeze(1)
+                mask = torch.cat([mask, torch.ones(n, 1, dtype=mask.dtype, device=device)], dim=1)
+                positions = positions[:, -1:] + 1
+        return self._results(out, ids)
 
     def label_logprobs(self, messages: list[dict[str, str]], labels: list[str]) -> list[float]:
         """log P(label | prompt) for each label (the sum over its tokens, end of turn included),
@@ -193,6 +238,32 @@ class LocalModel:
             positions = range(len(prompt) - 1, len(prompt) - 1 + len(answer))
             scores.append(float(sum(logp[i, p, answer[j]] for j, p in enumerate(positions))))
         return scores
+
+
+MIN_SHARED_PREFIX = 32  # tokens; below this a separate prefix pass saves too little
+
+
+def shared_prefix_len(ids: list[list[int]]) -> int:
+    """The tokens every prompt of a batch starts with (each keeps at least its last token),
+    or 0 when that is too short to be worth encoding once."""
+    if len(ids) < 2:
+        return 0
+    first, limit, n = ids[0], min(len(x) for x in ids) - 1, 0
+    while n < limit and all(x[n] == first[n] for x in ids):
+        n += 1
+    return n if n >= MIN_SHARED_PREFIX else 0
+
+
+def cache_kwarg(model: Any) -> str:
+    """The forward() keyword for a KV cache: ``cache`` in transformers 5, ``past_key_values`` before."""
+    import inspect
+
+    return "cache" if "cache" in inspect.signature(model.forward).parameters else "past_key_values"
+
+
+def output_cache(output: Any) -> Any:
+    cache = getattr(output, "cache", None)
+    return cache if cache is not None else output.past_key_values
 
 
 def timed(fn: Any, *args: Any) -> tuple[Any, float]:

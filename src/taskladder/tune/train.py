@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
-from ..local.engine import LocalModel, model_folder
+from ..local.engine import LocalModel, cache_kwarg, model_folder, output_cache
 from ..local.source import models_dir, resolve_local
 from .data import ChatPair
 
@@ -202,9 +202,47 @@ def _batch(rows: list[tuple[list[int], list[int]]], pad: int, torch: Any) -> dic
     }
 
 
+MIN_SHARED_PREFIX = 16  # tokens; a shorter common prefix is not worth a separate pass
+
+
+def shared_prefix_len(rows: list[tuple[list[int], list[int]]]) -> int:
+    """How many leading tokens every row of a batch has in common, stopping before the first
+    position whose hidden state predicts an answer token (those must be in each row's own pass)."""
+    first = rows[0][0]
+    limit = min(min(len(ids) for ids, _ in rows),
+                min(next((i for i, t in enumerate(labels) if t != IGNORE), len(labels)) for _, labels in rows)) - 1
+    n = 0
+    while n < limit and all(ids[n] == first[n] for ids, _ in rows):
+        n += 1
+    return n if len(rows) > 1 and n >= MIN_SHARED_PREFIX else 0
+
+
 def _loss(model: Any, rows: list[tuple[list[int], list[int]]], pad: int, torch: Any) -> Any:
-    batch = {k: v.to(model.device) for k, v in _batch(rows, pad, torch).items()}
-    return model(**batch).loss
+    """Mean cross-entropy over the answer tokens (as the model's own loss), computed cheaply:
+    the prefix every row shares (a task's system prompt and instructions) runs once for the
+    batch, its key/value cache repeated per row with gradients flowing back through it; and
+    the vocabulary projection runs only at the positions that predict an answer token.
+    Same value as a plain forward pass, up to float rounding; several times fewer FLOPs."""
+    shared = shared_prefix_len(rows)
+    inner = model.get_base_model() if hasattr(model, "get_base_model") else model
+    device = model.device
+    cache = None
+    if shared:
+        prefix = torch.tensor([rows[0][0][:shared]], device=device)
+        cache = output_cache(inner.model(input_ids=prefix, use_cache=True))
+        cache.batch_repeat_interleave(len(rows))
+    batch = {k: v.to(device) for k, v in _batch([(ids[shared:], labels[shared:]) for ids, labels in rows],
+                                                 pad, torch).items()}
+    mask = batch["attention_mask"]
+    if shared:
+        mask = torch.cat([torch.ones(len(rows), shared, dtype=mask.dtype, device=device), mask], dim=1)
+    with_cache = {cache_kwarg(inner.model): cache} if cache is not None else {}
+    hidden = inner.model(input_ids=batch["input_ids"], attention_mask=mask, use_cache=cache is not None,
+                         **with_cache).last_hidden_state
+    targets = batch["labels"][:, 1:]
+    keep = targets != IGNORE
+    logits = inner.lm_head(hidden[:, :-1][keep])
+    return torch.nn.functional.cross_entropy(logits.float(), targets[keep])
 
 
 def _dev_loss(model: Any, rows: list[tuple[list[int], list[int]]], pad: int, size: int, torch: Any) -> float:
