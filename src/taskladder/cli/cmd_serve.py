@@ -2,36 +2,20 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 from pathlib import Path
 from typing import Optional
 
 import typer
 
-from ..errors import ConfigError, TaskladderError
+from ..errors import ConfigError
 from ..guard import Guard, GuardConfig, load_guard_config
 from ..models.config import load_models, resolve_model
 from ..pipeline import load_pipeline
 from .app import app
-from .common import load_task_arg, store_of
+from .common import load_task_arg, require_extra, store_of
 
 SERVE_EXTRA_MODULES = ("fastapi", "uvicorn", "prometheus_client")
-
-
-def _require_serve_extra() -> None:
-    """One line naming the extra, not an ImportError traceback, when it is not installed."""
-
-    missing = []
-    for name in SERVE_EXTRA_MODULES:
-        try:
-            if importlib.util.find_spec(name) is None:
-                missing.append(name)
-        except (ImportError, ValueError):
-            missing.append(name)
-    if missing:
-        raise TaskladderError(f"`serve` needs the serve extra (missing {', '.join(missing)}); "
-                              "run: pip install 'taskladder[serve]'")
 
 
 @app.command("serve")
@@ -50,7 +34,7 @@ def serve_command(
     model: Optional[str] = typer.Option(None, "--model", help="Serve a model itself (e.g. local/NAME), no pipeline."),
 ) -> None:
     """Serve a pipeline at /v1/chat/completions (plus /v1/models, /healthz, /metrics)."""
-    _require_serve_extra()
+    require_extra("serve", SERVE_EXTRA_MODULES)
     # The serve package imports fastapi, an optional extra: only after the check above.
     from ..serve import run_server
     from ..serve.model import ModelResponder

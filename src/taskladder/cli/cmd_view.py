@@ -2,32 +2,17 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 from pathlib import Path
 from typing import Optional
 
 import typer
 
-from ..errors import ConfigError, TaskladderError
+from ..errors import ConfigError
 from .app import app
-from .common import load_task_arg, store_of
+from .common import load_task_arg, require_extra, store_of
 
 VIEW_EXTRA_MODULES = ("fastapi", "uvicorn", "jinja2")
-
-
-def _require_view_extra() -> None:
-    """One line naming the extra, not an ImportError traceback, when it is not installed."""
-    missing = []
-    for name in VIEW_EXTRA_MODULES:
-        try:
-            if importlib.util.find_spec(name) is None:
-                missing.append(name)
-        except (ImportError, ValueError):
-            missing.append(name)
-    if missing:
-        raise TaskladderError(f"`view` needs the view extra (missing {', '.join(missing)}); "
-                              "run: pip install 'taskladder[view]'")
 
 
 def _check_port_free(host: str, port: int) -> None:
@@ -55,7 +40,7 @@ def view_command(
     climbs: Path = typer.Option(Path("taskladder-out"), "--climbs", help="Folder of TASK/climb.json (each task's climb decision)."),
 ) -> None:
     """Browse runs, compare outputs side by side, vote blind A/B, repair expected outputs."""
-    _require_view_extra()
+    require_extra("view", VIEW_EXTRA_MODULES)
     from ..models.config import load_models
     from ..view import create_app, is_loopback
     from ..view.app import run_viewer

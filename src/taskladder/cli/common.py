@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -9,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ..errors import RunFailedError
+from ..errors import RunFailedError, TaskladderError
 from ..money import usd
 from ..runner.backend import BackendSpec, require_backend, use_backend
 from ..settings import Settings
@@ -136,3 +137,18 @@ def backend_scope(name: str, address: str | None):
     spec = BackendSpec.parse(name, address)
     require_backend(spec)
     return use_backend(spec)
+
+
+def require_extra(command: str, modules: tuple[str, ...]) -> None:
+    """One line naming the extra (named like the command), not an ImportError traceback, when
+    any of ``modules`` is not installed."""
+    missing = []
+    for name in modules:
+        try:
+            if importlib.util.find_spec(name) is None:
+                missing.append(name)
+        except (ImportError, ValueError):
+            missing.append(name)
+    if missing:
+        raise TaskladderError(f"`{command}` needs the {command} extra (missing {', '.join(missing)}); "
+                              f"run: pip install 'taskladder[{command}]'")
