@@ -175,3 +175,11 @@ def test_batched_prompts_sharing_a_long_prefix_decode_as_one_at_a_time(tiny):
     assert [g.ids for g in batched] == [g.ids for g in single]
     assert [g.input_tokens for g in batched] == [len(x) for x in ids]
     assert engine.shared_prefix_len([ids[0]]) == 0 and engine.shared_prefix_len([[1] * 40, [2] * 40]) == 0
+
+
+def test_local_models_wait_longer_than_hosted_calls_unless_told():
+    from taskladder.models.config import LOCAL_TIMEOUT_S, ModelConfig
+
+    assert ModelConfig(name="l", model="local/smollm2").timeout_s == LOCAL_TIMEOUT_S > 60
+    assert ModelConfig(name="l", model="local/smollm2", timeout_s=30).timeout_s == 30
+    assert ModelConfig(name="h", model="openai/gpt-4o-mini").timeout_s == 60

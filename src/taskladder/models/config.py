@@ -22,7 +22,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 from ..errors import ConfigError, ModelAccessError
 from ..yamlfile import format_validation_error, load_yaml
@@ -34,6 +34,9 @@ class Price(BaseModel):
 
     def cost(self, input_tokens: int, output_tokens: int) -> float:
         return (input_tokens * self.input_per_mtok + output_tokens * self.output_per_mtok) / 1e6
+
+
+LOCAL_TIMEOUT_S = 900.0  # local/... models unless models.yaml sets timeout_s
 
 
 class ModelConfig(BaseModel):
@@ -70,6 +73,14 @@ class ModelConfig(BaseModel):
         if not value.strip():
             raise ValueError("model must be a LiteLLM model string such as openai/gpt-4o-mini")
         return value
+
+    @model_validator(mode="after")
+    def _local_calls_wait_longer(self) -> "ModelConfig":
+        # A hosted call past 60 s is a stuck connection; a local model on a busy CPU can take
+        # minutes over a long prompt, and timing it out only repeats the work.
+        if self.is_local and "timeout_s" not in self.model_fields_set:
+            self.timeout_s = LOCAL_TIMEOUT_S
+        return self
 
     @property
     def is_scripted(self) -> bool:
