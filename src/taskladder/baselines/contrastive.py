@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import importlib
 import json
 import math
 import os
@@ -66,7 +67,6 @@ def run_key(texts: list[str], labels: list[str], cfg: ContrastiveConfig) -> str:
 
 
 def _cosine_loss(model: Any) -> Any:
-    import importlib
 
     try:
         losses = importlib.import_module("sentence_transformers.sentence_transformer.losses")

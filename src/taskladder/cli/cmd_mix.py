@@ -7,7 +7,14 @@ from typing import Annotated, Any, Optional
 
 import typer
 
+from ..errors import ConfigError
+from ..mix import MixSpec, mix_folders
+from ..mix.curve import sweep_table
+from ..mix.embedder_eval import read_sts_pairs
+from ..mix.folder import resolve_model_dir
+from ..mix.sweep import sweep_embedder, write_sweep
 from .app import app, print_json
+from .common import load_task_arg
 
 
 def _mib(n: int) -> str:
@@ -37,7 +44,6 @@ def mix(
     Reads one tensor of each input at a time and writes a folder that loads like TUNED
     (sentence-transformers or transformers), with taskladder-mix.json saying how it was made.
     """
-    from ..mix import MixSpec, mix_folders
 
     spec = MixSpec(method=method, alpha=alpha, density=density, seed=seed)
     result = mix_folders(base, list(tuned), out, spec, instruct_dir=instruct, shard_bytes=shard_mb * 2**20,
@@ -73,13 +79,6 @@ def mix_sweep(
     score: Spearman x100 on --general pairs. Rule: max task dev s.t. general >= original - delta.
     Prints a table; writes sweep.json, sweep.png and the chosen mix under --out.
     """
-    from ..errors import ConfigError
-    from ..mix import MixSpec, mix_folders
-    from ..mix.curve import sweep_table
-    from ..mix.embedder_eval import read_sts_pairs
-    from ..mix.folder import resolve_model_dir
-    from ..mix.sweep import sweep_embedder, write_sweep
-    from .common import load_task_arg
 
     try:
         grid = tuple(float(a) for a in alphas.split(",") if a.strip())

@@ -8,7 +8,10 @@ from typing import Any, Optional
 
 import typer
 
+from ..models.config import load_models
+from ..optimize import OptimizeOptions, optimize
 from ..redaction import redact_text
+from ..report.svg import figure_svg, new_figure
 from .app import app, print_json
 from .common import DEDUPE_HELP, load_task_arg, money, pct, store_of
 
@@ -35,8 +38,6 @@ def optimize_command(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
 ) -> None:
     """Search instructions and demo sets for MODEL on dev within --budget; confirm the winner on test once."""
-    from ..models.config import load_models
-    from ..optimize import OptimizeOptions, optimize
 
     task = load_task_arg(task_file, data_dir, dedupe=dedupe_splits or None)
     models = load_models(models_file)
@@ -62,7 +63,6 @@ def optimize_command(
 
 def trajectory_svg(points: list[dict[str, Any]]) -> str | None:
     """Best full-dev score so far against the money charged, one step per point."""
-    from ..report.svg import figure_svg, new_figure
 
     shown = [p for p in points if p["best_score"] is not None]
     if not shown:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 from typing import Optional
 
 import typer
 
 from ..errors import ConfigError
+from ..models.config import load_models
 from .app import app
 from .common import load_task_arg, require_extra, store_of
 
@@ -17,7 +19,6 @@ VIEW_EXTRA_MODULES = ("fastapi", "uvicorn", "jinja2")
 
 def _check_port_free(host: str, port: int) -> None:
     """A one-line error for a port in use, instead of uvicorn's log line and exit 1."""
-    import socket
 
     try:
         with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
@@ -41,7 +42,6 @@ def view_command(
 ) -> None:
     """Browse runs, compare outputs side by side, vote blind A/B, repair expected outputs."""
     require_extra("view", VIEW_EXTRA_MODULES)
-    from ..models.config import load_models
     from ..view import create_app, is_loopback
     from ..view.app import run_viewer
 

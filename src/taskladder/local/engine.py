@@ -8,6 +8,7 @@ second), so only the first use pays for it.
 
 from __future__ import annotations
 
+import inspect
 import os
 import shutil
 import threading
@@ -256,7 +257,6 @@ def shared_prefix_len(ids: list[list[int]]) -> int:
 
 def cache_kwarg(model: Any) -> str:
     """The forward() keyword for a KV cache: ``cache`` in transformers 5, ``past_key_values`` before."""
-    import inspect
 
     return "cache" if "cache" in inspect.signature(model.forward).parameters else "past_key_values"
 

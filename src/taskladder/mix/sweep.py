@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from .curve import draw_curve
 from .embedder_eval import head_accuracies, load_encoder, sts_spearman
 from .methods import MixSpec
 from .rule import SweepPoint, choose_alpha
@@ -64,7 +65,6 @@ def _general_of_base(base: Path, general: list[tuple[str, str, float]]) -> float
 
 def write_sweep(result: SweepResult, out_dir: Path, title: str) -> tuple[Path, Path]:
     """sweep.json and sweep.png (task vs general, each point labelled with its alpha)."""
-    from .curve import draw_curve
 
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "sweep.json").write_text(json.dumps(result.to_json(), indent=2))

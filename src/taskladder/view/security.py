@@ -22,6 +22,8 @@ from urllib.parse import urlsplit
 from fastapi import Request, Response
 from fastapi.responses import PlainTextResponse, RedirectResponse
 
+from .forms import read_form
+
 TOKEN_COOKIE = "taskladder_view_token"
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
@@ -89,6 +91,5 @@ def guard_middleware(token: str | None, csrf_secret: str) -> Callable[[Request, 
 
 
 async def _form_csrf(request: Request) -> str | None:
-    from .forms import read_form
 
     return (await read_form(request)).get("csrf")
