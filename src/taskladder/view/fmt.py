@@ -4,32 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import math
 from typing import Any
 
-from .. import money
-
-
-def _num(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and not math.isnan(value)
-
-
-def usd(value: Any) -> str:
-    return money.usd(value) if _num(value) else money.UNKNOWN
-
-
-def ms(value: Any) -> str:
-    if not _num(value):
-        return "—"
-    return f"{value / 1000:.2f} s" if value >= 1000 else f"{value:.0f} ms"
-
-
-def score(value: Any) -> str:
-    return f"{value:.3f}" if _num(value) else "—"
-
-
-def interval(low: Any, high: Any) -> str:
-    return f"[{low:.3f}, {high:.3f}]" if _num(low) and _num(high) else ""
+from ..report.fmt import interval, is_num, ms, score, usd
 
 
 def show(value: Any) -> str:
@@ -42,7 +19,7 @@ def show(value: Any) -> str:
 
 
 def when(ts: Any) -> str:
-    return dt.datetime.fromtimestamp(float(ts), dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC") if _num(ts) else ""
+    return dt.datetime.fromtimestamp(float(ts), dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC") if is_num(ts) else ""
 
 
 def short(text: Any, limit: int = 160) -> str:
