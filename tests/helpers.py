@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import csv
+import json
+import signal
+import sqlite3
+import subprocess
+import time
 from pathlib import Path
 
 import yaml
@@ -83,3 +88,25 @@ def position_biased_chooser(messages: list[dict]) -> str:
         if line[:3] in ("A. ", "B. ") and line[3:] in ("apple", "pear", "plum", "cherry"):
             return line[0]
     return "A"
+
+
+def kill_after_requests(cmd: list[str], env: dict, srv, n: int = 20, wait_s: float = 60) -> int:
+    """Start ``cmd``, ``kill -9`` it once the loopback ``srv`` has had ``n`` requests; the count then."""
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.time() + wait_s
+    while srv.request_count < n and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert srv.request_count >= n, proc.stderr.read().decode()[-3000:]
+    return srv.request_count
+
+
+def stored_calls_and_runs(home: Path) -> tuple[set[str], list[tuple[str, str]]]:
+    """The last message of every stored call, and (run_id, status) of every run, in ``home``'s store."""
+    db = sqlite3.connect(home / "taskladder.sqlite")
+    try:
+        calls = {json.loads(r[0])["messages"][-1]["content"] for r in db.execute("SELECT request FROM calls")}
+        return calls, db.execute("SELECT run_id, status FROM runs").fetchall()
+    finally:
+        db.close()

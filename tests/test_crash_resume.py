@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import sqlite3
 import subprocess
 import sys
-import time
 
 import yaml
-from helpers import sentiment_rows, write_task
+from helpers import kill_after_requests, sentiment_rows, stored_calls_and_runs, write_task
 
 from taskladder.testing import LoopbackServer, mapping_responder
 
@@ -29,19 +26,8 @@ def test_kill_9_then_resume_pays_no_call_twice(tmp_path):
             "price": {"input_per_mtok": 1.0, "output_per_mtok": 1.0}}]}))
         cmd = [sys.executable, "-m", "taskladder", "eval", str(task), "-m", "loop", "--models", str(models),
                "--json", "--quiet"]
-        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        deadline = time.time() + 60
-        while srv.request_count < 20 and time.time() < deadline:
-            time.sleep(0.02)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
-        assert srv.request_count >= 20, proc.stderr.read().decode()
-        sent_before = srv.request_count
-
-        db = sqlite3.connect(home / "taskladder.sqlite")
-        persisted = {json.loads(r[0])["messages"][-1]["content"] for r in db.execute("SELECT request FROM calls")}
-        runs_before = db.execute("SELECT run_id, status FROM runs").fetchall()
-        db.close()
+        sent_before = kill_after_requests(cmd, env, srv, wait_s=60)
+        persisted, runs_before = stored_calls_and_runs(home)
         assert 0 < len(persisted) < 60 and runs_before[0][1] == "running"
 
         done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)

@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import sqlite3
 import subprocess
 import sys
-import time
 
 import pytest
-from helpers import sentiment_responder, sentiment_rows, write_task
+from helpers import kill_after_requests, sentiment_responder, sentiment_rows, stored_calls_and_runs, write_task
 
 from taskladder.ladder import LadderOptions, climb
 from taskladder.models.config import ModelConfig
@@ -109,18 +107,8 @@ def test_driver_killed_mid_run_resumes_on_ray_without_repaying(cluster, tmp_path
         models.write_text(json.dumps({"models": [_model(srv)["loop"].model_dump(mode="json")]}))
         cmd = [sys.executable, "-m", "taskladder", "eval", str(task), "-m", "loop", "--models", str(models),
                "--json", "--quiet", "--backend", "ray", "--address", cluster]
-        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        deadline = time.time() + 120
-        while srv.request_count < 20 and time.time() < deadline and proc.poll() is None:
-            time.sleep(0.02)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
-        assert srv.request_count >= 20, proc.stderr.read().decode()[-3000:]
-        sent_before = srv.request_count
-        db = sqlite3.connect(home / "taskladder.sqlite")
-        persisted = {json.loads(r[0])["messages"][-1]["content"] for r in db.execute("SELECT request FROM calls")}
-        runs_before = db.execute("SELECT run_id, status FROM runs").fetchall()
-        db.close()
+        sent_before = kill_after_requests(cmd, env, srv, wait_s=120)
+        persisted, runs_before = stored_calls_and_runs(home)
         assert 0 < len(persisted) < 60 and runs_before[0][1] == "running"
 
         done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=240)
