@@ -19,7 +19,9 @@ import time
 
 from aiohttp import web
 
-_state: dict[str, float] = {"inflight": 0, "max_inflight": 0, "requests": 0, "first_at": 0.0, "last_at": 0.0}
+_state: dict[str, float] = {"inflight": 0, "max_inflight": 0, "requests": 0, "first_at": 0.0, "last_at": 0.0,
+                            "cpu_s": 0.0}
+_cpu_at_reset = [time.process_time()]
 
 
 async def chat(request: web.Request) -> web.Response:
@@ -48,11 +50,14 @@ async def chat(request: web.Request) -> web.Response:
 
 
 async def stats(request: web.Request) -> web.Response:
+    # The server's own CPU since the last reset: near a full core would make it the bottleneck.
+    _state["cpu_s"] = time.process_time() - _cpu_at_reset[0]
     return web.json_response(dict(_state))
 
 
 async def reset(request: web.Request) -> web.Response:
-    _state.update(inflight=0, max_inflight=0, requests=0, first_at=0.0, last_at=0.0)
+    _state.update(inflight=0, max_inflight=0, requests=0, first_at=0.0, last_at=0.0, cpu_s=0.0)
+    _cpu_at_reset[0] = time.process_time()
     return web.json_response(dict(_state))
 
 

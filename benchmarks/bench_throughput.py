@@ -82,6 +82,8 @@ def run_taskladder(url: str, n: int, concurrency: int, transport: str = "auto") 
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp)
         os.environ["TASKLADDER_HOME"] = str(home)
+        import aiohttp  # noqa: F401  (imported before the clock starts, as the bare loop's is)
+
         from taskladder.models.config import ModelConfig
         from taskladder.runner import evaluate
         from taskladder.store import Store

@@ -40,6 +40,7 @@ from ..money import usd
 from ..store import Store
 from .backend import client_for
 from .budget import Budget, worst_case_cost
+from .group_commit import GroupCommit
 from .ratelimit import ConcurrencyLimit, RateLimiter
 from .retry import RetryPolicy
 
@@ -114,6 +115,9 @@ class ModelCaller:
         # Whose run_id tags the calls this caller pays for (a judge's caller: its run's).
         self._paid_by = paid_by or self.stats
         self._owner = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"  # names this caller's claims in the store
+        # A claim outlives the longest the holder can take (every retry timing out).
+        ttl = (cfg.timeout_s + 5) * (self.retry.max_retries + 1) + 60
+        self._commits = GroupCommit(store, self._owner, ttl)
 
     @property
     def concurrency(self) -> int:
@@ -192,13 +196,13 @@ class ModelCaller:
 
         Returns the claimed key and ``None``, or the key and the other process's cached answer.
         A claim outlives the longest the holder can take (every retry timing out); one left by
-        a killed process on this host is taken over at once."""
-        ttl = (self.cfg.timeout_s + 5) * (self.retry.max_retries + 1) + 60
+        a killed process on this host is taken over at once. Claims made in the same loop turn
+        share one transaction (``group_commit``)."""
         wait = CLAIM_POLL_S[0]
         while True:
-            if self.store.claim_call(key, self._owner, ttl) is None:
+            holder, found = await self._commits.claim(key, exact)
+            if holder is None:
                 # The holder may have stored its answer between our cache miss and this claim.
-                found = self.store.get_calls([key, exact])
                 if key in found and hit_fits(found[key], params):
                     self.store.release_call(key, self._owner)
                     return key, found[key]
@@ -263,12 +267,12 @@ class ModelCaller:
         if cap is not None and result.output_tokens >= int(cap):
             # Cut by its cap: only a call with this very cap gets this answer.
             key = exact
-        self.store.put_call(
+        await self._commits.put((
             key, self.cfg.model, {"model": self.identity, "messages": messages, "params": params,
                                   "sample": sample_index},
             result.texts[0] if result.texts else "", result.input_tokens, result.output_tokens, cost,
-            result.latency_ms, extra=_cache_extra(result, params), run_id=self._paid_by.run_id,
-        )
+            result.latency_ms, _cache_extra(result, params), self._paid_by.run_id,
+        ))
         if key != claimed:
             self.store.release_call(claimed, self._owner)  # stored under another key: its claim stays otherwise
         self.stats.calls += 1
