@@ -68,10 +68,17 @@ def call_key(identity: dict[str, Any], messages: list[dict[str, str]], params: d
 def exact_call_key(identity: dict[str, Any], messages: list[dict[str, str]], params: dict[str, Any],
                    sample_index: int) -> str:
     """The key with every parameter: where a capped answer that cannot be shared is cached."""
-    canonical = json.dumps(
-        {"model": identity, "messages": messages, "params": params, "sample": sample_index},
-        sort_keys=True, ensure_ascii=False, separators=(",", ":"),
-    )
+    return _digest(canonical_request(identity, messages, params, sample_index))
+
+
+def canonical_request(identity: dict[str, Any], messages: list[dict[str, str]], params: dict[str, Any],
+                      sample_index: int) -> str:
+    """A request as JSON with sorted keys: what its key hashes, and what the cache stores as the request."""
+    return json.dumps({"model": identity, "messages": messages, "params": params, "sample": sample_index},
+                      sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def _digest(canonical: str) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -149,10 +156,11 @@ class ModelCaller:
     async def call(self, messages: list[dict[str, str]], params: dict[str, Any] | None = None,
                    sample_index: int = 0) -> CallOutcome:
         params = self.params(params)
-        key = self.key(messages, params, sample_index)
-        # Without a cap the exact key is the key itself: one canonical JSON and hash per call, not two.
-        exact = exact_call_key(self.identity, messages, params, sample_index) if any(
-            p in params for p in CAP_PARAMS) else key
+        # The full request, serialised once: hashed into the exact key and stored as is with the answer.
+        request = canonical_request(self.identity, messages, params, sample_index)
+        exact = _digest(request)
+        # Without a cap the key is the exact key itself: one canonical JSON and hash per call, not two.
+        key = self.key(messages, params, sample_index) if any(p in params for p in CAP_PARAMS) else exact
         hit = await self._lookup(key)
         if hit is not None and not hit_fits(hit, params):
             hit = None
@@ -171,7 +179,7 @@ class ModelCaller:
         future = asyncio.get_running_loop().create_future()
         self._inflight[exact] = future  # by the exact request: another cap may get another answer
         try:
-            outcome = await self._fresh_call(key, exact, messages, params, sample_index)
+            outcome = await self._fresh_call(key, exact, messages, params, request)
         except BaseException as exc:
             if isinstance(exc, asyncio.CancelledError):
                 future.cancel()
@@ -219,14 +227,14 @@ class ModelCaller:
                 return key, found[exact]
 
     async def _fresh_call(self, key: str, exact: str, messages: list[dict[str, str]], params: dict[str, Any],
-                          sample_index: int) -> CallOutcome:
+                          request: str) -> CallOutcome:
         if self.stopped:
             return self._not_sent()
         key, hit = await self._claim(key, exact, params)
         if hit is not None:
             return self._from_cache(hit)
         try:
-            outcome = await self._paid_call(key, exact, messages, params, sample_index)
+            outcome = await self._paid_call(key, exact, messages, params, request)
         except BaseException:
             self.store.release_call(key, self._owner)
             raise
@@ -235,7 +243,7 @@ class ModelCaller:
         return outcome
 
     async def _paid_call(self, key: str, exact: str, messages: list[dict[str, str]], params: dict[str, Any],
-                         sample_index: int) -> CallOutcome:
+                         request: str) -> CallOutcome:
         reserved = 0.0
         if self.budget is not None:
             reserved = worst_case_cost(self.price, messages, params.get("max_tokens"))
@@ -268,9 +276,7 @@ class ModelCaller:
             # Cut by its cap: only a call with this very cap gets this answer.
             key = exact
         await self._commits.put((
-            key, self.cfg.model, {"model": self.identity, "messages": messages, "params": params,
-                                  "sample": sample_index},
-            result.texts[0] if result.texts else "", result.input_tokens, result.output_tokens, cost,
+            key, self.cfg.model, request, result.texts[0] if result.texts else "", result.input_tokens, result.output_tokens, cost,
             result.latency_ms, _cache_extra(result, params), self._paid_by.run_id,
         ))
         if key != claimed:

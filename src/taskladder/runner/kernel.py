@@ -77,7 +77,9 @@ class RunPlan:
 
     @property
     def task_fingerprint(self) -> str:
-        return self.fingerprint or self.task.fingerprint()
+        if self.fingerprint is None:
+            self.fingerprint = self.task.fingerprint()  # hashing every example once per run is enough
+        return self.fingerprint
 
     @property
     def key(self) -> str:

@@ -143,11 +143,13 @@ class Store(HumanLabels):  # HumanLabels: gold patches, votes, review queues (st
         return out
 
     def put_call(
-        self, key: str, model: str, request: dict[str, Any], text: str, input_tokens: int,
+        self, key: str, model: str, request: dict[str, Any] | str, text: str, input_tokens: int,
         output_tokens: int, cost_usd: float | None, latency_ms: float, extra: dict | None = None,
         run_id: str | None = None,
     ) -> None:
-        """Cache a call, tagged with the run that paid for it, and release its claim (if any)."""
+        """Cache a call, tagged with the run that paid for it, and release its claim (if any).
+
+        ``request`` is the request sent (no key, no headers), or that request already as JSON."""
         self.put_calls([(key, model, request, text, input_tokens, output_tokens, cost_usd, latency_ms, extra, run_id)])
 
     def put_calls(self, calls: Iterable[tuple[Any, ...]]) -> None:
@@ -156,8 +158,8 @@ class Store(HumanLabels):  # HumanLabels: gold patches, votes, review queues (st
         One commit for the calls that finished together: at hundreds of calls a second a
         commit per call was a large share of a run's CPU (runner.group_commit)."""
         now = time.time()
-        rows = [redact_value((key, model, json.dumps(request, sort_keys=True), text, tin, tout, cost, latency,
-                              json.dumps(extra) if extra else None, now, run_id))
+        rows = [redact_value((key, model, request if isinstance(request, str) else json.dumps(request, sort_keys=True),
+                              text, tin, tout, cost, latency, json.dumps(extra) if extra else None, now, run_id))
                 for key, model, request, text, tin, tout, cost, latency, extra, run_id in calls]
         if not rows:
             return
