@@ -160,26 +160,37 @@ class ModelCaller:
         request = canonical_request(self.identity, messages, params, sample_index)
         exact = _digest(request)
         # Without a cap the key is the exact key itself: one canonical JSON and hash per call, not two.
-        key = self.key(messages, params, sample_index) if any(p in params for p in CAP_PARAMS) else exact
-        hit = await self._lookup(key)
-        if hit is not None and not hit_fits(hit, params):
-            hit = None
-        if hit is None and exact != key:
-            # An answer cut by this very cap, or one cached before keys left the cap out.
-            hit = await self._lookup(exact)
-        if hit is None and exact in self._inflight:
-            # The same request is already on its way: share its answer instead of paying twice.
+        capped = any(p in params for p in CAP_PARAMS)
+        key = self.key(messages, params, sample_index) if capped else exact
+        claimed = False
+        if not capped and exact not in self._inflight and not self.stopped:
+            # The common case in one step: the cached answer, or else the claim to send it, read and
+            # taken with the other calls of this loop turn (group_commit).
+            hit, holder = await self._commits.lookup_or_claim(key)
+            if hit is not None and hit_fits(hit, params):
+                return self._from_cache(hit)
+            claimed = hit is None and holder is None
+        if not claimed:
+            hit = await self._lookup(key)
+            if hit is not None and not hit_fits(hit, params):
+                hit = None
+            if hit is None and exact != key:
+                # An answer cut by this very cap, or one cached before keys left the cap out.
+                hit = await self._lookup(exact)
+            if hit is not None:
+                return self._from_cache(hit)
+        if exact in self._inflight:
+            # The same request is already on its way: share its answer instead of paying twice. (A claim
+            # taken above is this caller's own, which that call stores or gives up.)
             first = await asyncio.shield(self._inflight[exact])
             if first.error:
                 return first
             self.stats.cached_calls += 1
             return first.model_copy(update={"cached": True})
-        if hit is not None:
-            return self._from_cache(hit)
         future = asyncio.get_running_loop().create_future()
         self._inflight[exact] = future  # by the exact request: another cap may get another answer
         try:
-            outcome = await self._fresh_call(key, exact, messages, params, request)
+            outcome = await self._fresh_call(key, exact, messages, params, request, claimed)
         except BaseException as exc:
             if isinstance(exc, asyncio.CancelledError):
                 future.cancel()
@@ -227,12 +238,15 @@ class ModelCaller:
                 return key, found[exact]
 
     async def _fresh_call(self, key: str, exact: str, messages: list[dict[str, str]], params: dict[str, Any],
-                          request: str) -> CallOutcome:
+                          request: str, claimed: bool = False) -> CallOutcome:
         if self.stopped:
+            if claimed:
+                self.store.release_call(key, self._owner)
             return self._not_sent()
-        key, hit = await self._claim(key, exact, params)
-        if hit is not None:
-            return self._from_cache(hit)
+        if not claimed:
+            key, hit = await self._claim(key, exact, params)
+            if hit is not None:
+                return self._from_cache(hit)
         try:
             outcome = await self._paid_call(key, exact, messages, params, request)
         except BaseException:

@@ -75,6 +75,15 @@ class GroupCommit:
         self._claims: _Batch[tuple[str, str], tuple[str | None, dict[str, CachedCall]]] = _Batch(
             self._claim_batch, abandoned=self._release_unused)
         self._writes: _Batch[tuple[Any, ...], None] = _Batch(self._write_batch)
+        self._lookups: _Batch[str, tuple[CachedCall | None, str | None]] = _Batch(
+            self._lookup_or_claim_batch, abandoned=self._release_unused_lookup)
+
+    async def lookup_or_claim(self, key: str) -> tuple[CachedCall | None, str | None]:
+        """What the cache holds under ``key``; when it holds nothing, the claim to send it.
+
+        ``(answer, None)``: cached (nothing claimed); ``(None, None)``: this caller now holds the
+        claim; ``(None, holder)``: another live process holds it. A replay only reads."""
+        return await self._lookups.submit(key)
 
     async def claim(self, key: str, exact: str) -> tuple[str | None, dict[str, CachedCall]]:
         """Claim ``key``: ``(None, cached)`` when this caller now holds it, else ``(holder, {})``.
@@ -95,6 +104,24 @@ class GroupCommit:
         found = self.store.get_calls([k for pair in mine for k in pair]) if mine else {}
         return [(held[key], {}) if key in held else (None, {k: found[k] for k in (key, exact) if k in found})
                 for key, exact in items]
+
+    def _lookup_or_claim_batch(self, keys: list[str]) -> list[tuple[CachedCall | None, str | None]]:
+        found = self.store.get_calls(keys)
+        missing = [key for key in dict.fromkeys(keys) if key not in found]
+        held: dict[str, str] = {}
+        if missing:
+            held = self.store.claim_calls(missing, self.owner, self.ttl_s)
+            mine = [key for key in missing if key not in held]
+            # Another process may have stored an answer between the read and the claim.
+            late = self.store.get_calls(mine) if mine else {}
+            for key in late:
+                self.store.release_call(key, self.owner)
+            found.update(late)
+        return [(found.get(key), None if key in found else held.get(key)) for key in keys]
+
+    def _release_unused_lookup(self, key: str, result: tuple[CachedCall | None, str | None]) -> None:
+        if result == (None, None):  # claimed for a call that went away (cancelled)
+            self.store.release_call(key, self.owner)
 
     def _write_batch(self, calls: list[tuple[Any, ...]]) -> list[None]:
         self.store.put_calls(calls)
