@@ -128,3 +128,15 @@ def test_the_first_call_leaves_before_every_example_is_prepared(tmp_path, monkey
     assert result.summary["calls"] == len(task.dev) == 600 and client.sent == 600
     # Before, all 600 examples were rendered, looked up and claimed before the first request left.
     assert client.entries_at_first_send is not None and client.entries_at_first_send <= 128
+
+
+def test_a_replay_only_reads_and_pays_nothing(tmp_path):
+    task = load_task(write_task(tmp_path / "t", sentiment_rows(200)))
+    store = Store(tmp_path / "s.sqlite")
+    first = evaluate(task, "m", models={"m": cfg()}, store=store, progress=False, client=InstantClient())
+    client = InstantClient()
+    begun = count_transactions(store)
+    replay = evaluate(task, "m", models={"m": cfg()}, store=store, progress=False, client=client)
+    assert client.sent == 0 and replay.summary.cached_calls == len(task.dev) == first.summary.calls
+    assert "BEGIN IMMEDIATE" not in begun  # no claim taken: every answer was read from the cache
+    assert [r.prediction for r in replay.records] == [r.prediction for r in first.records]
