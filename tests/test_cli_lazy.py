@@ -47,3 +47,16 @@ def test_a_command_runs_after_lazy_loading(tmp_path, monkeypatch):
     out = CliRunner().invoke(app, ["runs", "--json"])
     assert out.exit_code == 0, out.output
     assert json.loads(out.stdout) == {"runs": []}
+
+
+def test_root_help_does_not_import_pydantic():
+    # pydantic is most of what `taskladder --help` imported besides typer and rich (issue 20: <= 0.3 s);
+    # the settings it served are built by the app callback, which --help never runs.
+    probe = ("import sys, contextlib, io\n"
+             "from taskladder.cli import main\n"
+             "sys.argv = ['taskladder', '--help']\n"
+             "with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):\n"
+             "    main()\n"
+             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pydantic', 'pydantic_core')))\n")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True)
+    assert done.stdout.strip() == "[]"

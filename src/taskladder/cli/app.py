@@ -18,7 +18,6 @@ import typer
 
 from .. import __version__
 from ..redaction import redact_text
-from ..settings import Settings
 from .lazy import LazyGroup
 
 app = typer.Typer(
@@ -43,6 +42,9 @@ def _build_settings(
     version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
                                  help="Print the version and exit."),
 ) -> None:
+    # Here, not at the top: `taskladder --help` never runs this callback, and skips pydantic's import (issue 20).
+    from ..settings import Settings
+
     ctx.obj = Settings.from_env()
 
 
