@@ -45,7 +45,7 @@ from .summary import summarise
 
 FLUSH_EVERY = 500  # records per write
 FLUSH_SECONDS = 2.0  # ...or this often, so a slow run checkpoints too
-WORKERS_PER_TURN = 32  # workers started per event-loop turn (_run_workers)
+WORKERS_PER_TURN = 32  # workers started in the first event-loop turn, doubling after (_run_workers)
 
 
 @dataclass
@@ -219,18 +219,21 @@ async def _predict_all(plan: RunPlan, predictor: Predictor, run: RunInfo, todo: 
 
 
 async def _run_workers(worker: Callable[[], Awaitable[None]], count: int) -> None:
-    """``count`` workers, started ``WORKERS_PER_TURN`` per event-loop turn, to the last.
+    """``count`` workers: ``WORKERS_PER_TURN`` in the first event-loop turn, twice as many in each next.
 
     Started all at once, every worker would prepare its first example (render, cache lookup,
     claim) before the first of them could send anything: at concurrency 512 that held the
-    first request back by ~0.5 s. A few at a time, the first calls leave within milliseconds
-    while the rest are still being started."""
+    first request back by ~0.5 s. Started a few first, the first calls leave within
+    milliseconds; doubling, all are running a handful of turns later, even when a busy CPU
+    makes each turn slow."""
     tasks: list[asyncio.Task[None]] = []
     try:
-        for i in range(count):
-            tasks.append(asyncio.ensure_future(worker()))
-            if (i + 1) % WORKERS_PER_TURN == 0 and i + 1 < count:
+        step = WORKERS_PER_TURN
+        while len(tasks) < count:
+            tasks.extend(asyncio.ensure_future(worker()) for _ in range(min(step, count - len(tasks))))
+            if len(tasks) < count:
                 await asyncio.sleep(0)
+            step *= 2
         await asyncio.gather(*tasks)
     except BaseException:
         for task in tasks:
