@@ -28,12 +28,15 @@ from ..errors import StoreError
 from ..redaction import redact_value
 from ..settings import Settings
 from .human import HumanLabels
+from .keys import answer_key, expected_key
 from .migrations import check_usable, migrate
 from .records import Record, RunInfo
 
 # Record fields mirrored into their own columns of `records` (schema 2) so they can be queried
 # in plain SQL; `data` keeps the whole record and stays the source of truth.
 RECORD_COLUMNS = ("split", "score", "parse_status", "cost_usd", "latency_ms", "error")
+# ...and the keys a comparison of runs filters on (schema 6, store/keys.py).
+KEY_COLUMNS = ("answer_key", "expected_key")
 
 def _dead(pid: int, host: str) -> bool:
     """True when ``pid`` on this host no longer runs (its claims are stale)."""
@@ -289,12 +292,13 @@ class Store(HumanLabels):  # HumanLabels: gold patches, votes, review queues (st
         return [RunInfo.model_validate_json(r[0]) for r in rows]
 
     def put_records(self, records: Iterable[Record]) -> None:
-        rows = [redact_value((r.run_id, r.example_id, r.model_dump_json(), *(getattr(r, c) for c in RECORD_COLUMNS)))
+        rows = [redact_value((r.run_id, r.example_id, r.model_dump_json(), *(getattr(r, c) for c in RECORD_COLUMNS),
+                              answer_key(r.prediction, r.raw_text), expected_key(r.expected)))
                 for r in records]
         if not rows:
             return
-        columns = ", ".join(("run_id", "example_id", "data", *RECORD_COLUMNS))
-        marks = ",".join("?" * (3 + len(RECORD_COLUMNS)))
+        columns = ", ".join(("run_id", "example_id", "data", *RECORD_COLUMNS, *KEY_COLUMNS))
+        marks = ",".join("?" * (3 + len(RECORD_COLUMNS) + len(KEY_COLUMNS)))
         with self._transaction():
             self._db.executemany(f"INSERT OR REPLACE INTO records ({columns}) VALUES ({marks})", rows)
 
