@@ -65,6 +65,7 @@ class RunPlan:
     scorer: Metric | None  # None: the records carry no score (an arena's judgments)
     label: str = ""  # progress bar text
     fingerprint: str | None = None  # the task's content hash, when ``task`` is a view of another
+    gold_patches: int = 0  # viewer repairs applied to the task's examples of this split (runner.gold)
 
     @classmethod
     def for_task(cls, task: Task, split: str, limit: int | None, **kwargs: Any) -> "RunPlan":
@@ -167,6 +168,7 @@ async def aexecute(plan: RunPlan, predictor: Predictor, *, store: Store, stats: 
     summary = summarise(records, plan.scorer, plan.task.spec.volume.calls_per_day)
     health = assess(records, max_error_rate)
     extra = {"retries": stats.retries, "resumed_records": len(done), **health.model_dump(),
+             "gold_patches": plan.gold_patches or None,
              **(finish(records) if finish else {})}
     if ledger:
         extra["cost_usd_spent"] = store.spent_by_runs([run.run_id])
