@@ -20,9 +20,10 @@ import socket
 import sqlite3
 import threading
 import time
+from array import array
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from ..errors import StoreError
 from ..redaction import redact_value
@@ -326,6 +327,22 @@ class Store(HumanLabels):  # HumanLabels: gold patches, votes, review queues (st
                 yield from rows
         finally:
             cursor.close()
+
+    def iter_records_ordered(self, run_id: str, key: Callable[[str], Any], page: int = 500) -> Iterator[Record]:
+        """A run's records sorted by ``key(example_id)``, read a page at a time: only the ids and
+        row numbers are sorted in memory, never the records."""
+        ids = [(key(example_id), rowid) for rowid, example_id in
+               self._pages("SELECT rowid, example_id FROM records WHERE run_id = ?", (run_id,))]
+        ids.sort()
+        rowids = array("q", (rowid for _, rowid in ids))
+        del ids
+        for start in range(0, len(rowids), page):
+            chunk = rowids[start : start + page].tolist()
+            with self._lock:
+                rows = dict(self._db.execute(
+                    f"SELECT rowid, data FROM records WHERE rowid IN ({','.join('?' * len(chunk))})", chunk).fetchall())
+            for rowid in chunk:
+                yield Record.model_validate_json(rows[rowid])
 
     def has_records(self, run_id: str) -> bool:
         with self._lock:
