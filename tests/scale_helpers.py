@@ -26,8 +26,7 @@ class Scripted:
 
     name = "scripted"
 
-    def __init__(self, batch_size: int = 8, concurrency: int = 4, stop_after: int | None = None,
-                 error_every: int = 0):
+    def __init__(self, batch_size: int = 8, concurrency: int = 4, stop_after: int | None = None, error_every: int = 0):
         self.batch_size, self.concurrency = batch_size, concurrency
         self.stop_after, self.error_every = stop_after, error_every
         self.asked: list[str] = []
@@ -48,8 +47,15 @@ class Scripted:
         trace: dict[str, Any] = {"demo_ids": [f"d{j}" for j in range(h % 5)]}
         if h % 7 == 0:
             trace["retrieval_recall"] = (h % 100) / 97
-        common = dict(usage=Usage(input_tokens=h % 300, output_tokens=h % 11), cost_usd=(h % 1000) * 1.1e-7,
-                      spent_usd=(h % 13) * 3.3e-7, latency_ms=(h % 5000) / 7, calls=1, cached_calls=h % 2, trace=trace)
+        common = dict(
+            usage=Usage(input_tokens=h % 300, output_tokens=h % 11),
+            cost_usd=(h % 1000) * 1.1e-7,
+            spent_usd=(h % 13) * 3.3e-7,
+            latency_ms=(h % 5000) / 7,
+            calls=1,
+            cached_calls=h % 2,
+            trace=trace,
+        )
         if self.error_every and h % self.error_every == 0:
             return Prediction(error=f"HTTP 500 for {e.id}", **common)
         if h % 11 == 0:

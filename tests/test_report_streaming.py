@@ -20,8 +20,15 @@ def test_export_streams_in_example_order(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("TASKLADDER_HOME", str(tmp_path / "home"))
     task = big_task(tmp_path / "t", 1_500)
     store = Store.default()
-    plan = RunPlan.for_task(task, "dev", None, scorer=get_metric(task.spec.default_metric(), task.spec),
-                            model="scripted", identity={}, pipeline={"kind": "scripted"})
+    plan = RunPlan.for_task(
+        task,
+        "dev",
+        None,
+        scorer=get_metric(task.spec.default_metric(), task.spec),
+        model="scripted",
+        identity={},
+        pipeline={"kind": "scripted"},
+    )
     # Many workers: records are written in the order answers arrive, not in example order.
     run = execute(plan, Scripted(batch_size=3, concurrency=16), store=store, progress=False).run
     whole = sorted(store.get_records(run.run_id), key=lambda r: example_order(r.example_id))

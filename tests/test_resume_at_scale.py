@@ -22,8 +22,15 @@ HERE = Path(__file__).parent
 
 
 def _plan(task) -> RunPlan:
-    return RunPlan.for_task(task, "dev", None, scorer=get_metric(task.spec.default_metric(), task.spec),
-                            model="scripted", identity={"p": "scripted"}, pipeline={"kind": "scripted"})
+    return RunPlan.for_task(
+        task,
+        "dev",
+        None,
+        scorer=get_metric(task.spec.default_metric(), task.spec),
+        model="scripted",
+        identity={"p": "scripted"},
+        pipeline={"kind": "scripted"},
+    )
 
 
 def test_interrupted_run_resumes_without_asking_twice(tmp_path: Path) -> None:

@@ -19,8 +19,9 @@ from taskladder.store import Store
 
 
 def _plan(task, scorer) -> RunPlan:
-    return RunPlan.for_task(task, "dev", None, scorer=scorer, model="scripted", identity={"p": "scripted"},
-                            pipeline={"kind": "scripted"})
+    return RunPlan.for_task(
+        task, "dev", None, scorer=scorer, model="scripted", identity={"p": "scripted"}, pipeline={"kind": "scripted"}
+    )
 
 
 def test_tally_matches_the_old_summary_to_the_last_bit(tmp_path: Path) -> None:
@@ -43,8 +44,21 @@ def test_tally_matches_the_old_summary_to_the_last_bit(tmp_path: Path) -> None:
     assert tally.health(0.5) == old_health
     # ...and the stored run carries the same figures (scores, CIs, costs).
     stored = result.run.summary
-    for field in ("n", "score", "ci_low", "ci_high", "cost_usd", "latency_p50_ms", "latency_p95_ms", "calls",
-                  "parse_failures", "errors", "shots_used_mean", "retrieval_recall_at_k", "input_tokens"):
+    for field in (
+        "n",
+        "score",
+        "ci_low",
+        "ci_high",
+        "cost_usd",
+        "latency_p50_ms",
+        "latency_p95_ms",
+        "calls",
+        "parse_failures",
+        "errors",
+        "shots_used_mean",
+        "retrieval_recall_at_k",
+        "input_tokens",
+    ):
         assert getattr(stored, field) == getattr(old, field), field
     assert stored.error_rate == old_health.error_rate and stored.first_error == old_health.first_error
     assert old.cost_usd and old.score is not None and old.retrieval_recall_at_k is not None and old.errors
