@@ -97,7 +97,7 @@ def _run(task: Task, cascade: Cascade, split: str, limit: int | None, scorer: Me
                             label=f"{task.name} · cascade {cascade.name}", identity={"cascade": describe},
                             pipeline=describe, gold_patches=patches_used)
 
-    def finish(records: list[Record]) -> dict[str, Any]:
+    def finish(records: Sequence[Record]) -> dict[str, Any]:
         tiers = [r.trace["cascade"] for r in records]
         answered = Counter(t["tier"] for t in tiers)
         n = len(records)

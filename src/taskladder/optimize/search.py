@@ -228,7 +228,7 @@ class Search:
         self.state.search_runs.append(result.run.run_id)
         mean = sum(float(r.score or 0.0) for r in result.records) / max(1, len(result.records))
         self._point("feedback", best.candidate.origin, len(result.records), mean)
-        return result.records
+        return list(result.records)
 
     def _propose(self, prompts: list[list[dict[str, str]]], tag: str) -> list[str]:
         requests = proposal_requests(prompts, tag)

@@ -15,6 +15,7 @@ import asyncio
 import hashlib
 import json
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..models.config import ModelConfig
@@ -67,7 +68,7 @@ class SpendGuard:
     def uncharged(self, digest: str, examples: list[Example]) -> list[Example]:
         return [e for e in examples if (digest, e.id) not in self._seen]
 
-    def charge_records(self, digest: str, records: list[Record]) -> None:
+    def charge_records(self, digest: str, records: Sequence[Record]) -> None:
         for r in records:
             if (digest, r.example_id) in self._seen:
                 continue
