@@ -71,9 +71,22 @@ def unordered(fn: Callable[..., R], calls: list[tuple[Any, ...]]) -> Iterator[tu
 
 
 def _remote(fn: Callable[..., Any]) -> Any:
+    """``fn`` as a Ray remote function (``.remote(*args)`` submits a task). Through ``_apply``, so
+    ``fn`` may be any picklable callable (a ``functools.partial``), not only a plain function."""
     import ray
 
-    return ray.remote(num_cpus=HEAVY_CPUS, max_retries=1)(fn)
+    task = ray.remote(num_cpus=HEAVY_CPUS, max_retries=1)(_apply)
+
+    class _Bound:
+        @staticmethod
+        def remote(*args: Any, **kwargs: Any) -> Any:
+            return task.remote(fn, *args, **kwargs)
+
+    return _Bound
+
+
+def _apply(fn: Callable[..., R], *args: Any, **kwargs: Any) -> R:
+    return fn(*args, **kwargs)
 
 
 def _get(ref: Any) -> Any:
