@@ -61,7 +61,7 @@ class LocalClient:
 
     async def complete(self, messages: list[dict[str, str]], params: dict[str, Any]) -> CallResult:
         if self.score_labels:
-            return await asyncio.to_thread(self._score, messages)
+            return await self._run_score(messages)
         max_tokens = int(params.get("max_tokens") or params.get("max_completion_tokens") or DEFAULT_MAX_TOKENS)
         future: asyncio.Future = asyncio.get_running_loop().create_future()
         self._pending.append(_Pending(messages, max_tokens, future))
@@ -77,7 +77,7 @@ class LocalClient:
         while self._pending:
             batch, self._pending = self._pending[:self.batch_size], self._pending[self.batch_size:]
             try:
-                results = await asyncio.to_thread(self._generate, batch)
+                results = await self._run_batch([p.messages for p in batch], max(p.max_tokens for p in batch))
             except BaseException as exc:  # every waiting call hears of the failure
                 for p in batch:
                     if not p.future.done():
@@ -87,20 +87,30 @@ class LocalClient:
                 if not p.future.done():
                     p.future.set_result(r)
 
-    def _generate(self, batch: list[_Pending]) -> list[CallResult]:
+    # Where a gathered batch and a scored call are answered: a thread of this process here; a Ray
+    # ModelWorker under --backend ray (``runner.ray_local`` overrides these two).
+    async def _run_batch(self, prompts: list[list[dict[str, str]]], max_tokens: int) -> list[CallResult]:
+        return await asyncio.to_thread(self.generate_batch, prompts, max_tokens)
+
+    async def _run_score(self, messages: list[dict[str, str]]) -> CallResult:
+        return await asyncio.to_thread(self.score, messages)
+
+    def generate_batch(self, prompts: list[list[dict[str, str]]], max_tokens: int) -> list[CallResult]:
+        """One call's result per prompt, generated as one left-padded batch."""
         model = self.model()
         start = time.perf_counter()
-        outs = model.generate([p.messages for p in batch], max(p.max_tokens for p in batch))
+        outs = model.generate(prompts, max_tokens)
         elapsed = time.perf_counter() - start
         generated = sum(o.output_tokens for o in outs)
-        share = elapsed / len(batch)  # compute time per call: the batch's time split evenly
+        share = elapsed / len(prompts)  # compute time per call: the batch's time split evenly
         return [CallResult(texts=[o.text], input_tokens=o.input_tokens, output_tokens=o.output_tokens,
                            latency_ms=elapsed * 1000,
-                           extra={"compute_s": share, "batch": len(batch),
+                           extra={"compute_s": share, "batch": len(prompts),
                                   "tokens_per_s": generated / elapsed if elapsed else None})
                 for o in outs]
 
-    def _score(self, messages: list[dict[str, str]]) -> CallResult:
+    def score(self, messages: list[dict[str, str]]) -> CallResult:
+        """The most likely of ``score_labels`` for ``messages``, with every label's probability."""
         model, labels = self.model(), list(self.score_labels or [])
         start = time.perf_counter()
         scores = model.label_logprobs(messages, labels)
