@@ -115,7 +115,7 @@ def test_ties_and_dare_stream_row_blocks_bit_for_bit(tmp_path, monkeypatch, meth
     monkeypatch.setattr(methods, "DARE_CHUNK", 150)  # masks drawn in chunks the blocks straddle
     blocks = mix_folders(base, [a, b], tmp_path / "blocks", spec)
     chunked = read_all(tmp_path / "blocks")
-    monkeypatch.setattr(stream, "BLOCK_ELEMENTS", 4 * 1024**2)
+    monkeypatch.setattr(stream, "BLOCK_ELEMENTS", 1024**2)
     mix_folders(base, [a, b], tmp_path / "whole-chunked", spec)
     assert blocks.peak_tensor_bytes_held < blocks.largest_tensor_bytes < whole.peak_tensor_bytes_held
     expect = read_all(tmp_path / "whole-chunked" if method == "dare" else tmp_path / "whole")
