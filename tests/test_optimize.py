@@ -234,3 +234,45 @@ def test_cli_unknown_price_is_exit_2(task, tmp_path):
     assert res.returncode == 2, res.stderr
     lines = res.stderr.strip().splitlines()
     assert len(lines) == 1 and "price is unknown" in lines[0] and "Traceback" not in res.stderr
+
+
+FREE = {name: ModelConfig(**{**cfg.model_dump(), "price": {"input_per_mtok": 0.0, "output_per_mtok": 0.0}})
+        for name, cfg in MODELS.items()}
+
+
+def test_free_model_call_cap_holds_the_confirmation_back(task, tmp_path):
+    """A free (local) model is budgeted in calls: the confirmation's calls are held back from the
+    start, so the search stops short of them and the chosen prompt is still confirmed on test."""
+    cap = len(task.test) + 70  # the search alone would take far more
+    store = Store(tmp_path / "s.db")
+    result = optimize(task, "bot", proposer="writer", budget_usd=0.0, models=FREE, store=store,
+                      options=FAST.model_copy(update={"max_calls": cap}))
+    out = result.as_json()
+    assert out["stopped"] and out["stopped"].startswith("budget"), out["stopped"]
+    assert out["test"] is not None and out["test"]["n"] == len(task.test), out["stopped"]
+    assert out["charged_usd"]["calls"] <= cap
+    assert calls_stored(store) <= cap
+
+
+def test_spend_splits_exactly_into_search_and_confirmation(task, tmp_path):
+    """Tight USD budget: never exceeded, confirmation included, and the JSON's spent_usd is the
+    calls table's sum over the search runs and over the confirmation run, which add up to the total."""
+    store = Store(tmp_path / "s.db")
+    budget = 0.06
+    out = optimize(task, "bot", proposer="writer", budget_usd=budget, models=MODELS, store=store,
+                   options=FAST).as_json()
+    assert out["test"] is not None
+    spent, runs = out["spent_usd"], out["runs"]
+    with sqlite3.connect(store.path) as db:
+        def paid(ids: list[str]) -> float:
+            marks = ",".join("?" * len(ids))
+            return float(db.execute(f"SELECT COALESCE(SUM(cost_usd), 0) FROM calls WHERE run_id IN ({marks})",
+                                    ids).fetchone()[0])
+        assert spent["search_evaluation"] == pytest.approx(paid(runs["search"]), abs=1e-12)
+        assert spent["search_proposer"] == pytest.approx(paid(runs["proposer"]), abs=1e-12)
+        assert spent["confirmation"] == pytest.approx(paid(runs["confirmation"]), abs=1e-12)
+    assert spent["confirmation"] > 0
+    assert spent["search"] + spent["confirmation"] == spent["total"]
+    assert spent["total"] == pytest.approx(paid_in_calls_table(store), abs=1e-12)
+    assert spent["total"] <= out["charged_usd"]["total"] <= budget
+    assert out["charged_usd"]["search"] + out["charged_usd"]["confirmation"] == pytest.approx(out["charged_usd"]["total"])

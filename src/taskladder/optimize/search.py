@@ -160,16 +160,18 @@ class Search:
                                          self.guard.uncharged(digest, examples), self.models)
         boot = bootstrap_key(s.spec)
         step = run_cost + (bootstrap if boot and not self.guard.bootstrap_charged(boot) else NOTHING)
-        held = max(self.guard.reserve, self._confirm_cost(s), key=lambda c: c.usd)
+        held = self.guard.reserve.covering(self._confirm_cost(s))
         if not self.guard.fits(step, reserve=held):
             self._stop(f"budget: evaluating '{s.candidate.origin}' on {size} dev examples could cost up to "
                        f"${step.usd:.4f} ({step.calls} calls), more than is left")
             return False
+        # It may win from now on, so its confirmation is held back before the step runs: the
+        # step's own cap (step_budget) then leaves the confirmation's money untouched too.
+        self.guard.reserve = held
         result = evaluate(self.task, s.spec, split="dev", limit=size, models=self.models, store=self.store,
                           budget=self.guard.step_budget(), progress=self.progress, client=self.client,
                           max_error_rate=1.0)
         self._check_usable(result, s)
-        self.guard.reserve = held  # it may win now, so its confirmation is held back from here on
         self.guard.charge_records(digest, result.records)
         if boot:
             self.guard.charge_bootstrap(boot, bootstrap)
