@@ -276,3 +276,17 @@ def test_spend_splits_exactly_into_search_and_confirmation(task, tmp_path):
     assert spent["total"] == pytest.approx(paid_in_calls_table(store), abs=1e-12)
     assert spent["total"] <= out["charged_usd"]["total"] <= budget
     assert out["charged_usd"]["search"] + out["charged_usd"]["confirmation"] == pytest.approx(out["charged_usd"]["total"])
+
+
+def test_search_space_holds_nearest_demo_sets_and_instructions_paired_with_them(task, tmp_path):
+    """Per-example (kNN) demo selection is inside the space: sets at each size asked for, and each
+    distinct first proposal paired with the nearest demos; here the nearest demos show each input's cue, so
+    the winner is a kNN prompt."""
+    options = FAST.model_copy(update={"knn": True, "knn_sizes": [6], "proposals": 2, "rounds": 1})
+    out = optimize(task, "bot", proposer="writer", budget_usd=100.0, models=MODELS, store=Store(tmp_path / "s.db"),
+                   options=options).as_json()
+    evaluated = {p["candidate"] for p in out["trajectory"] if p["kind"] == "evaluate"}
+    assert {"nearest (bm25) demos k=3", "nearest (bm25) demos k=6"} <= evaluated
+    # (the scripted proposer writes one text for both grounded proposals: one distinct pairing)
+    assert "proposed r0#0 + nearest demos k=3" in evaluated
+    assert out["best"]["demos"]["strategy"] == "bm25" and out["best"]["dev_score"] > out["zero_shot"]["dev_score"] + 0.4

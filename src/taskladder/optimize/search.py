@@ -22,7 +22,7 @@ from ..runner import EvalResult, evaluate
 from ..store import Record, Store
 from ..task import Task
 from .candidate import Candidate, answer_tokens
-from .demosets import demo_candidates
+from .demosets import demo_candidates, knn_sets
 from .frontier import per_example_front
 from .options import OptimizeOptions
 from .prompts import TIPS, grounded_prompt, reflective_prompt
@@ -94,7 +94,11 @@ class Search:
             raise ConfigError(f"budget too small: confirming even the zero-shot prompt on test may cost up to "
                               f"${self._confirm_cost(zero).usd:.4f} ({self._confirm_cost(zero).calls} calls); "
                               "raise --budget")
-        pool = base + [Candidate(text, None, f"proposed r0#{i}") for i, text in enumerate(self._grounded())]
+        proposed = self._grounded()
+        pool = base + [Candidate(text, None, f"proposed r0#{i}") for i, text in enumerate(proposed)]
+        nearest = knn_sets(self.options)[:1] if self.options.combine_knn and self.task.train else []
+        pool += [Candidate(text, demos, f"proposed r0#{i} + nearest demos k={demos.k}")
+                 for demos in nearest for i, text in enumerate(proposed)]
         best = self._halve(pool)
         for r in range(1, self.options.rounds):
             if best is None or self.state.out_of_budget:
