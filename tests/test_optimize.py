@@ -290,3 +290,34 @@ def test_search_space_holds_nearest_demo_sets_and_instructions_paired_with_them(
     # (the scripted proposer writes one text for both grounded proposals: one distinct pairing)
     assert "proposed r0#0 + nearest demos k=3" in evaluated
     assert out["best"]["demos"]["strategy"] == "bm25" and out["best"]["dev_score"] > out["zero_shot"]["dev_score"] + 0.4
+
+
+def test_cli_optimize_report_shows_the_prompt_search(task, tmp_path):
+    """optimize's report.html: a "Prompt search" section with the trajectory drawn as an inline
+    SVG plot and the chosen instruction, escaped (a proposal is model text, never markup)."""
+    from taskladder.report.fmt import esc
+    from taskladder.report.sections.prompt_search import prompt_search_html
+
+    models = tmp_path / "models.yaml"
+    models.write_text(
+        "models:\n"
+        "  - {name: bot, model: scripted, script: {callable: 'test_optimize:task_model'}, price: {input_per_mtok: 10, output_per_mtok: 10}}\n"
+        "  - {name: writer, model: scripted, script: {callable: 'test_optimize:proposer'}, price: {input_per_mtok: 10, output_per_mtok: 10}}\n",
+        encoding="utf-8")
+    out = tmp_path / "out"
+    res = CliRunner().invoke(app, ["optimize", str(tmp_path / "task" / "task.yaml"), "-m", "bot", "--proposer", "writer",
+                                   "--models", str(models), "--budget", "100", "--rounds", "2", "--proposals", "1",
+                                   "--shots", "2", "--json", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    payload = json.loads(res.stdout)
+    html = (out / "report.html").read_text(encoding="utf-8")
+    section = html[html.index('<section id="prompt-search">'):]
+    section = section[: section.index("</section>")]
+    assert "<svg" in section and "score vs spend" in section
+    assert payload["best"]["origin"] in section
+    instruction = payload["best"]["instructions"] or "(the task's own instructions)"
+    assert esc(instruction) in section
+    # Escaped: markup inside a proposed instruction is shown as text.
+    hostile = {**payload, "best": {**payload["best"], "instructions": "<script>alert(1)</script> & more"}}
+    shown = prompt_search_html([hostile])
+    assert "<script>" not in shown and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; more" in shown
