@@ -204,19 +204,24 @@ def calls_stored(store: Store) -> int:
         return int(db.execute("SELECT COUNT(*) FROM calls").fetchone()[0])
 
 
-def test_cli_optimize_json_and_artifacts(task, tmp_path):
+def cli_optimize(tmp_path, out) -> dict:
+    """`taskladder optimize --json` on the fixture's task with the scripted models; its payload."""
     models = tmp_path / "models.yaml"
     models.write_text(
         "models:\n"
         "  - {name: bot, model: scripted, script: {callable: 'test_optimize:task_model'}, price: {input_per_mtok: 10, output_per_mtok: 10}}\n"
         "  - {name: writer, model: scripted, script: {callable: 'test_optimize:proposer'}, price: {input_per_mtok: 10, output_per_mtok: 10}}\n",
         encoding="utf-8")
-    out = tmp_path / "out"
     res = CliRunner().invoke(app, ["optimize", str(tmp_path / "task" / "task.yaml"), "-m", "bot", "--proposer", "writer",
                                    "--models", str(models), "--budget", "100", "--rounds", "2", "--proposals", "1",
                                    "--shots", "2", "--json", "-o", str(out)])
     assert res.exit_code == 0, res.output
-    payload = json.loads(res.stdout)
+    return json.loads(res.stdout)
+
+
+def test_cli_optimize_json_and_artifacts(task, tmp_path):
+    out = tmp_path / "out"
+    payload = cli_optimize(tmp_path, out)
     assert set(payload["spent_usd"]) >= {"search", "confirmation", "total"}
     assert payload["final_prompt"] and payload["trajectory"]
     assert (out / "pipeline.yaml").exists() and (out / "optimize.json").exists()
@@ -298,18 +303,8 @@ def test_cli_optimize_report_shows_the_prompt_search(task, tmp_path):
     from taskladder.report.fmt import esc
     from taskladder.report.sections.prompt_search import prompt_search_html
 
-    models = tmp_path / "models.yaml"
-    models.write_text(
-        "models:\n"
-        "  - {name: bot, model: scripted, script: {callable: 'test_optimize:task_model'}, price: {input_per_mtok: 10, output_per_mtok: 10}}\n"
-        "  - {name: writer, model: scripted, script: {callable: 'test_optimize:proposer'}, price: {input_per_mtok: 10, output_per_mtok: 10}}\n",
-        encoding="utf-8")
     out = tmp_path / "out"
-    res = CliRunner().invoke(app, ["optimize", str(tmp_path / "task" / "task.yaml"), "-m", "bot", "--proposer", "writer",
-                                   "--models", str(models), "--budget", "100", "--rounds", "2", "--proposals", "1",
-                                   "--shots", "2", "--json", "-o", str(out)])
-    assert res.exit_code == 0, res.output
-    payload = json.loads(res.stdout)
+    payload = cli_optimize(tmp_path, out)
     html = (out / "report.html").read_text(encoding="utf-8")
     section = html[html.index('<section id="prompt-search">'):]
     section = section[: section.index("</section>")]
