@@ -65,6 +65,7 @@ class ClimbResult(BaseModel):
     test: dict[str, Any] | None = None
     pipeline_path: str | None = None
     run_ids: list[str] = Field(default_factory=list)
+    prompt_search: list[dict[str, Any]] = Field(default_factory=list)  # the optimize rung's summaries
 
 
 ROW_FIELDS = ("score", "ci_low", "ci_high", "cost_per_1k_calls", "projected_monthly_usd", "cost_usd_spent",

@@ -37,6 +37,12 @@ class StepCost:
     def __add__(self, other: "StepCost") -> "StepCost":
         return StepCost(self.usd + other.usd, self.calls + other.calls)
 
+    def covering(self, other: "StepCost") -> "StepCost":
+        """The smallest cost that bounds both, dollars and calls each on its own: the most
+        expensive confirmation in dollars need not be the one with the most calls, and for a
+        free model every dollar figure is 0, so picking one of the two would drop the calls."""
+        return StepCost(max(self.usd, other.usd), max(self.calls, other.calls))
+
 
 NOTHING = StepCost(0.0, 0)
 
