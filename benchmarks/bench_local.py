@@ -23,6 +23,7 @@ as an sdist that compiles llama.cpp for minutes on 2 cores).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -39,16 +40,24 @@ from taskladder.tune.data import pair_for, task_labels  # noqa: E402
 
 
 def throughput(model: engine.LocalModel, prompts: list, batch: int, max_tokens: int) -> dict:
-    start = time.perf_counter()
-    single = [model.generate([p], max_tokens)[0] for p in prompts]
-    t_single = time.perf_counter() - start
-    start = time.perf_counter()
-    batched = [g for i in range(0, len(prompts), batch) for g in model.generate(prompts[i:i + batch], max_tokens)]
-    t_batched = time.perf_counter() - start
-    same = sum(a.ids == b.ids for a, b in zip(single, batched))
-    return {"n": len(prompts), "one_at_a_time_s": t_single, "batched_s": t_batched,
-            "speedup": t_single / t_batched, "identical": f"{same}/{len(prompts)}",
-            "out_tok_per_s_batched": sum(g.output_tokens for g in batched) / t_batched}
+    """Zero-shot prompts: one at a time (``generate`` per prompt) against the plain left-padded
+    batch in arrival order and against what the client does (length-sorted batches, the shared
+    chat-template/system prefix encoded once); wall and CPU seconds, outputs compared."""
+    ids = [model.encode(model.prompt_text(p)) for p in prompts]
+    single, s_wall, s_cpu = timed_cpu(lambda: [model.generate([p], max_tokens)[0] for p in prompts])
+    padded, p_wall, p_cpu = timed_cpu(lambda: [g for i in range(0, len(ids), batch)
+                                               for g in model._generate_padded(ids[i:i + batch], max_tokens)])
+    batched, b_wall, b_cpu = timed_cpu(lambda: model.generate(prompts, max_tokens, batch_size=batch))
+    same = lambda xs: f"{sum(a.ids == b.ids for a, b in zip(single, xs))}/{len(ids)}"  # noqa: E731
+    chunks = engine.length_sorted_batches(ids, batch)
+    return {"n": len(ids), "batch": batch, "prompt_tokens": f"{min(map(len, ids))}-{max(map(len, ids))}",
+            "shared_prefix_tokens": engine.shared_prefix_len([ids[i] for i in chunks[0]]),
+            "one_at_a_time": f"{s_wall:.1f}s wall {s_cpu:.1f}s CPU",
+            "batched_padded": f"{p_wall:.1f}s wall {p_cpu:.1f}s CPU, identical {same(padded)}",
+            "batched_sorted_prefix_reuse": f"{b_wall:.1f}s wall {b_cpu:.1f}s CPU, identical {same(batched)}",
+            "speedup_wall": round(s_wall / b_wall, 2), "speedup_cpu": round(s_cpu / b_cpu, 2),
+            "speedup_vs_padded_cpu": round(p_cpu / b_cpu, 2),
+            "out_tok_per_s_batched": round(sum(g.output_tokens for g in batched) / b_wall, 1)}
 
 
 def timed_cpu(fn):
@@ -105,6 +114,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=32)
     ap.add_argument("--batch", type=int, default=16)
+    ap.add_argument("--threads", type=int, default=None, help="torch threads (default: the engine's, all cores)")
     ap.add_argument("--tuned", default=None)
     ap.add_argument("--base-acc", action="store_true", help="also score the untuned model on --n test tickets")
     ap.add_argument("--shots", type=int, default=0, help="also time K-shot prompts with prefix reuse")
@@ -116,7 +126,8 @@ def main() -> None:
     task = load_task(args.task)
     source = resolve_local("local/smollm2", home)
     start = time.perf_counter()
-    model = engine.load_model(source, home)
+    model = engine.load_model(source, home, threads=args.threads)
+    print(f"torch threads {model.threads}; load average {os.getloadavg()[0]:.1f}")
     print(f"transformers float32 load (from the de-quantised cache after the first run): {time.perf_counter() - start:.1f}s")
     examples = task.test[:args.n]
     zero = [pair_for(task, e).prompt for e in examples]
@@ -134,7 +145,7 @@ def main() -> None:
         prompts = [render_messages(task.spec, e, demos, labels=labels) for e in task.test[:args.shots_n]]
         print(f"{args.shots}-shot prompts:", prefix_reuse(model, prompts, args.batch, 16))
     if args.tuned:
-        tuned = engine.load_model(resolve_local(args.tuned, home), home)
+        tuned = engine.load_model(resolve_local(args.tuned, home), home, threads=args.threads)
         (acc, wall, cpu) = timed_cpu(lambda: accuracy(tuned, task, task.test, args.batch, not args.no_likelihood))
         print(f"{args.tuned} on test:", acc, f"({wall:.0f}s wall, {cpu:.0f}s CPU)")
     if args.base_acc:

@@ -183,3 +183,38 @@ def test_local_models_wait_longer_than_hosted_calls_unless_told():
     assert ModelConfig(name="l", model="local/smollm2").timeout_s == LOCAL_TIMEOUT_S > 60
     assert ModelConfig(name="l", model="local/smollm2", timeout_s=30).timeout_s == 30
     assert ModelConfig(name="h", model="openai/gpt-4o-mini").timeout_s == 60
+
+
+def test_length_sorted_batches_decode_as_one_at_a_time_in_the_callers_order(tiny):
+    """Prompts are grouped by length (less padding) yet every reply comes back in its prompt's
+    place, token for token what the prompt gets alone."""
+    model = engine.LocalModel.from_folder(tiny, "tiny")
+    prompts = [[{"role": "user", "content": " ".join(["refund my order please"] * k)}] for k in (3, 1, 4, 1, 2)]
+    ids = [model.encode(model.prompt_text(p)) for p in prompts]
+    batches = engine.length_sorted_batches(ids, 2)
+    assert [len(b) for b in batches] == [2, 2, 1] and sorted(i for b in batches for i in b) == list(range(5))
+    lengths = [len(ids[i]) for b in batches for i in b]
+    assert lengths == sorted(lengths)  # shortest first: each batch holds neighbours in length
+    batched = model.generate(prompts, 5, batch_size=2)
+    single = [model.generate([p], 5)[0] for p in prompts]
+    assert [g.ids for g in batched] == [g.ids for g in single]
+    assert [g.input_tokens for g in batched] == [len(x) for x in ids]
+
+
+def test_threads_from_models_yaml_set_torchs_thread_count(tiny, tmp_path):
+    import torch
+
+    before = torch.get_num_threads()
+    try:
+        client = LocalClient(ModelConfig(name="t", model=f"local/{tiny}", params={"threads": 1}), home=tmp_path)
+        result = asyncio.run(client.complete(PROMPTS[0], {"max_tokens": 2}))
+        assert result.texts and client.model().threads == 1
+        torch.set_num_threads(2)
+        engine.set_threads(client.model().threads)  # what every call does first, in its own thread
+        assert torch.get_num_threads() == 1
+        assert LocalClient(ModelConfig(name="d", model=f"local/{tiny}"), home=tmp_path).threads == engine.default_threads()
+        with pytest.raises(ConfigError, match="threads"):
+            LocalClient(ModelConfig(name="z", model=f"local/{tiny}", params={"threads": -1}), home=tmp_path)
+    finally:
+        torch.set_num_threads(before)
+

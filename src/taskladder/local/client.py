@@ -7,8 +7,12 @@ CPU model gets its throughput. Cost is $0 per call unless models.yaml gives a pr
 measured compute time is returned with every call (``extra``).
 
 models.yaml options (under ``params``): ``max_tokens`` (default 32), ``batch_size`` (16),
+``threads`` (torch threads; default: the cores this process may use),
 ``score_labels: [a, b, ...]`` to answer by label likelihood instead of free generation
 (always a valid label; ``extra.label_probs`` holds the class probabilities).
+
+Calls waiting together are batched by prompt length (similar lengths together, so little
+padding), and within a batch the prefix all prompts share is encoded once (engine.py).
 """
 
 from __future__ import annotations
@@ -20,10 +24,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..errors import ConfigError
 from ..models.client import CallResult
 from ..models.config import ModelConfig
 from ..settings import Settings
-from .engine import LocalModel, load_model
+from .engine import LocalModel, default_threads, length_sorted_batches, load_model
 from .source import resolve_local
 
 DEFAULT_MAX_TOKENS = 32
@@ -36,6 +41,7 @@ class _Pending:
     messages: list[dict[str, str]]
     max_tokens: int
     future: asyncio.Future = field(repr=False)
+    ids: list[int] = field(default_factory=list)  # the prompt's tokens, once encoded
 
 
 class LocalClient:
@@ -45,6 +51,9 @@ class LocalClient:
         self.source = resolve_local(cfg.model, self.home)  # bad names fail here, before any run starts
         params = dict(cfg.params)
         self.batch_size = int(params.get("batch_size", DEFAULT_BATCH))
+        self.threads = int(params.get("threads") or default_threads())
+        if self.batch_size < 1 or self.threads < 1:
+            raise ConfigError(f"model '{cfg.name}': params.batch_size and params.threads must be at least 1")
         self.score_labels: list[str] | None = params.get("score_labels")
         self._model: LocalModel | None = None
         self._pending: list[_Pending] = []
@@ -56,7 +65,7 @@ class LocalClient:
 
     def model(self) -> LocalModel:
         if self._model is None:
-            self._model = load_model(self.source, self.home)
+            self._model = load_model(self.source, self.home, threads=self.threads)
         return self._model
 
     async def complete(self, messages: list[dict[str, str]], params: dict[str, Any]) -> CallResult:
@@ -75,22 +84,34 @@ class LocalClient:
         await asyncio.sleep(GATHER_S)
         self._flush_scheduled = False
         while self._pending:
-            batch, self._pending = self._pending[:self.batch_size], self._pending[self.batch_size:]
+            waiting, self._pending = self._pending, []
             try:
-                results = await asyncio.to_thread(self._generate, batch)
-            except BaseException as exc:  # every waiting call hears of the failure
-                for p in batch:
+                batches = await asyncio.to_thread(self._length_sorted, waiting)
+            except BaseException:  # the model failed to load: the batch below hears of it
+                batches = [waiting]
+            for batch in batches:
+                try:
+                    results = await asyncio.to_thread(self._generate, batch)
+                except BaseException as exc:  # every waiting call hears of the failure
+                    for p in batch:
+                        if not p.future.done():
+                            p.future.set_exception(exc)
+                    continue
+                for p, r in zip(batch, results):
                     if not p.future.done():
-                        p.future.set_exception(exc)
-                continue
-            for p, r in zip(batch, results):
-                if not p.future.done():
-                    p.future.set_result(r)
+                        p.future.set_result(r)
+
+    def _length_sorted(self, waiting: list[_Pending]) -> list[list[_Pending]]:
+        model = self.model()
+        for p in waiting:
+            p.ids = model.encode(model.prompt_text(p.messages))
+        return [[waiting[i] for i in chunk] for chunk in length_sorted_batches([p.ids for p in waiting], self.batch_size)]
 
     def _generate(self, batch: list[_Pending]) -> list[CallResult]:
         model = self.model()
         start = time.perf_counter()
-        outs = model.generate([p.messages for p in batch], max(p.max_tokens for p in batch))
+        ids = [p.ids or model.encode(model.prompt_text(p.messages)) for p in batch]
+        outs = model.generate_ids(ids, max(p.max_tokens for p in batch))
         elapsed = time.perf_counter() - start
         generated = sum(o.output_tokens for o in outs)
         share = elapsed / len(batch)  # compute time per call: the batch's time split evenly
