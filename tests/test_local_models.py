@@ -218,3 +218,26 @@ def test_threads_from_models_yaml_set_torchs_thread_count(tiny, tmp_path):
     finally:
         torch.set_num_threads(before)
 
+
+def test_local_calls_cost_their_compute_seconds_at_the_machine_hour_price(tiny, tmp_path):
+    from helpers import sentiment_rows, write_task
+
+    from taskladder.models.pricing import measured_usd
+    from taskladder.runner.evaluate import evaluate
+    from taskladder.store import Store
+    from taskladder.task import load_task
+
+    task = load_task(write_task(tmp_path / "t", sentiment_rows(20)))
+    # $3600 an hour: a call costs as many dollars as it took seconds of compute.
+    models = {"tiny": ModelConfig(name="tiny", model=f"local/{tiny}", price_per_machine_hour=3600.0,
+                                  params={"max_tokens": 2})}
+    store = Store(tmp_path / "store.sqlite")
+    result = evaluate(task, "tiny", split="dev", models=models, store=store, progress=False)
+    summary = result.summary
+    assert summary.errors == 0 and summary.cost_usd > 0
+    assert summary.cost_per_1k_calls == pytest.approx(summary.cost_usd / summary.n * 1000)
+    assert summary.projected_monthly_usd and summary.projected_monthly_usd > 0
+    # the rule itself: compute seconds at the hourly price; unpriced or hosted calls keep their token cost
+    assert measured_usd(models["tiny"], {"compute_s": 1.8}, 0.0) == pytest.approx(1.8)
+    assert measured_usd(ModelConfig(name="l", model=f"local/{tiny}"), {"compute_s": 1.8}, 0.0) == 0.0
+    assert measured_usd(ModelConfig(name="h", model="openai/x"), {}, 0.25) == 0.25
