@@ -33,9 +33,14 @@ def replay_rows(ratio: float, train_rows: int) -> int:
     return round(ratio * train_rows)
 
 
-def base_model_replay(base: LocalModel, folder: Path, n: int, cache_dir: Path,
-                      prompts: tuple[str, ...] = GENERAL_PROMPTS,
-                      max_new_tokens: int = REPLAY_MAX_TOKENS) -> list[ChatPair]:
+def base_model_replay(
+    base: LocalModel,
+    folder: Path,
+    n: int,
+    cache_dir: Path,
+    prompts: tuple[str, ...] = GENERAL_PROMPTS,
+    max_new_tokens: int = REPLAY_MAX_TOKENS,
+) -> list[ChatPair]:
     """``n`` replay pairs: each general prompt answered by ``base`` (the model in ``folder``)."""
     if n <= 0:
         return []
@@ -46,8 +51,9 @@ def base_model_replay(base: LocalModel, folder: Path, n: int, cache_dir: Path,
     return [pairs[i % len(pairs)] for i in range(n)]
 
 
-def _cached_answers(base: LocalModel, folder: Path, prompts: tuple[str, ...], max_new_tokens: int,
-                    cache_dir: Path) -> list[str]:
+def _cached_answers(
+    base: LocalModel, folder: Path, prompts: tuple[str, ...], max_new_tokens: int, cache_dir: Path
+) -> list[str]:
     key = hashlib.sha256(json.dumps([_weights_id(folder), list(prompts), max_new_tokens]).encode()).hexdigest()[:16]
     path = cache_dir / f"replay-{key}.json"
     if path.is_file():
