@@ -45,8 +45,9 @@ class ModelConfig(BaseModel):
     api_base: str | None = None
     api_key_env: str | None = None
     price: Price | None = None
-    # Local models: $ per hour of this machine; the finetune rung prices its measured training
-    # time with it (None: $0).
+    # Local models: $ per hour of this machine. Each call costs its measured compute seconds at
+    # this price (models/pricing.py measured_usd), and the finetune rung prices its measured
+    # training time with it (None: $0).
     price_per_machine_hour: float | None = Field(default=None, ge=0)
     concurrency: int = Field(default=8, ge=1)
     # Adaptive: start lower, back off on 429 / Retry-After and grow again, never above concurrency
