@@ -21,25 +21,11 @@ import os
 import random
 import tempfile
 import time
-from collections import defaultdict
 from pathlib import Path
 
+from bench_mix_banking77 import per_intent, rows  # the same seeded per-intent sampling
+
 SHARED = Path(os.environ.get("TASKLADDER_SHARED_DATA") or Path(__file__).resolve().parents[2] / "shared" / "data")
-
-
-def rows(path: Path) -> list[tuple[str, str]]:
-    with path.open(newline="", encoding="utf-8") as fh:
-        return [(r["text"], r["category"]) for r in csv.DictReader(fh)]
-
-
-def per_intent(data: list[tuple[str, str]], n: int, rng: random.Random, skip: set[str]) -> list[tuple[str, str]]:
-    by_label: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for text, label in data:
-        if text not in skip:
-            by_label[label].append((text, label))
-    out = [r for label in sorted(by_label) for r in rng.sample(by_label[label], min(n, len(by_label[label])))]
-    rng.shuffle(out)
-    return out
 
 
 def write_csv(path: Path, data: list[tuple[str, str]]) -> None:
