@@ -8,6 +8,8 @@ from __future__ import annotations
 import csv
 import json
 import os
+import subprocess
+import sys
 
 import pytest
 from conftest import shared_path
@@ -134,23 +136,17 @@ def _sweep_inputs(tmp_path):
 def test_mix_and_mix_sweep_run_as_ray_tasks_with_the_local_outputs(ray_job, tmp_path):
     pytest.importorskip("sentence_transformers")
     from mix_models import read_all
-    from typer.testing import CliRunner
-
-    from taskladder.cli import app
-    from taskladder.errors import TaskladderError
 
     base, tuned, task, sts = _sweep_inputs(tmp_path)
     ray_flags = ["--backend", "ray", "--address", ray_job]
-    runner = CliRunner()
     mixed = {}
     for where, flags in (("local", []), ("ray", ray_flags)):
         out = tmp_path / f"mix-{where}"
-        done = runner.invoke(app, ["mix", str(base), str(tuned), "--alpha", "0.3", "--out", str(out), "--json", *flags])
-        assert done.exit_code == 0, done.output
+        done = _cli(["mix", str(base), str(tuned), "--alpha", "0.3", "--out", str(out), "--json", *flags])
+        assert done.returncode == 0, done.stderr
         mixed[where] = read_all(out)
         sweep = tmp_path / f"sweep-{where}"
-        done = runner.invoke(
-            app,
+        done = _cli(
             [
                 "mix-sweep",
                 str(task),
@@ -168,7 +164,7 @@ def test_mix_and_mix_sweep_run_as_ray_tasks_with_the_local_outputs(ray_job, tmp_
                 *flags,
             ],
         )
-        assert done.exit_code == 0, done.output
+        assert done.returncode == 0, done.stderr
         mixed[where + "-sweep"] = json.loads(done.stdout)["points"]
         mixed[where + "-chosen"] = read_all(sweep / "chosen")
     assert mixed["ray"].keys() == mixed["local"].keys()
@@ -176,5 +172,11 @@ def test_mix_and_mix_sweep_run_as_ray_tasks_with_the_local_outputs(ray_job, tmp_
     assert mixed["ray-sweep"] == mixed["local-sweep"] and len(mixed["local-sweep"]) == 3
     assert all(mixed["ray-chosen"][k].equal(mixed["local-chosen"][k]) for k in mixed["local-chosen"])
     # A mix error raised on a Ray worker is still the one-line TaskladderError (exit 2).
-    again = runner.invoke(app, ["mix", str(base), str(tuned), "--out", str(tmp_path / "mix-ray"), *ray_flags])
-    assert isinstance(again.exception, TaskladderError) and "not empty" in str(again.exception)
+    again = _cli(["mix", str(base), str(tuned), "--out", str(tmp_path / "mix-ray"), *ray_flags])
+    assert again.returncode == 2 and "not empty" in again.stderr and len(again.stderr.strip().splitlines()) == 1
+
+
+def _cli(args: list[str]) -> subprocess.CompletedProcess:
+    """The real command in its own process. Not CliRunner: it swaps sys.stdout/stderr for buffers
+    it closes afterwards, and a Ray driver started inside that swap keeps writing to them."""
+    return subprocess.run([sys.executable, "-m", "taskladder", *args], capture_output=True, text=True, timeout=600)
