@@ -64,6 +64,7 @@ def main() -> None:
     ap.add_argument("--sts-limit", type=int, default=750, help="first N STS-B dev pairs")
     ap.add_argument("--max-pairs", type=int, default=ContrastiveConfig.max_pairs, help="contrastive pairs per tuning")
     ap.add_argument("--out", type=Path, default=Path("bench_mix_banking77.json"))
+    ap.add_argument("--png", type=Path, default=Path("bench_mix_banking77.png"), help="task-vs-STS curve per shots")
     args = ap.parse_args()
     train_all, test_all = rows(SHARED / "banking77" / "train.csv"), rows(SHARED / "banking77" / "test.csv")
     test = random.Random(0).sample(test_all, min(args.test_limit, len(test_all)))
@@ -110,6 +111,35 @@ def main() -> None:
               f"{ms([r['tuned'][1] for r in group]):>9} {ms([r['chosen'][1] for r in group]):>8} "
               f"{','.join(format(r['chosen_alpha'], 'g') for r in group):>11} "
               f"{sum(r['wise_shape'] for r in group)}/{len(group)}")
+    draw(results, args.png)
+    print(f"curve: {args.png}")
+
+
+def draw(results: list[dict], path: Path) -> None:
+    """Mean test accuracy vs mean STS-B per alpha, one line per shots, seed spread as error bars."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.5, 4.5))
+    for shots in sorted({r["shots"] for r in results}):
+        group = [r for r in results if r["shots"] == shots]
+        alphas = [p[0] for p in group[0]["points"]]
+        acc = [[r["points"][i][2] for r in group] for i in range(len(alphas))]
+        sts = [[r["points"][i][3] for r in group] for i in range(len(alphas))]
+        xs, ys = [statistics.mean(v) for v in sts], [statistics.mean(v) for v in acc]
+        ax.errorbar(xs, ys, xerr=[statistics.pstdev(v) for v in sts], yerr=[statistics.pstdev(v) for v in acc],
+                    fmt="o-", capsize=3, label=f"{shots}/class ({len(group)} seeds)")
+        for a, x, y in zip(alphas, xs, ys):
+            ax.annotate(f"α={a:g}", (x, y), textcoords="offset points", xytext=(4, 4), fontsize=8)
+    ax.set_xlabel("STS-B dev Spearman x100 (general)")
+    ax.set_ylabel("Banking77 test accuracy % (task)")
+    ax.set_title("WiSE-FT mixes of SetFit-tuned MiniLM (α=0 base, α=1 tuned)")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
 
 
 if __name__ == "__main__":

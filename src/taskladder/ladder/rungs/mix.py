@@ -45,49 +45,38 @@ class Mix(ClimbRung):
     def run(self, state: ClimbState) -> None:
         finetuned = [r for r in state.result.rungs if r.rung == FineTune.name and r.status == "ran"]
         for row in finetuned:
-            state.add(
-                RungResult(
-                    model=row.model,
-                    rung=self.name,
-                    pipeline={},
-                    status="unavailable",
-                    reason=(
-                        "mixing a fine-tuned causal LM is weighed by general-text NLL, a sweep this climb does not run "
-                        "yet; mix it by hand with `taskladder mix BASE TUNED --alpha A`"
-                    ),
-                )
+            self._unavailable(
+                state,
+                row.model,
+                (
+                    "mixing a fine-tuned causal LM is weighed by general-text NLL, a sweep this climb does not run "
+                    "yet; mix it by hand with `taskladder mix BASE TUNED --alpha A`"
+                ),
             )
         tuned = state.notes.get(EmbedTuned.name)
         if tuned is not None:
             self._mix_encoder(state, tuned)
         elif not finetuned:
-            state.add(
-                RungResult(
-                    model=ORIGINAL,
-                    rung=self.name,
-                    pipeline={},
-                    status="unavailable",
-                    reason=(
-                        "nothing to mix: the mix rung follows embed-tuned or finetune (add embed-tuned to --rungs)"
-                    ),
-                )
+            self._unavailable(
+                state,
+                ORIGINAL,
+                ("nothing to mix: the mix rung follows embed-tuned or finetune (add embed-tuned to --rungs)"),
             )
+
+    def _unavailable(self, state: ClimbState, model: str, reason: str) -> None:
+        state.add(RungResult(model=model, rung=self.name, pipeline={}, status="unavailable", reason=reason))
 
     def _mix_encoder(self, state: ClimbState, tuned: Path) -> None:
         opts = state.options
         general = general_pairs(state)
         if general is None:
-            state.add(
-                RungResult(
-                    model=ORIGINAL,
-                    rung=self.name,
-                    pipeline={},
-                    status="unavailable",
-                    reason=(
-                        "needs a general set to weigh what the tuning cost: climb --general PAIRS.csv "
-                        "(sentence1,sentence2,score, e.g. STS-B dev)"
-                    ),
-                )
+            self._unavailable(
+                state,
+                ORIGINAL,
+                (
+                    "needs a general set to weigh what the tuning cost: climb --general PAIRS.csv "
+                    "(sentence1,sentence2,score, e.g. STS-B dev)"
+                ),
             )
             return
         field = label_field(state)
