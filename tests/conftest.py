@@ -34,3 +34,14 @@ def _isolated_home(tmp_path, monkeypatch):
     monkeypatch.setenv("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     yield
+
+
+@pytest.fixture(scope="session")
+def ray_cluster():
+    """A head + one worker Ray node on loopback, shared by every Ray test of the session
+    (tests/ray_cluster.py); skipped without the `ray` extra."""
+    pytest.importorskip("ray")
+    from ray_cluster import local_cluster
+
+    with local_cluster() as address:
+        yield address

@@ -183,3 +183,61 @@ def test_local_models_wait_longer_than_hosted_calls_unless_told():
     assert ModelConfig(name="l", model="local/smollm2").timeout_s == LOCAL_TIMEOUT_S > 60
     assert ModelConfig(name="l", model="local/smollm2", timeout_s=30).timeout_s == 30
     assert ModelConfig(name="h", model="openai/gpt-4o-mini").timeout_s == 60
+
+
+def test_length_sorted_batches_decode_as_one_at_a_time_in_the_callers_order(tiny):
+    """Prompts are grouped by length (less padding) yet every reply comes back in its prompt's
+    place, token for token what the prompt gets alone."""
+    model = engine.LocalModel.from_folder(tiny, "tiny")
+    prompts = [[{"role": "user", "content": " ".join(["refund my order please"] * k)}] for k in (3, 1, 4, 1, 2)]
+    ids = [model.encode(model.prompt_text(p)) for p in prompts]
+    batches = engine.length_sorted_batches(ids, 2)
+    assert [len(b) for b in batches] == [2, 2, 1] and sorted(i for b in batches for i in b) == list(range(5))
+    lengths = [len(ids[i]) for b in batches for i in b]
+    assert lengths == sorted(lengths)  # shortest first: each batch holds neighbours in length
+    batched = model.generate(prompts, 5, batch_size=2)
+    single = [model.generate([p], 5)[0] for p in prompts]
+    assert [g.ids for g in batched] == [g.ids for g in single]
+    assert [g.input_tokens for g in batched] == [len(x) for x in ids]
+
+
+def test_threads_from_models_yaml_set_torchs_thread_count(tiny, tmp_path):
+    import torch
+
+    before = torch.get_num_threads()
+    try:
+        client = LocalClient(ModelConfig(name="t", model=f"local/{tiny}", params={"threads": 1}), home=tmp_path)
+        result = asyncio.run(client.complete(PROMPTS[0], {"max_tokens": 2}))
+        assert result.texts and client.model().threads == 1
+        torch.set_num_threads(2)
+        engine.set_threads(client.model().threads)  # what every call does first, in its own thread
+        assert torch.get_num_threads() == 1
+        assert LocalClient(ModelConfig(name="d", model=f"local/{tiny}"), home=tmp_path).threads == engine.default_threads()
+        with pytest.raises(ConfigError, match="threads"):
+            LocalClient(ModelConfig(name="z", model=f"local/{tiny}", params={"threads": -1}), home=tmp_path)
+    finally:
+        torch.set_num_threads(before)
+
+
+def test_local_calls_cost_their_compute_seconds_at_the_machine_hour_price(tiny, tmp_path):
+    from helpers import sentiment_rows, write_task
+
+    from taskladder.models.pricing import measured_usd
+    from taskladder.runner.evaluate import evaluate
+    from taskladder.store import Store
+    from taskladder.task import load_task
+
+    task = load_task(write_task(tmp_path / "t", sentiment_rows(20)))
+    # $3600 an hour: a call costs as many dollars as it took seconds of compute.
+    models = {"tiny": ModelConfig(name="tiny", model=f"local/{tiny}", price_per_machine_hour=3600.0,
+                                  params={"max_tokens": 2})}
+    store = Store(tmp_path / "store.sqlite")
+    result = evaluate(task, "tiny", split="dev", models=models, store=store, progress=False)
+    summary = result.summary
+    assert summary.errors == 0 and summary.cost_usd > 0
+    assert summary.cost_per_1k_calls == pytest.approx(summary.cost_usd / summary.n * 1000)
+    assert summary.projected_monthly_usd and summary.projected_monthly_usd > 0
+    # the rule itself: compute seconds at the hourly price; unpriced or hosted calls keep their token cost
+    assert measured_usd(models["tiny"], {"compute_s": 1.8}, 0.0) == pytest.approx(1.8)
+    assert measured_usd(ModelConfig(name="l", model=f"local/{tiny}"), {"compute_s": 1.8}, 0.0) == 0.0
+    assert measured_usd(ModelConfig(name="h", model="openai/x"), {}, 0.25) == 0.25

@@ -68,3 +68,59 @@ def test_ties_and_dare_folders_are_reproducible(tmp_path):
     for k in base_t:
         expect = base_t[k] + ties_delta([a_t[k] - base_t[k], b_t[k] - base_t[k]], 0.5)
         assert torch.allclose(ties_t[k], expect, atol=1e-6), k
+
+
+def test_magnitude_cut_keeps_exactly_k_and_splits_ties_in_row_order():
+    from taskladder.mix.methods import magnitude_cut, magnitude_trim
+
+    delta = torch.tensor([1.0, 2.0, 2.0, 2.0, 3.0, -2.0, 0.5, 0.0])
+    assert magnitude_trim(delta, 0.375).tolist() == [0.0, 2.0, 2.0, 0.0, 3.0, 0.0, 0.0, 0.0]  # k = 3
+    blocks = [delta[:2], delta[2:3], delta[3:]]  # the same cut found and applied over row blocks
+    cut = magnitude_cut(lambda: blocks, 8, 0.375, torch.float32)
+    assert torch.cat([cut.apply(b) for b in blocks]).tolist() == [0.0, 2.0, 2.0, 0.0, 3.0, 0.0, 0.0, 0.0]
+    generator = torch.Generator().manual_seed(0)
+    for dtype in (torch.float32, torch.float64):
+        d = torch.randn(300, 70, generator=generator, dtype=dtype)
+        for density in (0.001, 0.2, 0.9):
+            k = max(1, int(density * d.numel()))
+            top = torch.topk(d.abs().reshape(-1), k).indices
+            expect = torch.zeros_like(d)
+            expect.view(-1)[top] = d.view(-1)[top]
+            rows = [d[i : i + 70] for i in range(0, 300, 70)]  # 5 blocks, the last short
+            cut = magnitude_cut(lambda rows=rows: rows, d.numel(), density, dtype)
+            assert torch.equal(torch.cat([cut.apply(r) for r in rows]), expect), (dtype, density)
+
+
+def test_dare_masks_do_not_depend_on_the_block_size(monkeypatch):
+    from taskladder.mix import methods
+    from taskladder.mix.methods import dare_keep
+
+    monkeypatch.setattr(methods, "DARE_CHUNK", 64)  # many chunks in a small tensor
+    whole = dare_keep(0, 1000, 1000, 0.4, 9, "w", 1)
+    parts = torch.cat([dare_keep(s, min(77, 1000 - s), 1000, 0.4, 9, "w", 1) for s in range(0, 1000, 77)])
+    assert torch.equal(whole, parts)
+    assert not torch.equal(whole, dare_keep(0, 1000, 1000, 0.4, 10, "w", 1))  # the seed matters
+    assert not torch.equal(whole[:64], whole[64:128])  # each chunk draws its own mask
+
+
+@pytest.mark.parametrize("method", ["ties", "dare"])
+def test_ties_and_dare_stream_row_blocks_bit_for_bit(tmp_path, monkeypatch, method):
+    from taskladder.mix import methods, stream
+
+    base = tiny_llama(tmp_path / "base")
+    a, b = perturbed_copy(base, tmp_path / "a", seed=1), perturbed_copy(base, tmp_path / "b", seed=2)
+    spec = MixSpec(method, 0.7, density=0.3, seed=4)
+    whole = mix_folders(base, [a, b], tmp_path / "whole", spec)
+    monkeypatch.setattr(stream, "BLOCK_ELEMENTS", 100)  # a few rows per block
+    monkeypatch.setattr(methods, "DARE_CHUNK", 150)  # masks drawn in chunks the blocks straddle
+    blocks = mix_folders(base, [a, b], tmp_path / "blocks", spec)
+    chunked = read_all(tmp_path / "blocks")
+    monkeypatch.setattr(stream, "BLOCK_ELEMENTS", 1024**2)
+    mix_folders(base, [a, b], tmp_path / "whole-chunked", spec)
+    assert blocks.peak_tensor_bytes_held < blocks.largest_tensor_bytes < whole.peak_tensor_bytes_held
+    expect = read_all(tmp_path / "whole-chunked" if method == "dare" else tmp_path / "whole")
+    assert all(torch.equal(chunked[k], expect[k]) for k in expect)
+    if method == "dare":  # another seed, another mix
+        mix_folders(base, [a, b], tmp_path / "seed5", MixSpec(method, 0.7, density=0.3, seed=5))
+        other = read_all(tmp_path / "seed5")
+        assert any(not torch.equal(other[k], expect[k]) for k in expect)

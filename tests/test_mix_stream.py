@@ -30,9 +30,10 @@ def llama_pair(tmp_path_factory):
 
 
 def _bits_equal(a: dict, b: dict) -> bool:
-    return a.keys() == b.keys() and all(a[k].dtype == b[k].dtype and torch.equal(a[k].view(-1).view(torch.uint8),
-                                                                                  b[k].view(-1).view(torch.uint8))
-                                        for k in a)
+    return a.keys() == b.keys() and all(
+        a[k].dtype == b[k].dtype and torch.equal(a[k].view(-1).view(torch.uint8), b[k].view(-1).view(torch.uint8))
+        for k in a
+    )
 
 
 @pytest.mark.parametrize("alpha,which", [(0.0, 0), (1.0, 1)])
@@ -163,8 +164,9 @@ def test_mismatches_and_bad_folders_are_one_line_errors(llama_pair, tmp_path):
 def test_cli_mix_and_its_errors(llama_pair, tmp_path):
     base_dir, tuned_dir = llama_pair
     runner = CliRunner()
-    ok = runner.invoke(app, ["mix", str(base_dir), str(tuned_dir), "--alpha", "0.3", "--out", str(tmp_path / "m"),
-                             "--json"])
+    ok = runner.invoke(
+        app, ["mix", str(base_dir), str(tuned_dir), "--alpha", "0.3", "--out", str(tmp_path / "m"), "--json"]
+    )
     assert ok.exit_code == 0, ok.output
     summary = json.loads(ok.stdout)
     assert summary["tensors"] == len(read_all(base_dir)) and summary["peak_tensor_bytes_held"] > 0
@@ -173,8 +175,10 @@ def test_cli_mix_and_its_errors(llama_pair, tmp_path):
         (["mix", str(base_dir), str(tuned_dir), str(tuned_dir), "--out", str(tmp_path / "x")], "exactly one TUNED"),
         (["mix", str(base_dir), str(tuned_dir), "--method", "soup", "--out", str(tmp_path / "x")], "unknown mix"),
         (["mix", str(base_dir), str(tuned_dir), "--out", str(tmp_path / "m")], "not empty"),
-        (["mix", str(base_dir), str(tuned_dir), "--method", "add-difference", "--out", str(tmp_path / "x")],
-         "--instruct"),
+        (
+            ["mix", str(base_dir), str(tuned_dir), "--method", "add-difference", "--out", str(tmp_path / "x")],
+            "--instruct",
+        ),
     ]
     for args, message in cases:  # TaskladderError is what `main` turns into one line and exit 2
         result = runner.invoke(app, args)
@@ -194,3 +198,30 @@ def test_row_blocks_give_the_same_bits_and_hold_less_than_a_tensor(llama_pair, t
     assert blocks.peak_tensor_bytes_held < blocks.largest_tensor_bytes < whole.peak_tensor_bytes_held
     mix_folders(llama_pair[0], [llama_pair[1]], tmp_path / "one", MixSpec("linear", 1.0))
     assert _bits_equal(read_all(tmp_path / "one"), read_all(llama_pair[1]))
+
+
+def test_cli_refuses_mismatched_shapes_and_dtypes_in_one_line_exit_2(llama_pair, tmp_path):
+    base_dir, _ = llama_pair
+    wide = tiny_llama(tmp_path / "wide", hidden=32, dtype="bfloat16")
+    fp32 = tiny_llama(tmp_path / "fp32")
+    for other, method, message in ((wide, "ties", "has shape"), (fp32, "dare", "same dtype")):
+        run = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "taskladder",
+                "mix",
+                str(base_dir),
+                str(other),
+                str(other),
+                "--method",
+                method,
+                "--out",
+                str(tmp_path / method),
+            ],
+            capture_output=True,
+            text=True,
+        )
+        assert run.returncode == 2, run.stderr
+        assert run.stderr.strip().count("\n") == 0 and message in run.stderr, run.stderr
+        assert not (tmp_path / method).exists()

@@ -204,19 +204,24 @@ def calls_stored(store: Store) -> int:
         return int(db.execute("SELECT COUNT(*) FROM calls").fetchone()[0])
 
 
-def test_cli_optimize_json_and_artifacts(task, tmp_path):
+def cli_optimize(tmp_path, out) -> dict:
+    """`taskladder optimize --json` on the fixture's task with the scripted models; its payload."""
     models = tmp_path / "models.yaml"
     models.write_text(
         "models:\n"
         "  - {name: bot, model: scripted, script: {callable: 'test_optimize:task_model'}, price: {input_per_mtok: 10, output_per_mtok: 10}}\n"
         "  - {name: writer, model: scripted, script: {callable: 'test_optimize:proposer'}, price: {input_per_mtok: 10, output_per_mtok: 10}}\n",
         encoding="utf-8")
-    out = tmp_path / "out"
     res = CliRunner().invoke(app, ["optimize", str(tmp_path / "task" / "task.yaml"), "-m", "bot", "--proposer", "writer",
                                    "--models", str(models), "--budget", "100", "--rounds", "2", "--proposals", "1",
                                    "--shots", "2", "--json", "-o", str(out)])
     assert res.exit_code == 0, res.output
-    payload = json.loads(res.stdout)
+    return json.loads(res.stdout)
+
+
+def test_cli_optimize_json_and_artifacts(task, tmp_path):
+    out = tmp_path / "out"
+    payload = cli_optimize(tmp_path, out)
     assert set(payload["spent_usd"]) >= {"search", "confirmation", "total"}
     assert payload["final_prompt"] and payload["trajectory"]
     assert (out / "pipeline.yaml").exists() and (out / "optimize.json").exists()
@@ -234,3 +239,80 @@ def test_cli_unknown_price_is_exit_2(task, tmp_path):
     assert res.returncode == 2, res.stderr
     lines = res.stderr.strip().splitlines()
     assert len(lines) == 1 and "price is unknown" in lines[0] and "Traceback" not in res.stderr
+
+
+FREE = {name: ModelConfig(**{**cfg.model_dump(), "price": {"input_per_mtok": 0.0, "output_per_mtok": 0.0}})
+        for name, cfg in MODELS.items()}
+
+
+def test_free_model_call_cap_holds_the_confirmation_back(task, tmp_path):
+    """A free (local) model is budgeted in calls: the confirmation's calls are held back from the
+    start, so the search stops short of them and the chosen prompt is still confirmed on test."""
+    cap = len(task.test) + 70  # the search alone would take far more
+    store = Store(tmp_path / "s.db")
+    result = optimize(task, "bot", proposer="writer", budget_usd=0.0, models=FREE, store=store,
+                      options=FAST.model_copy(update={"max_calls": cap}))
+    out = result.as_json()
+    assert out["stopped"] and out["stopped"].startswith("budget"), out["stopped"]
+    assert out["test"] is not None and out["test"]["n"] == len(task.test), out["stopped"]
+    assert out["charged_usd"]["calls"] <= cap
+    assert calls_stored(store) <= cap
+
+
+def test_spend_splits_exactly_into_search_and_confirmation(task, tmp_path):
+    """Tight USD budget: never exceeded, confirmation included, and the JSON's spent_usd is the
+    calls table's sum over the search runs and over the confirmation run, which add up to the total."""
+    store = Store(tmp_path / "s.db")
+    budget = 0.06
+    out = optimize(task, "bot", proposer="writer", budget_usd=budget, models=MODELS, store=store,
+                   options=FAST).as_json()
+    assert out["test"] is not None
+    spent, runs = out["spent_usd"], out["runs"]
+    with sqlite3.connect(store.path) as db:
+        def paid(ids: list[str]) -> float:
+            marks = ",".join("?" * len(ids))
+            return float(db.execute(f"SELECT COALESCE(SUM(cost_usd), 0) FROM calls WHERE run_id IN ({marks})",
+                                    ids).fetchone()[0])
+        assert spent["search_evaluation"] == pytest.approx(paid(runs["search"]), abs=1e-12)
+        assert spent["search_proposer"] == pytest.approx(paid(runs["proposer"]), abs=1e-12)
+        assert spent["confirmation"] == pytest.approx(paid(runs["confirmation"]), abs=1e-12)
+    assert spent["confirmation"] > 0
+    assert spent["search"] + spent["confirmation"] == spent["total"]
+    assert spent["total"] == pytest.approx(paid_in_calls_table(store), abs=1e-12)
+    assert spent["total"] <= out["charged_usd"]["total"] <= budget
+    assert out["charged_usd"]["search"] + out["charged_usd"]["confirmation"] == pytest.approx(out["charged_usd"]["total"])
+
+
+def test_search_space_holds_nearest_demo_sets_and_instructions_paired_with_them(task, tmp_path):
+    """Per-example (kNN) demo selection is inside the space: sets at each size asked for, and each
+    distinct first proposal paired with the nearest demos; here the nearest demos show each input's cue, so
+    the winner is a kNN prompt."""
+    options = FAST.model_copy(update={"knn": True, "knn_sizes": [6], "proposals": 2, "rounds": 1})
+    out = optimize(task, "bot", proposer="writer", budget_usd=100.0, models=MODELS, store=Store(tmp_path / "s.db"),
+                   options=options).as_json()
+    evaluated = {p["candidate"] for p in out["trajectory"] if p["kind"] == "evaluate"}
+    assert {"nearest (bm25) demos k=3", "nearest (bm25) demos k=6"} <= evaluated
+    # (the scripted proposer writes one text for both grounded proposals: one distinct pairing)
+    assert "proposed r0#0 + nearest demos k=3" in evaluated
+    assert out["best"]["demos"]["strategy"] == "bm25" and out["best"]["dev_score"] > out["zero_shot"]["dev_score"] + 0.4
+
+
+def test_cli_optimize_report_shows_the_prompt_search(task, tmp_path):
+    """optimize's report.html: a "Prompt search" section with the trajectory drawn as an inline
+    SVG plot and the chosen instruction, escaped (a proposal is model text, never markup)."""
+    from taskladder.report.fmt import esc
+    from taskladder.report.sections.prompt_search import prompt_search_html
+
+    out = tmp_path / "out"
+    payload = cli_optimize(tmp_path, out)
+    html = (out / "report.html").read_text(encoding="utf-8")
+    section = html[html.index('<section id="prompt-search">'):]
+    section = section[: section.index("</section>")]
+    assert "<svg" in section and "score vs spend" in section
+    assert payload["best"]["origin"] in section
+    instruction = payload["best"]["instructions"] or "(the task's own instructions)"
+    assert esc(instruction) in section
+    # Escaped: markup inside a proposed instruction is shown as text.
+    hostile = {**payload, "best": {**payload["best"], "instructions": "<script>alert(1)</script> & more"}}
+    shown = prompt_search_html([hostile])
+    assert "<script>" not in shown and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; more" in shown

@@ -35,3 +35,17 @@ def test_named_optimize_rung_runs_the_search_within_the_budget(task, tmp_path):
     assert rows_["optimize"].pipeline["rung"] == "optimize"
     assert rows_["optimize"].score >= rows_["zero-shot"].score
     assert result.spent_usd <= 1.0
+
+
+def test_climb_report_shows_the_optimize_rungs_prompt_search(task, tmp_path):
+    from taskladder.report import render_report
+
+    store = Store(tmp_path / "c.db")
+    result = climb(task, ["bot"], MODELS, budget_usd=1.0,
+                   options=LadderOptions(shots=3, rungs=("zero-shot", "optimize"), cascade=False),
+                   store=store, baselines=[], progress=False, confirm_on_test=False)
+    assert len(result.prompt_search) == 1 and result.prompt_search[0]["trajectory"]
+    runs = [(r, store.get_records(r.run_id)) for r in (store.get_run(i) for i in result.run_ids) if r is not None]
+    html = render_report(runs, task_spec=task.spec, climb=result.model_dump())
+    assert '<section id="prompt-search">' in html and "<svg" in html.split('id="prompt-search"')[1]
+    assert result.prompt_search[0]["best"]["origin"] in html

@@ -1,5 +1,5 @@
-"""`--backend ray` on a real local Ray cluster: a head and one worker node, started once for this
-module (on this machine; ``Cluster`` stops exactly the processes it started).
+"""`--backend ray` on a real local Ray cluster: a head and one worker node on this machine, started
+once per session (``ray_cluster`` in conftest.py).
 
 The driver keeps the cache, budget, limits and records; provider calls run on Ray workers. So:
 records are the local backend's, a model's concurrency and the budget hold across both nodes, and
@@ -32,19 +32,11 @@ pytestmark = pytest.mark.slow
 RESPONDER = mapping_responder({w: "pos" for w in ("great", "lovely", "excellent", "good", "wonderful")},
                               default="neg")
 LIMIT = 0.001  # USD
-NODE = {"num_cpus": 1, "object_store_memory": 100 * 1024**2}
 
 
-@pytest.fixture(scope="module")
-def cluster():
-    from ray.cluster_utils import Cluster
-
-    c = Cluster(initialize_head=True, connect=False, head_node_args={**NODE, "include_dashboard": False})
-    try:
-        c.add_node(**NODE)
-        yield c.address
-    finally:
-        c.shutdown()
+@pytest.fixture
+def cluster(ray_cluster):
+    return ray_cluster  # one cluster for every Ray test of the session (tests/ray_cluster.py)
 
 
 def _model(srv: LoopbackServer, concurrency: int = 4, **params) -> dict[str, ModelConfig]:

@@ -134,3 +134,29 @@ def test_a_failed_record_batch_writes_nothing_and_the_store_stays_usable(tmp_pat
     assert not store._db.in_transaction and store.get_records("r1") == []
     store.put_records([record("r1", "good")])
     assert [r.example_id for r in store.get_records("r1")] == ["good"]
+
+
+def test_m006_backfills_answer_keys_as_the_writer_writes_them(tmp_path):
+    """Rows stored before schema 6 get the same keys a new row gets, so old and new runs compare."""
+    from taskladder.store.keys import answer_key, expected_key
+
+    path = tmp_path / "s.sqlite"
+    con = sqlite3.connect(path, isolation_level=None)
+    before_6 = [m for m in MIGRATIONS if m.__name__ < "m006"]
+    migrate(con, path, before_6)
+    old = [record("old", "a", prediction={"label": "pos", "why": "é"}, expected={"z": 1, "label": "pos"}),
+           record("old", "b", prediction=None, raw_text="no json here", parse_status="failed")]
+    con.executemany("INSERT INTO records (run_id, example_id, data) VALUES (?,?,?)",
+                    [(r.run_id, r.example_id, r.model_dump_json()) for r in old])
+    con.close()
+    store = Store(path)
+    assert store.schema_version() == SCHEMA_VERSION >= 6
+    store.put_records([record("new", "a", prediction={"why": "é", "label": "pos"}, expected={"label": "pos", "z": 1})])
+    keys = {(run, eid): (ans, exp) for run, eid, ans, exp in
+            store._db.execute("SELECT run_id, example_id, answer_key, expected_key FROM records")}
+    assert keys[("old", "a")] == keys[("new", "a")] == (answer_key({"label": "pos", "why": "é"}, ""),
+                                                       expected_key({"label": "pos", "z": 1}))
+    assert keys[("old", "b")][0] == "raw:no json here"
+    plan = store._db.execute("EXPLAIN QUERY PLAN SELECT example_id, score, parse_status, error, answer_key, "
+                             "expected_key FROM records WHERE run_id = ?", ("old",)).fetchall()
+    assert "COVERING INDEX records_by_answer" in str(plan)  # the comparison's reads never touch the JSON

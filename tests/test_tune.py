@@ -120,3 +120,60 @@ def test_shared_prefix_loss_equals_the_plain_loss_and_its_gradients(tiny):
     assert fast == pytest.approx(plain, rel=1e-5)
     for a, b in zip(plain_grads, fast_grads):
         assert torch.allclose(a, b, atol=1e-5, rtol=1e-4)
+
+
+def fake_answers(calls: list):
+    """The base model's generate, recorded: the tiny random model only ever answers whitespace,
+    so replay's answers are scripted here (the engine's generation is tested on its own)."""
+    from taskladder.local.engine import Generated
+
+    def generate(self, prompts, max_new_tokens=32, batch_size=None):
+        calls.append((prompts, max_new_tokens))
+        return [Generated("" if i == 1 else f"general answer {i}", 5, 3, [1, 2, 3]) for i in range(len(prompts))]
+
+    return generate
+
+
+def test_replay_is_the_base_models_own_answers_cached_and_cycled(tiny, tmp_path, monkeypatch):
+    from taskladder.errors import ConfigError
+    from taskladder.tune.general_prompts import GENERAL_PROMPTS
+    from taskladder.tune.replay import base_model_replay, replay_rows
+
+    calls: list = []
+    monkeypatch.setattr(LocalModel, "generate", fake_answers(calls))
+    base = LocalModel.from_folder(tiny, "tiny")
+    prompts = GENERAL_PROMPTS[:3]
+    pairs = base_model_replay(base, tiny, 7, tmp_path, prompts=prompts, max_new_tokens=4)
+    assert calls == [([[{"role": "user", "content": p}] for p in prompts], 4)]  # one batched call, greedy
+    kept = [(prompts[0], "general answer 0"), (prompts[2], "general answer 2")]  # an empty answer is no replay
+    assert [(p.prompt[0]["content"], p.answer) for p in pairs] == [kept[i % 2] for i in range(7)]  # cycled
+    assert base_model_replay(base, tiny, 7, tmp_path, prompts=prompts, max_new_tokens=4) == pairs
+    assert len(calls) == 1  # the second time from the cache
+    assert base_model_replay(base, tiny, 0, tmp_path) == [] and replay_rows(0.25, 12) == 3
+    with pytest.raises(ConfigError, match="replay-ratio"):
+        replay_rows(-1, 12)
+    assert len(GENERAL_PROMPTS) >= 30 and len(set(GENERAL_PROMPTS)) == len(GENERAL_PROMPTS)
+
+
+def test_tune_mixes_replay_in_batches_of_its_own(tiny, tmp_path, monkeypatch):
+    import random
+
+    from taskladder.tune.train import epoch_batches
+
+    # Without replay: the plain shuffled epoch it always was.
+    order = list(range(10))
+    random.Random(3).shuffle(order)
+    assert epoch_batches(10, 0, 4, 3) == [order[:4], order[4:8], order[8:]]
+    batches = epoch_batches(10, 5, 4, 3)
+    assert sorted(i for b in batches for i in b) == list(range(15))
+    assert all(all(i < 10 for i in b) or all(i >= 10 for i in b) for b in batches)  # never mixed in a batch
+
+    calls: list = []
+    monkeypatch.setattr(LocalModel, "generate", fake_answers(calls))
+    cfg = TuneConfig(base=f"local/{tiny}", name="mixed", epochs=1, batch_size=4, replay_ratio=0.5, threads=1)
+    result = tune(PAIRS, PAIRS[:4], cfg, tmp_path)
+    assert len(calls) == 1 and result.replay_rows == 6
+    assert result.steps == 3 + 2  # 12 train rows + 6 replay rows, in batches of 4
+    lineage = json.loads((result.path / "taskladder-tune.json").read_text())
+    assert lineage["replay_rows"] == 6 and lineage["hyper"]["replay_ratio"] == 0.5
+    assert "replay_ratio" not in TuneConfig().hyper()  # no replay: the settings (and names) runs had before

@@ -355,3 +355,31 @@ def test_text_search_treats_wildcards_and_quotes_as_text(store):
     assert store.search_records(a.run_id, "_") == {"p3"}
     assert store.search_records(a.run_id, '"HI"') == {"p2"}
     assert store.search_records(a.run_id, "prediction") == set()  # the record's other parts are not searched
+
+
+def test_judge_reasoning_shows_beside_human_votes_escaped(store):
+    """The arena's stored reasoning is on the example page and the vote page, next to the
+    human-vs-judge agreement, with a <script> in it shown as text."""
+    from taskladder.store import Record
+
+    a, b, truth = two_runs(store, n=2)
+    arena = add_run(store, "run-arena", {"e0": "x"}, truth=truth)
+    arena.pipeline = {"kind": "arena", "players": {"A": a.run_id, "B": b.run_id}}
+    store.save_run(arena, "key-arena")
+    store.put_records([Record(run_id="run-arena", example_id="e0", split="dev", inputs={}, expected={}, trace={
+        "comparisons": [{"item": "e0", "a": "A", "b": "B", "winner": "a", "first": "a",
+                         "reasoning": "A keeps the label. " + XSS},
+                        {"item": "e0", "a": "A", "b": "B", "winner": "a", "first": "b",
+                         "reasoning": "Still A."}]})])
+    store.put_vote("sent", "e0", a.run_id, b.run_id, left_run=a.run_id, winner="b", voter="ann")
+    c = client(store)
+    example = c.get(f"/examples/sent/e0?{runs_q(a, b)}").text
+    judged = example.split("<h2>LLM judge</h2>")[1].split("</ul>")[0]
+    assert "judge picks <b>model-a</b>" in judged and "disagrees with the judge" in judged
+    assert "A keeps the label. &lt;script&gt;window.__pwned" in judged and "Still A." in judged
+    assert "model-b shown first" in judged
+    vote = c.get(f"/vote?{runs_q(a, b)}").text
+    assert "agrees with <b>0%</b> of the 1 votes" in vote
+    beside = vote.split('id="beside-judge"')[1].split("</table>")[0]
+    assert "disagrees" in beside and "A keeps the label. &lt;script&gt;" in beside and "Still A." in beside
+    assert "<script>window" not in example and "<script>window" not in vote

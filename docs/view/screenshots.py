@@ -3,7 +3,8 @@
     python docs/view/screenshots.py      # needs the view extra and /usr/bin/chromium
 
 Builds a throwaway store from the bundled offline example (a keyword bot with 2 demos and two
-baselines), casts a few votes, makes one repair and queues the disagreements, then opens each page.
+baselines, judged pairwise by a scripted stand-in judge), casts a few votes, makes one repair and
+queues the disagreements, then opens each page.
 """
 
 from __future__ import annotations
@@ -17,9 +18,12 @@ from pathlib import Path
 import uvicorn
 from playwright.sync_api import sync_playwright
 
-from taskladder.models.config import load_models
+from taskladder.arena import judge_runs
+from taskladder.models.config import ModelConfig, load_models
 from taskladder.pipeline import PipelineSpec
+from taskladder.rank import LLMJudgePrompt
 from taskladder.runner import evaluate
+from taskladder.runner.calls import ModelCaller
 from taskladder.store import Store
 from taskladder.task import load_task
 from taskladder.view import create_app
@@ -45,6 +49,12 @@ def main() -> None:
     wrong = next(r for r in records.values() if r.score == 0.0)
     store.put_gold_patch(task.name, wrong.example_id, author="ann", field="intent", old_value=wrong.expected["intent"],
                          new_value=wrong.prediction["intent"], note="the message asks for this")
+    # An arena over the two runs, judged by a scripted stand-in for an LLM judge (offline), so the
+    # example and vote pages show the judge's verdicts and reasoning beside the human votes.
+    judge = ModelConfig(name="scripted-judge", model="scripted", script={"rules": [], "default": (
+        "Answer A names the intent the customer's own words point to; B picks a neighbouring one.\n[[A]]")})
+    judge_runs([(bot, list(records.values())), (lr, list(other.values()))], ModelCaller(judge, store),
+               LLMJudgePrompt(output_type="label"), store=store, limit=12, n_boot=50)
     disagree = [e for e in records if e in other and records[e].prediction != other[e].prediction]
     store.enqueue_reviews("disagreements", task.name, [(e, [bot.run_id, lr.run_id], "runs disagree") for e in disagree])
     server = uvicorn.Server(uvicorn.Config(create_app(store, user="ann", task=task, models=models), port=8799,
@@ -64,7 +74,10 @@ def main() -> None:
             page.goto(base + path)
             if name == "example":
                 page.locator("details.messages").first.evaluate("d => d.open = true")
-            page.screenshot(path=str(OUT / f"{name}.png"))
+            if name == "vote":
+                page.locator("#beside-judge details").first.evaluate("d => d.open = true")
+            # The vote and example pages end with the judge's reasoning: show them whole.
+            page.screenshot(path=str(OUT / f"{name}.png"), full_page=name in ("vote", "example"))
             print("wrote", OUT / f"{name}.png")
         browser.close()
     server.should_exit = True

@@ -21,6 +21,7 @@ from ..rank.judge_prompt import LLMJudgePrompt
 from ..rank.leaderboard import Leaderboard, rank_comparisons
 from ..rank.llm_judge import LLMJudge
 from ..runner.calls import ModelCaller
+from ..runner.gold import with_gold_patches
 from ..runner.kernel import RunPlan, RunResult, execute
 from ..store import Record, RunInfo, Store
 from ..task import Example, Task
@@ -98,6 +99,9 @@ def judge_runs(runs: list[tuple[RunInfo, list[Record]]], caller: ModelCaller, pr
     spec = TaskSpec.model_validate(first_info.task_spec)
     task = Task(spec=spec, train=[], dev=[], test=[])
     setattr(task, first_info.split, examples)
+    # Repairs made in `view`: an example marked ambiguous is not judged (it has no right answer).
+    task, patches_used = with_gold_patches(task, store, first_info.split)
+    examples = task.split(first_info.split)
     judge = ArenaJudge(caller, prompt, names, outputs, rubric=rubric, concurrency=concurrency)
     players = dict(zip(names, (r.run_id for r, _ in runs)))
     plan = RunPlan(
@@ -106,6 +110,7 @@ def judge_runs(runs: list[tuple[RunInfo, list[Record]]], caller: ModelCaller, pr
         identity={"arena": players, "judge": caller.cfg.identity(), "rubric": rubric, "limit": limit,
                   "prompt": prompt.model_dump()},
         pipeline={"kind": "arena", "rung": "arena", "judge": caller.cfg.name, "players": players},
+        gold_patches=patches_used,
     )
     result = execute(plan, judge, store=store, stats=caller.stats, progress=progress,
                      finish=lambda records: {"judgments": sum(len(r.trace.get("comparisons", [])) for r in records)})

@@ -14,6 +14,7 @@ from typing import Any
 
 from ..metrics import Metric, get_metric
 from ..models.base import Prediction
+from ..runner.gold import with_gold_patches
 from ..runner.kernel import RunPlan, RunResult, execute
 from ..store import Record, Store
 from ..task import Example, Task
@@ -91,11 +92,12 @@ def store_cascade_run(task: Task, cascade: Cascade, split: str, limit: int | Non
 def _run(task: Task, cascade: Cascade, split: str, limit: int | None, scorer: Metric, thresholds: list[float],
          predictor: Any, store: Store, *, extra: dict[str, Any] | None = None, progress: bool = False) -> CascadeRun:
     describe = {**cascade.describe(), "thresholds": thresholds, "rung": "cascade"}
+    task, patches_used = with_gold_patches(task, store, split)  # repairs made in `view`
     plan = RunPlan.for_task(task, split, limit, scorer=scorer, model=f"cascade:{cascade.name}",
                             label=f"{task.name} · cascade {cascade.name}", identity={"cascade": describe},
-                            pipeline=describe)
+                            pipeline=describe, gold_patches=patches_used)
 
-    def finish(records: list[Record]) -> dict[str, Any]:
+    def finish(records: Sequence[Record]) -> dict[str, Any]:
         tiers = [r.trace["cascade"] for r in records]
         answered = Counter(t["tier"] for t in tiers)
         n = len(records)

@@ -129,14 +129,16 @@ def _print_climb(result, report_path, rerun: str | None) -> None:
     general = any(r.general_score is not None for r in result.rungs)  # a column only where a general set was scored
     console = Console(width=max(Console().width, 150 if recall or general else 140))
     table = Table(title=f"{result.task} · ladder on {result.split}", title_justify="left", pad_edge=False)
-    for col in ("model", "rung", "status", "score", "95% CI", *(("recall@k",) if recall else ()),
+    for col in ("model", "rung", "status", "score", "n", "95% CI", *(("recall@k",) if recall else ()),
                 *(("general",) if general else ()), "$/1k calls",
                 "$/month", "est. cost", "spent"):
         table.add_column(col, justify="left" if col in ("model", "rung", "status") else "right", no_wrap=True)
     for r in result.rungs:
         status = r.status + (" ★" if r.pareto else "")
         ci = f"{pct(r.ci_low)}–{pct(r.ci_high)}" if r.score is not None else ""
-        table.add_row(r.model, r.rung, status, pct(r.score) if r.score is not None else "", ci,
+        # n: a model with models.yaml climb.limit is scored on a subsample, and the column says so
+        table.add_row(r.model, r.rung, status, pct(r.score) if r.score is not None else "",
+                      str(r.n) if r.n is not None else "", ci,
                       *((pct(r.retrieval_recall_at_k) if r.retrieval_recall_at_k is not None else "",) if recall else ()),
                       *((f"{r.general_score:.2f}" if r.general_score is not None else "",) if general else ()),
                       money(r.cost_per_1k_calls) if _priced(r) else "",

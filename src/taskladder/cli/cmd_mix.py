@@ -13,8 +13,9 @@ from ..mix.curve import sweep_table
 from ..mix.embedder_eval import read_sts_pairs
 from ..mix.folder import resolve_model_dir
 from ..mix.sweep import sweep_embedder, write_sweep
+from ..runner.ray_tasks import run_heavy
 from .app import app, print_json
-from .common import load_task_arg
+from .common import ADDRESS_OPTION, MIX_BACKEND_OPTION, backend_scope, load_task_arg
 
 
 def _mib(n: int) -> str:
@@ -38,6 +39,8 @@ def mix(
     shard_mb: Annotated[int, typer.Option("--shard-mb", min=1, help="largest output shard, MiB")] = 2048,
     overwrite: Annotated[bool, typer.Option(help="replace a non-empty --out folder")] = False,
     as_json: Annotated[bool, typer.Option("--json")] = False,
+    backend: str = MIX_BACKEND_OPTION,
+    address: Optional[str] = ADDRESS_OPTION,
 ) -> None:
     """Mix weights: WiSE-FT interpolation, task arithmetic, TIES, DARE, or an added base->instruct difference.
 
@@ -45,9 +48,11 @@ def mix(
     (sentence-transformers or transformers), with taskladder-mix.json saying how it was made.
     """
 
+    scope = backend_scope(backend, address, calls=False)
     spec = MixSpec(method=method, alpha=alpha, density=density, seed=seed)
-    result = mix_folders(base, list(tuned), out, spec, instruct_dir=instruct, shard_bytes=shard_mb * 2**20,
-                         overwrite=overwrite)
+    with scope:  # --backend ray: the merge is one Ray task (runner.ray_tasks), else it runs here
+        result = run_heavy(mix_folders, base, list(tuned), out, spec, instruct_dir=instruct,
+                           shard_bytes=shard_mb * 2**20, overwrite=overwrite)
     if as_json:
         print_json(result.summary())
         return
@@ -72,6 +77,8 @@ def mix_sweep(
                                          "(Spearman x100) below the original's")] = 0.5,
     general_limit: Annotated[Optional[int], typer.Option("--general-limit", min=1, help="first N pairs only")] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
+    backend: str = MIX_BACKEND_OPTION,
+    address: Optional[str] = ADDRESS_OPTION,
 ) -> None:
     """Sweep the mixing alpha of an embedding model: task accuracy vs STS Spearman, alpha picked by a rule.
 
@@ -80,6 +87,7 @@ def mix_sweep(
     Prints a table; writes sweep.json, sweep.png and the chosen mix under --out.
     """
 
+    scope = backend_scope(backend, address, calls=False)
     try:
         grid = tuple(float(a) for a in alphas.split(",") if a.strip())
     except ValueError:
@@ -97,9 +105,10 @@ def mix_sweep(
             typer.echo(f"alpha {point.alpha:g}: task dev {point.task_dev:.2f}, general {point.general:.2f}", err=True)
 
     base_dir = resolve_model_dir(base)
-    result = sweep_embedder(base_dir, tuned, split(task.train), split(task.dev), split(task.test) if task.test else None,
-                            read_sts_pairs(general, general_limit), out / "work", alphas=grid, delta=delta,
-                            progress=shown)
+    with scope:  # --backend ray: each alpha's mix and scores are one Ray task (runner.ray_tasks.map_heavy)
+        result = sweep_embedder(base_dir, tuned, split(task.train), split(task.dev),
+                                split(task.test) if task.test else None, read_sts_pairs(general, general_limit),
+                                out / "work", alphas=grid, delta=delta, progress=shown)
     (out / "work").rmdir()
     json_path, png = write_sweep(result, out, f"{task.name}: task vs general by alpha")
     mixed = mix_folders(base_dir, [tuned], out / "chosen", MixSpec("linear", result.chosen.alpha), overwrite=True)

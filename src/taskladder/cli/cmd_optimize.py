@@ -11,7 +11,8 @@ import typer
 from ..models.config import load_models
 from ..optimize import OptimizeOptions, optimize
 from ..redaction import redact_text
-from ..report.svg import figure_svg, new_figure
+from ..report import write_report
+from ..report.sections.prompt_search import trajectory_svg
 from .app import app, print_json
 from .common import DEDUPE_HELP, load_task_arg, money, pct, store_of
 
@@ -31,7 +32,7 @@ def optimize_command(
     shots: int = typer.Option(4, "--shots", min=0, help="Demos per demo set (0: instructions only)."),
     max_calls: Optional[int] = typer.Option(None, "--max-calls", min=1, help="Also cap the calls (cached ones counted): a budget for free local models."),
     no_test: bool = typer.Option(False, "--no-test", help="Do not confirm the chosen prompt on test."),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Folder for pipeline.yaml, optimize.json and trajectory.svg (default: taskladder-out/TASK/optimize)."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Folder for pipeline.yaml, optimize.json, trajectory.svg and report.html (default: taskladder-out/TASK/optimize)."),
     data_dir: Optional[Path] = typer.Option(None, "--data", help="Folder the task's data paths resolve from."),
     dedupe_splits: bool = typer.Option(False, "--dedupe-splits", help=DEDUPE_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
@@ -54,28 +55,21 @@ def optimize_command(
     if svg:
         (out_dir / "trajectory.svg").write_text(svg, encoding="utf-8")
         payload["trajectory_svg"] = str(out_dir / "trajectory.svg")
+    store = store_of(ctx)
+    # The report's runs: the confirmation on test, else the search's last run (its rows and
+    # messages); the "Prompt search" section carries the trajectory and the chosen prompt.
+    run_ids = payload["runs"]["confirmation"] or payload["runs"]["search"][-1:]
+    runs = [r for r in (store.get_run(i) for i in run_ids) if r is not None]
+    if runs:
+        report = write_report([(r, store.get_records(r.run_id)) for r in runs], out_dir / "report.html",
+                              title=f"taskladder optimize — {task.name}", task_spec=task.spec,
+                              prompt_search=[payload])
+        payload["report_path"] = str(report)
     (out_dir / "optimize.json").write_text(redact_text(json.dumps(payload, indent=2, default=str)), encoding="utf-8")
     if as_json:
         print_json(payload)
     else:
         _print(payload, task_file, models_file)
-
-
-def trajectory_svg(points: list[dict[str, Any]]) -> str | None:
-    """Best full-dev score so far against the money charged, one step per point."""
-
-    shown = [p for p in points if p["best_score"] is not None]
-    if not shown:
-        return None
-    fig = new_figure(5.0, 2.8)
-    ax = fig.add_subplot()
-    ax.step([p["charged_usd"] for p in shown], [p["best_score"] for p in shown], where="post")
-    ax.scatter([p["charged_usd"] for p in points if p["kind"] == "evaluate" and p["score"] is not None],
-               [p["score"] for p in points if p["kind"] == "evaluate" and p["score"] is not None], s=8, alpha=0.4)
-    ax.set_xlabel("charged so far (USD, cached calls at their price)")
-    ax.set_ylabel("score")
-    ax.set_title("optimize: best dev score vs spend")
-    return figure_svg(fig, "optimize-trajectory")
 
 
 def _print(p: dict[str, Any], task_file: Path, models_file: Path | None) -> None:

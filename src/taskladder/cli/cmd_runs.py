@@ -17,7 +17,7 @@ from ..errors import TaskladderError
 from ..pipeline import run_label
 from ..redaction import redact_text, redact_value
 from ..runner.compare import compare_records, split_mismatch
-from ..store import SCHEMA_VERSION
+from ..store import SCHEMA_VERSION, Record
 from .app import app, print_json
 from .common import money, pct, store_of
 
@@ -63,26 +63,30 @@ def export_records(
 
     store = store_of(ctx)
     run = get_run_or_fail(store, run_id)
-    records = sorted(store.get_records(run.run_id), key=lambda r: example_order(r.example_id))
+    # Streamed: a million-record run is written a page at a time, never held whole.
+    records = store.iter_records_ordered(run.run_id, example_order)
+    written = 0
     if output is not None and output.suffix.lower() == ".csv":
-        fields = [*(records[0].model_dump().keys() if records else ["run_id"]), "schema_version"]
+        fields = [*Record.model_fields, "schema_version"]
         with output.open("w", newline="", encoding="utf-8") as fh:
             writer = csv.DictWriter(fh, fieldnames=fields)
             writer.writeheader()
             for r in records:
+                written += 1
                 row = {**r.model_dump(), "schema_version": SCHEMA_VERSION}
                 writer.writerow(redact_value({k: json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else v
                                               for k, v in row.items()}))
     else:
         stream: TextIO = output.open("w", encoding="utf-8") if output else sys.stdout
         for r in records:
+            written += 1
             # Through pydantic's JSON first: it writes NaN/inf as null, as this export always did.
             row = {**json.loads(r.model_dump_json()), "schema_version": SCHEMA_VERSION}  # which store layout wrote it
             stream.write(redact_text(json.dumps(row, ensure_ascii=False, separators=(",", ":"))) + "\n")
         if output:
             stream.close()
     if output:
-        typer.echo(f"wrote {len(records)} records of run {run.run_id} to {output}", err=True)
+        typer.echo(f"wrote {written} records of run {run.run_id} to {output}", err=True)
 
 
 def example_order(example_id: str) -> tuple[tuple[str | int, ...], str]:

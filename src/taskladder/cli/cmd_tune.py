@@ -43,6 +43,11 @@ def tune(
     rank: Annotated[int, typer.Option("--rank", min=1, help="LoRA rank")] = 16,
     limit: Annotated[Optional[int], typer.Option(help="train on the first N rows only")] = None,
     seed: int = 0,
+    replay_ratio: Annotated[float, typer.Option("--replay-ratio", min=0.0, help="general-data replay: R rows per "
+                                                "training row, the base model's own answers to packaged general "
+                                                "prompts (keeps it from forgetting everything but the task)")] = 0.0,
+    threads: Annotated[Optional[int], typer.Option("--threads", min=1, help="torch threads (default: all "
+                                                   "cores this process may use)")] = None,
     overwrite: Annotated[bool, typer.Option(help="replace an existing local/NAME")] = False,
     as_json: Annotated[bool, typer.Option("--json")] = False,
     teacher: Annotated[Optional[Path], typer.Option("--teacher", help="distil: a pipeline.yaml that labels the "
@@ -80,7 +85,11 @@ def tune(
                            f"--train-file {out})")
             return
     dev = [pair_for(task, e) for e in task.dev]
-    cfg = TuneConfig(base=base, name=name, epochs=epochs, lr=lr, batch_size=batch_size, rank=rank, seed=seed)
+    cfg = TuneConfig(base=base, name=name, epochs=epochs, lr=lr, batch_size=batch_size, rank=rank, seed=seed,
+                     replay_ratio=replay_ratio, threads=threads)
+    if replay_ratio and not as_json:
+        sys.stderr.write(f"replay: {base} answers general prompts for {round(replay_ratio * len(train))} replay rows "
+                         f"(cached after the first run)\n")
     result = run_tune(train, dev, cfg, settings.home, progress=None if as_json else _progress, overwrite=overwrite)
     lineage = {**result.lineage(), **({"distill": distilled} if distilled else {})}
     store = store_of(ctx)

@@ -121,7 +121,8 @@ def overlap_note(task) -> str:
     return f" · {text}" if text else ""
 
 
-# `--backend ray [--address ADDR]` on the commands that start runs (eval, climb, synth, arena).
+# `--backend ray [--address ADDR]` on the commands that start runs (eval, climb, synth, arena);
+# `mix` and `mix-sweep` take their own help text (MIX_BACKEND_OPTION): they make no provider calls.
 BACKEND_OPTION = typer.Option(
     "local", "--backend", help="Where provider calls run: local (this process) or ray (workers on a Ray cluster; "
     "needs the `ray` extra). The cache, budget, limits and records stay in this process either way.")
@@ -130,13 +131,19 @@ ADDRESS_OPTION = typer.Option(
     "without it a local Ray instance is started. Workers read API keys from their own environment.")
 
 
-def backend_scope(name: str, address: str | None):
+MIX_BACKEND_OPTION = typer.Option(
+    "local", "--backend", help="Where the merge (mix) or each alpha's mix and scoring (mix-sweep) runs: local (this "
+    "process) or ray (Ray tasks; needs the `ray` extra; paths must be visible to every node).")
+
+
+def backend_scope(name: str, address: str | None, *, calls: bool = True):
     """The scope every model call of a command runs in (enter it with ``with``): ``--backend`` and
     ``--address`` are checked now, so a bad value or a missing extra is a one-line error before any
-    work; for ray the cluster is joined on entry, once for the whole command."""
+    work; for ray the cluster is joined on entry, once for the whole command. ``calls=False``: the
+    command makes no provider calls, only heavy local work (``mix``), so no call workers start."""
     spec = BackendSpec.parse(name, address)
     require_backend(spec)
-    return use_backend(spec)
+    return use_backend(spec, calls=calls)
 
 
 def require_extra(command: str, modules: tuple[str, ...]) -> None:

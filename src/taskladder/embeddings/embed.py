@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 
 from ..settings import Settings
 from .cache import EmbeddingCache, content_key
 from .model import DEFAULT_MODEL, KNOWN_DIMS, canonical_name, load_model, load_options
+from .remote import active_encoder, encode_batches, plan_shards
 
 log = logging.getLogger(__name__)
 
@@ -50,20 +53,27 @@ def embed_texts(
     if missing:
         text_of = dict(zip(keys, texts))
         log.info("embedding %d new texts with %s (%d cached)", len(missing), name, len(found))
-        encoder = load_model(name, **load_options(settings or Settings.from_env()))
-        for start in range(0, len(missing), _WRITE_EVERY):
-            chunk = missing[start : start + _WRITE_EVERY]
-            vectors = encoder.encode(
-                [text_of[k] for k in chunk],
-                batch_size=batch_size,
-                convert_to_numpy=True,
-                normalize_embeddings=True,
-                show_progress_bar=False,
-            )
-            new = {k: np.asarray(v, dtype=np.float32) for k, v in zip(chunk, vectors)}
+        options = load_options(settings or Settings.from_env())
+        for chunk, vectors in _encoded(name, missing, [text_of[k] for k in missing], batch_size, options):
+            new = dict(zip(chunk, vectors))
             cache.put_many(name, new)
             found.update(new)
     out = np.stack([found[k] for k in keys]).astype(np.float32, copy=False)
     # Re-normalise: cached rows from a model that did not normalise stay unit length too.
     norms = np.linalg.norm(out, axis=1, keepdims=True)
     return out / np.where(norms == 0, 1.0, norms)
+
+
+def _encoded(name: str, keys: list[str], texts: list[str], batch_size: int,
+             options: dict[str, Any]) -> Iterator[tuple[list[str], np.ndarray]]:
+    """(keys, vectors) shards of ``texts``: encoded here, or by the active remote encoder
+    (``--backend ray``) in the order its shards finish. The same batches either way (``plan_shards``)."""
+    remote = active_encoder()
+    shards = plan_shards(texts, batch_size, remote.shard_size(len(texts), batch_size) if remote else _WRITE_EVERY)
+    if remote is not None:
+        for i, vectors in remote.encode(name, [[texts[j] for j in shard] for shard in shards], batch_size, options):
+            yield [keys[j] for j in shards[i]], vectors
+        return
+    model = load_model(name, **options)
+    for shard in shards:
+        yield [keys[j] for j in shard], encode_batches(model, [texts[j] for j in shard], batch_size)

@@ -85,7 +85,7 @@ def _climb_model(state: ClimbState, name: str, rungs: list[ModelRung]) -> None:
     model = ModelState(name)
     failed: str | None = None  # an earlier rung's run failed: the model cannot be called usefully
     for rung in rungs:
-        if not (state.options.wants(rung.name) and rung.applies(state)):
+        if not (state.wants(name, rung.name) and rung.applies(state)):
             continue
         spec = rung.spec(state, model)
         est = rung.estimate(state, cfg, spec)

@@ -23,6 +23,7 @@ class RungResult(BaseModel):
     skip_reason: str | None = None  # why this rung did not run, in a few words; None when it ran and is a candidate
     run_id: str | None = None
     score: float | None = None
+    n: int | None = None  # examples the run scored (fewer than the split's for a model with climb.limit)
     ci_low: float | None = None
     ci_high: float | None = None
     cost_per_1k_calls: float | None = None
@@ -70,9 +71,10 @@ class ClimbResult(BaseModel):
     test: dict[str, Any] | None = None
     pipeline_path: str | None = None
     run_ids: list[str] = Field(default_factory=list)
+    prompt_search: list[dict[str, Any]] = Field(default_factory=list)  # the optimize rung's summaries
 
 
-ROW_FIELDS = ("score", "ci_low", "ci_high", "cost_per_1k_calls", "projected_monthly_usd", "cost_usd_spent",
+ROW_FIELDS = ("score", "n", "ci_low", "ci_high", "cost_per_1k_calls", "projected_monthly_usd", "cost_usd_spent",
               "latency_p50_ms", "retrieval_recall_at_k")
 
 

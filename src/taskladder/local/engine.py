@@ -46,13 +46,34 @@ def gguf_cache_dir(source: LocalSource, home: Path) -> Path:
     return models_dir(home) / ".dequantised" / f"{source.path.stem}-{stat.st_size}"
 
 
-def load_model(source: LocalSource, home: Path) -> "LocalModel":
+def default_threads() -> int:
+    """torch threads when models.yaml does not say: the cores this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def set_threads(threads: int) -> None:
+    """torch's intra-op threads for the calling thread's work. Set on every call, not once:
+    the client runs the model in worker threads, and an OpenMP thread count is per thread
+    (a worker left at torch's own default oversubscribes a busy machine: measured 25x slower)."""
+    torch = _torch()
+    if torch.get_num_threads() != threads:
+        torch.set_num_threads(threads)
+
+
+def load_model(source: LocalSource, home: Path, threads: int | None = None) -> "LocalModel":
     """The model behind ``source``, loaded once per process (loading costs seconds)."""
+    set_threads(threads or default_threads())
     key = str(source.path.resolve())
     with _load_lock:
         if key not in _loaded:
             _loaded[key] = LocalModel.from_folder(model_folder(source, home), name=source.name)
-        return _loaded[key]
+        model = _loaded[key]
+    if threads:
+        model.threads = threads
+    return model
 
 
 def model_folder(source: LocalSource, home: Path) -> Path:
@@ -104,8 +125,9 @@ def plain_model(model: Any) -> Any:
 class LocalModel:
     """One loaded model and its tokenizer; calls are serialised by a lock (one CPU model)."""
 
-    def __init__(self, model: Any, tokenizer: Any, name: str):
+    def __init__(self, model: Any, tokenizer: Any, name: str, threads: int | None = None):
         self.model, self.tokenizer, self.name = model, tokenizer, name
+        self.threads = threads or default_threads()  # torch threads for every call (see set_threads)
         self.lock = threading.Lock()
         if tokenizer.pad_token_id is None:
             tokenizer.pad_token = tokenizer.eos_token
@@ -115,7 +137,7 @@ class LocalModel:
         gen.do_sample, gen.temperature, gen.top_p, gen.top_k = False, None, None, None
 
     @classmethod
-    def from_folder(cls, folder: Path, name: str) -> "LocalModel":
+    def from_folder(cls, folder: Path, name: str, threads: int | None = None) -> "LocalModel":
         torch = _torch()
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -128,7 +150,7 @@ class LocalModel:
         if torch.cuda.is_available():
             model = model.to("cuda")  # type: ignore[arg-type]  # transformers types .to() as a decorator
         model.eval()
-        return cls(model, tokenizer, name)
+        return cls(model, tokenizer, name, threads=threads)
 
     @property
     def device(self) -> Any:
@@ -147,14 +169,27 @@ class LocalModel:
     def count_tokens(self, messages: list[dict[str, str]]) -> int:
         return len(self.encode(self.prompt_text(messages)))
 
-    def generate(self, prompts: list[list[dict[str, str]]], max_new_tokens: int = 32) -> list[Generated]:
-        """Greedy replies to each prompt, all in one left-padded batch."""
+    def generate(self, prompts: list[list[dict[str, str]]], max_new_tokens: int = 32,
+                 batch_size: int | None = None) -> list[Generated]:
+        """Greedy replies to each prompt, in batches of ``batch_size`` (default: all in one)."""
         if not prompts:
             return []
         ids = [self.encode(self.prompt_text(p)) for p in prompts]
-        return self.generate_ids(ids, max_new_tokens)
+        return self.generate_batched(ids, max_new_tokens, batch_size or len(ids))
+
+    def generate_batched(self, ids: list[list[int]], max_new_tokens: int, batch_size: int) -> list[Generated]:
+        """Replies in the prompts' order, computed in length-sorted batches: prompts of similar
+        length go together, so a batch pads (and computes) little beyond its real tokens."""
+        out: list[Generated | None] = [None] * len(ids)
+        for chunk in length_sorted_batches(ids, batch_size):
+            for i, g in zip(chunk, self.generate_ids([ids[i] for i in chunk], max_new_tokens)):
+                out[i] = g
+        return [g for g in out if g is not None]
 
     def generate_ids(self, ids: list[list[int]], max_new_tokens: int) -> list[Generated]:
+        """One batch: the prefix every prompt shares (chat template, system prompt, few-shot
+        demos) is encoded once when it is long enough; otherwise one left-padded batch."""
+        set_threads(self.threads)
         shared = shared_prefix_len(ids)
         if shared:
             return self._generate_after_prefix(ids, max_new_tokens, shared)
@@ -205,8 +240,9 @@ class LocalModel:
             out: list[list[int]] = [[] for _ in ids]
             done = [False] * n
             for _ in range(max_new_tokens):
+                # logits_to_keep=1: the vocabulary projection only where the next token is read
                 logits = self.model(input_ids=step_ids, attention_mask=mask, position_ids=positions,
-                                    use_cache=True, **{kw: cache}).logits[:, -1]
+                                    use_cache=True, logits_to_keep=1, **{kw: cache}).logits[:, -1]
                 nxt = logits.argmax(-1)
                 for i, tok in enumerate(nxt.tolist()):
                     if not done[i]:
@@ -223,6 +259,7 @@ class LocalModel:
         """log P(label | prompt) for each label (the sum over its tokens, end of turn included),
         scored in one right-padded forward pass."""
         torch = _torch()
+        set_threads(self.threads)
         prompt = self.encode(self.prompt_text(messages))
         eos = self.tokenizer.eos_token_id
         answers = [self.encode(label) + ([eos] if eos is not None else []) for label in labels]
@@ -253,6 +290,14 @@ def shared_prefix_len(ids: list[list[int]]) -> int:
     while n < limit and all(x[n] == first[n] for x in ids):
         n += 1
     return n if n >= MIN_SHARED_PREFIX else 0
+
+
+def length_sorted_batches(ids: list[list[int]], batch_size: int) -> list[list[int]]:
+    """Indices of ``ids`` in batches of at most ``batch_size``, shortest prompts first (a stable
+    sort, so equal lengths keep their order and the batches are deterministic)."""
+    order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
+    size = max(1, batch_size)
+    return [order[i:i + size] for i in range(0, len(order), size)]
 
 
 def cache_kwarg(model: Any) -> str:

@@ -3,6 +3,7 @@ and the general set, pick alpha on dev by ``rule.choose_alpha``, report it on te
 
 from __future__ import annotations
 
+import functools
 import json
 import shutil
 from collections.abc import Callable
@@ -10,6 +11,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from ..runner.ray_tasks import map_heavy
 from .curve import draw_curve
 from .embedder_eval import head_accuracies, load_encoder, sts_spearman
 from .methods import MixSpec
@@ -42,21 +44,29 @@ def sweep_embedder(base: Path, tuned: Path, train: Texts, dev: Texts, test: Text
     ``delta`` is in the general score's units. Each mix is written under ``work_dir`` and
     removed once scored; mix the chosen alpha again with ``mix_folders`` to keep it.
     """
+    score = functools.partial(_sweep_point, base, tuned, train, dev, test, general, work_dir, method)
     points = []
-    for alpha in sorted(set(alphas)):
-        folder = work_dir / f"alpha-{alpha:g}"
-        mix_folders(base, [tuned], folder, MixSpec(method, alpha), overwrite=True)
-        encoder = load_encoder(folder)
-        scores = head_accuracies(encoder, train, [dev] + ([test] if test else []))
-        point = SweepPoint(alpha=alpha, task_dev=round(scores[0], 3), general=round(sts_spearman(encoder, general), 3),
-                           task_test=round(scores[1], 3) if test else None)
+    # One alpha, one heavy task: a Ray task under --backend ray (runner.ray_tasks), else here in turn.
+    for point in map_heavy(score, sorted(set(alphas))):
         points.append(point)
-        shutil.rmtree(folder, ignore_errors=True)
         if progress:
             progress(point)
     original = next((p for p in points if p.alpha == 0.0), None)
     reference = original.general if original else _general_of_base(base, general)
     return SweepResult(points=points, delta=delta, chosen=choose_alpha(points, delta, reference))
+
+
+def _sweep_point(base: Path, tuned: Path, train: Texts, dev: Texts, test: Texts | None,
+                 general: list[tuple[str, str, float]], work_dir: Path, method: str, alpha: float) -> SweepPoint:
+    """Mix at ``alpha`` under ``work_dir``, score it, remove the mix."""
+    folder = work_dir / f"alpha-{alpha:g}"
+    mix_folders(base, [tuned], folder, MixSpec(method, alpha), overwrite=True)
+    encoder = load_encoder(folder)
+    scores = head_accuracies(encoder, train, [dev] + ([test] if test else []))
+    point = SweepPoint(alpha=alpha, task_dev=round(scores[0], 3), general=round(sts_spearman(encoder, general), 3),
+                       task_test=round(scores[1], 3) if test else None)
+    shutil.rmtree(folder, ignore_errors=True)
+    return point
 
 
 def _general_of_base(base: Path, general: list[tuple[str, str, float]]) -> float:

@@ -13,6 +13,12 @@ models:
   - name: local
     model: openai/qwen2.5
     api_base: http://127.0.0.1:8000/v1
+  - name: smollm2
+    model: local/smollm2
+    climb:                            # optional: a slow model climbs less than the others
+      rungs: [zero-shot, few-shot, knn-shots, finetune]
+      limit: 40                       # first 40 dev (and test) examples
+      tune: {rows: 160, epochs: 2}    # finetune rung: 160 train rows, 2 epochs
 ```
 """
 
@@ -36,6 +42,39 @@ class Price(BaseModel):
         return (input_tokens * self.input_per_mtok + output_tokens * self.output_per_mtok) / 1e6
 
 
+class ClimbTune(BaseModel):
+    """The finetune rung's settings for one model (models.yaml ``climb.tune``); unset fields keep
+    ``TuneConfig``'s defaults. ``rows``: train on the first N train rows (a demo's subsample)."""
+
+    rows: int | None = Field(default=None, ge=8)
+    epochs: int | None = Field(default=None, ge=1)
+    batch_size: int | None = Field(default=None, ge=1)
+    lr: float | None = Field(default=None, gt=0)
+    rank: int | None = Field(default=None, ge=1)
+    max_length: int | None = Field(default=None, ge=16)
+
+    model_config = {"extra": "forbid"}
+
+    def overrides(self) -> dict[str, Any]:
+        """The ``TuneConfig`` fields this block sets."""
+        return self.model_dump(exclude={"rows"}, exclude_none=True)
+
+
+class ModelClimb(BaseModel):
+    """How ``climb`` treats one model (models.yaml ``climb:``): a slow model (a local one on a CPU)
+    climbs only ``rungs``, on the first ``limit`` examples of dev and test, tuned as ``tune`` says,
+    while the other models of the same climb take every rung on every example."""
+
+    rungs: list[str] | None = None  # None: every rung the climb climbs
+    limit: int | None = Field(default=None, ge=1)  # first N of the compared split and of test
+    tune: ClimbTune | None = None
+
+    model_config = {"extra": "forbid"}
+
+    def wants(self, rung: str) -> bool:
+        return self.rungs is None or rung in self.rungs
+
+
 LOCAL_TIMEOUT_S = 900.0  # local/... models unless models.yaml sets timeout_s
 
 
@@ -45,8 +84,9 @@ class ModelConfig(BaseModel):
     api_base: str | None = None
     api_key_env: str | None = None
     price: Price | None = None
-    # Local models: $ per hour of this machine; the finetune rung prices its measured training
-    # time with it (None: $0).
+    # Local models: $ per hour of this machine. Each call costs its measured compute seconds at
+    # this price (models/pricing.py measured_usd), and the finetune rung prices its measured
+    # training time with it (None: $0).
     price_per_machine_hour: float | None = Field(default=None, ge=0)
     concurrency: int = Field(default=8, ge=1)
     # Adaptive: start lower, back off on 429 / Retry-After and grow again, never above concurrency
@@ -64,6 +104,8 @@ class ModelConfig(BaseModel):
     transport: Literal["auto", "litellm", "openai", "openai-sdk"] = "auto"
     # Scripted models only: rules the scripted model answers by (see models/scripted.py).
     script: dict[str, Any] | None = None
+    # What climb does with this model: which rungs, on how many examples, tuned how.
+    climb: ModelClimb | None = None
 
     model_config = {"extra": "forbid"}
 

@@ -79,3 +79,14 @@ def _candidate_keys(model: str) -> list[str]:
 
 def call_cost(price: Price | None, input_tokens: int, output_tokens: int) -> float | None:
     return None if price is None else price.cost(input_tokens, output_tokens)
+
+
+def measured_usd(cfg: ModelConfig, extra: dict[str, Any], token_cost: float | None) -> float | None:
+    """A call's cost. A model priced by the hour of its machine (``price_per_machine_hour``: a
+    local model) costs the compute seconds the call measured (``extra["compute_s"]``, its share
+    of a batch) at that price, so its $/1k calls and $/month show like any hosted model's;
+    any other model costs ``token_cost`` (its tokens at its price)."""
+    seconds = extra.get("compute_s")
+    if cfg.price_per_machine_hour is None or seconds is None:
+        return token_cost
+    return float(seconds) / 3600 * cfg.price_per_machine_hour

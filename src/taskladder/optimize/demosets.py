@@ -21,10 +21,17 @@ def demo_candidates(task: Task, options: OptimizeOptions) -> list[Candidate]:
     k = options.shots
     out = [Candidate(None, DemoSpec(strategy=spread, k=k, seed=options.seed + i), f"{spread} demos seed {options.seed + i}")
            for i in range(options.demo_seeds)]
-    if options.knn:
-        out.append(Candidate(None, DemoSpec(strategy="bm25", k=k, seed=options.seed), "nearest (bm25) demos"))
+    out += [Candidate(None, spec, f"nearest (bm25) demos k={spec.k}") for spec in knn_sets(options)]
     if options.rationales:
         out.append(Candidate(None, DemoSpec(strategy=spread, k=k, seed=options.seed, rationales=True,
                                             rationale_pool=options.rationale_pool),
                              "self-generated rationale demos (STaR)"))
     return out
+
+
+def knn_sets(options: OptimizeOptions) -> list[DemoSpec]:
+    """The nearest-neighbour demo sets, ``shots`` first: each input gets its own demos."""
+    if not options.knn or options.shots <= 0:
+        return []
+    sizes = dict.fromkeys([options.shots, *options.knn_sizes])
+    return [DemoSpec(strategy="bm25", k=k, seed=options.seed) for k in sizes if k > 0]

@@ -12,7 +12,11 @@ class OptimizeOptions(BaseModel):
     search_limit: int | None = Field(default=None, ge=1)  # dev examples at the last level (None: all of dev)
     shots: int = Field(default=4, ge=0)  # demos per demo set
     demo_seeds: int = Field(default=2, ge=0)  # random label-stratified demo sets drawn from train
-    knn: bool = True  # a nearest-neighbour (bm25) demo set
+    knn: bool = True  # a nearest-neighbour (bm25) demo set: each input gets the train rows nearest it
+    knn_sizes: list[int] = Field(default_factory=list)  # more nearest-neighbour set sizes beside ``shots``
+    # Round 0 also pairs each proposed instruction with the nearest-neighbour demos: per-example
+    # demo selection (what knn-shots does) is then inside the space the search explores.
+    combine_knn: bool = True
     rationales: bool = True  # a demo set of self-generated rationales kept only when correct (STaR)
     rationale_pool: int = Field(default=16, ge=1)  # train examples those rationales are bootstrapped on
     feedback: int = Field(default=8, ge=1)  # train examples the current best answers to find its failures

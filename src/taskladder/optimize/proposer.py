@@ -77,4 +77,4 @@ def run_proposals(task: Task, cfg: ModelConfig, requests: list[Example], *, stor
     result = execute(plan, ProposerPredictor(caller, check=client is None), store=store, stats=stats,
                      progress=progress, max_error_rate=1.0)
     texts = [r.prediction["instruction"] for r in result.records if r.prediction and r.prediction.get("instruction")]
-    return texts, result.records, result.run.run_id
+    return texts, list(result.records), result.run.run_id

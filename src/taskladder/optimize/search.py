@@ -22,7 +22,7 @@ from ..runner import EvalResult, evaluate
 from ..store import Record, Store
 from ..task import Task
 from .candidate import Candidate, answer_tokens
-from .demosets import demo_candidates
+from .demosets import demo_candidates, knn_sets
 from .frontier import per_example_front
 from .options import OptimizeOptions
 from .prompts import TIPS, grounded_prompt, reflective_prompt
@@ -94,7 +94,11 @@ class Search:
             raise ConfigError(f"budget too small: confirming even the zero-shot prompt on test may cost up to "
                               f"${self._confirm_cost(zero).usd:.4f} ({self._confirm_cost(zero).calls} calls); "
                               "raise --budget")
-        pool = base + [Candidate(text, None, f"proposed r0#{i}") for i, text in enumerate(self._grounded())]
+        proposed = self._grounded()
+        pool = base + [Candidate(text, None, f"proposed r0#{i}") for i, text in enumerate(proposed)]
+        nearest = knn_sets(self.options)[:1] if self.options.combine_knn and self.task.train else []
+        pool += [Candidate(text, demos, f"proposed r0#{i} + nearest demos k={demos.k}")
+                 for demos in nearest for i, text in enumerate(proposed)]
         best = self._halve(pool)
         for r in range(1, self.options.rounds):
             if best is None or self.state.out_of_budget:
@@ -160,16 +164,18 @@ class Search:
                                          self.guard.uncharged(digest, examples), self.models)
         boot = bootstrap_key(s.spec)
         step = run_cost + (bootstrap if boot and not self.guard.bootstrap_charged(boot) else NOTHING)
-        held = max(self.guard.reserve, self._confirm_cost(s), key=lambda c: c.usd)
+        held = self.guard.reserve.covering(self._confirm_cost(s))
         if not self.guard.fits(step, reserve=held):
             self._stop(f"budget: evaluating '{s.candidate.origin}' on {size} dev examples could cost up to "
                        f"${step.usd:.4f} ({step.calls} calls), more than is left")
             return False
+        # It may win from now on, so its confirmation is held back before the step runs: the
+        # step's own cap (step_budget) then leaves the confirmation's money untouched too.
+        self.guard.reserve = held
         result = evaluate(self.task, s.spec, split="dev", limit=size, models=self.models, store=self.store,
                           budget=self.guard.step_budget(), progress=self.progress, client=self.client,
                           max_error_rate=1.0)
         self._check_usable(result, s)
-        self.guard.reserve = held  # it may win now, so its confirmation is held back from here on
         self.guard.charge_records(digest, result.records)
         if boot:
             self.guard.charge_bootstrap(boot, bootstrap)
@@ -228,7 +234,7 @@ class Search:
         self.state.search_runs.append(result.run.run_id)
         mean = sum(float(r.score or 0.0) for r in result.records) / max(1, len(result.records))
         self._point("feedback", best.candidate.origin, len(result.records), mean)
-        return result.records
+        return list(result.records)
 
     def _propose(self, prompts: list[list[dict[str, str]]], tag: str) -> list[str]:
         requests = proposal_requests(prompts, tag)

@@ -15,6 +15,7 @@ import asyncio
 import hashlib
 import json
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..models.config import ModelConfig
@@ -35,6 +36,12 @@ class StepCost:
 
     def __add__(self, other: "StepCost") -> "StepCost":
         return StepCost(self.usd + other.usd, self.calls + other.calls)
+
+    def covering(self, other: "StepCost") -> "StepCost":
+        """The smallest cost that bounds both, dollars and calls each on its own: the most
+        expensive confirmation in dollars need not be the one with the most calls, and for a
+        free model every dollar figure is 0, so picking one of the two would drop the calls."""
+        return StepCost(max(self.usd, other.usd), max(self.calls, other.calls))
 
 
 NOTHING = StepCost(0.0, 0)
@@ -67,7 +74,7 @@ class SpendGuard:
     def uncharged(self, digest: str, examples: list[Example]) -> list[Example]:
         return [e for e in examples if (digest, e.id) not in self._seen]
 
-    def charge_records(self, digest: str, records: list[Record]) -> None:
+    def charge_records(self, digest: str, records: Sequence[Record]) -> None:
         for r in records:
             if (digest, r.example_id) in self._seen:
                 continue

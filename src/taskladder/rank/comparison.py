@@ -31,6 +31,7 @@ class Comparison(BaseModel):
     b: str
     winner: Winner
     first: Slot | None = None
+    reasoning: str | None = None  # what an LLM judge wrote before its verdict (shown in `taskladder view`)
 
     @model_validator(mode="after")
     def _distinct(self) -> "Comparison":

@@ -41,6 +41,20 @@ def as_judge_fn(judge: Judge | JudgeFn) -> JudgeFn:
     return judge.judge if isinstance(judge, Judge) else judge
 
 
+class Verdict(str):
+    """A judge's verdict ('a', 'b' or 'tie') that also carries the reasoning it gave.
+
+    A ``str``, so every judge function's ``Winner`` contract holds; ``judge_both_orders``
+    keeps the reasoning on each ``Comparison`` it records."""
+
+    reasoning: str | None
+
+    def __new__(cls, winner: Winner, reasoning: str | None = None) -> "Verdict":
+        verdict = super().__new__(cls, winner)
+        verdict.reasoning = reasoning
+        return verdict
+
+
 def swap(verdict: Winner) -> Winner:
     """The same verdict expressed with a and b exchanged."""
     return {"a": "b", "b": "a", "tie": "tie"}[verdict]  # type: ignore[return-value]
@@ -66,9 +80,12 @@ async def judge_both_orders(
     v_ab, v_ba = await asyncio.gather(
         fn(item_input, a_output, b_output, rubric), fn(item_input, b_output, a_output, rubric)
     )
-    second = swap(v_ba)  # in the second call a was shown as "b"
+    first_verdict: Winner = str(v_ab)  # type: ignore[assignment]
+    second: Winner = swap(str(v_ba))  # type: ignore[arg-type]  # in the second call a was shown as "b"
     rows = [
-        Comparison(item=item, a=a_name, b=b_name, winner=v_ab, first="a"),
-        Comparison(item=item, a=a_name, b=b_name, winner=second, first="b"),
+        Comparison(item=item, a=a_name, b=b_name, winner=first_verdict, first="a",
+                   reasoning=getattr(v_ab, "reasoning", None)),
+        Comparison(item=item, a=a_name, b=b_name, winner=second, first="b",
+                   reasoning=getattr(v_ba, "reasoning", None)),
     ]
-    return PairVerdict(comparisons=rows, verdict=reconcile(v_ab, second), consistent=v_ab == second)
+    return PairVerdict(comparisons=rows, verdict=reconcile(first_verdict, second), consistent=first_verdict == second)

@@ -89,6 +89,19 @@ _MARKER = re.compile(r"\[\[\s*(A|B|TIE|C)\s*\]\]", re.IGNORECASE)
 _FALLBACK = re.compile(r"(?:verdict|winner|better answer)\s*(?:is|:)?\s*\**\s*(A|B|tie)\b", re.IGNORECASE)
 
 
+MAX_REASONING_CHARS = 2000
+
+
+def reasoning_of(text: str) -> str | None:
+    """The judge's explanation: its reply without the final verdict marker (kept short)."""
+    markers = list(_MARKER.finditer(text or ""))
+    body = (text[: markers[-1].start()] + text[markers[-1].end():]) if markers else (text or "")
+    body = body.strip()
+    if len(body) > MAX_REASONING_CHARS:
+        body = body[: MAX_REASONING_CHARS - 1] + "…"
+    return body or None
+
+
 def parse_verdict(text: str) -> Winner | None:
     """'a', 'b' or 'tie' from a judge's reply, or None when no verdict can be found.
 

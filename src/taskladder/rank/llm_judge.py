@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
 
 from ..models.caller import Caller
 from .comparison import Winner
-from .judge_prompt import LLMJudgePrompt, parse_verdict
+from .judge import Verdict
+from .judge_prompt import LLMJudgePrompt, parse_verdict, reasoning_of
 
 JUDGE_MAX_TOKENS = 400
 
@@ -39,8 +40,8 @@ class LLMJudge:
         verdict = parse_verdict(outcome.text)
         if verdict is None:
             self.unparsed += 1
-            return "tie"
-        return verdict
+            return cast(Winner, Verdict("tie", reasoning_of(outcome.text)))
+        return cast(Winner, Verdict(verdict, reasoning_of(outcome.text)))  # a Winner that carries its reasoning
 
     def _account(self, outcome, prompt: str) -> None:
         if outcome.error:

@@ -52,6 +52,7 @@ class ClimbView(BaseModel):
     test: dict[str, Any] | None = None
     pipeline_path: str | None = None
     rerun_command: str | None = None
+    prompt_search: list[dict[str, Any]] = Field(default_factory=list)  # the optimize rung's summaries
 
 
 def climb_view(climb: Any) -> ClimbView | None:

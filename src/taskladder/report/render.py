@@ -24,6 +24,7 @@ from .sections.labels import labels_html
 from .sections.ladder import ladder_html
 from .sections.leaderboard import arena_html, leaderboard_html
 from .sections.messages import messages_html
+from .sections.prompt_search import prompt_search_html
 from .style import CSS
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,7 @@ def render_report(
     generated: datetime | None = None,
     climb: Any = None,
     messages: dict[str, RunMessages] | None = None,
+    prompt_search: list[dict[str, Any]] | None = None,
 ) -> str:
     """The report as one HTML document: inline CSS and SVG, no scripts, no external links.
 
@@ -47,13 +49,16 @@ def render_report(
     ``generated`` pins the timestamp in the header (for reproducible output).
     ``climb`` (a ``ClimbResult`` or its climb.json) adds what the climb decided and why;
     ``messages`` (``plans.plan_runs``) adds the exact messages of one example per run.
+    ``prompt_search`` (optimize summaries; a climb's own are read from ``climb``) adds the
+    search's trajectory and chosen prompt.
     """
     if not runs:
         raise TaskladderError("no runs to report: run `taskladder eval` first, or pass run ids")
     rows = leaderboard(runs)
-    view = climb_view(climb)
     just_rows = [r for r, _ in rows]
     when = generated or datetime.now(timezone.utc)
+    view = climb_view(climb)
+    searches = [*(prompt_search or []), *(view.prompt_search if view else [])]
     sections = [
         header_html(just_rows, [info.task for info, _ in runs], title, task_spec, when),
         decision_html(view),
@@ -62,6 +67,7 @@ def render_report(
         arena_html(arena),
         cost_html(just_rows),
         ladder_html(just_rows),
+        prompt_search_html(searches),
         labels_html(rows, task_spec),
         errors_html(rows),
         messages_html(just_rows, messages),
@@ -85,10 +91,12 @@ def write_report(
     arena: list[dict[str, Any]] | None = None,
     climb: Any = None,
     messages: dict[str, RunMessages] | None = None,
+    prompt_search: list[dict[str, Any]] | None = None,
 ) -> Path:
     """Write the report to ``path`` (parent folders created) and return the path."""
     out = Path(path).expanduser()
-    html = render_report(runs, title=title, task_spec=task_spec, arena=arena, climb=climb, messages=messages)
+    html = render_report(runs, title=title, task_spec=task_spec, arena=arena, climb=climb, messages=messages,
+                         prompt_search=prompt_search)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(redact_text(html), encoding="utf-8")

@@ -33,6 +33,7 @@ class LeaderRow(BaseModel):
     errors: int | None = None
     calls: int | None = None
     cached_calls: int | None = None
+    gold_patches: int | None = None  # repairs made in `taskladder view` that this run's examples carried
     created_at: float = 0.0
     pareto: bool = False
     status: str = "finished"  # the run's status: failed runs are marked wherever they show
@@ -81,6 +82,7 @@ def row_of(info: RunInfo) -> LeaderRow:
         errors=_int(s, "errors"),
         calls=_int(s, "calls"),
         cached_calls=_int(s, "cached_calls"),
+        gold_patches=_int(s, "gold_patches"),
         created_at=info.created_at,
         status=str(info.status or "finished"),
     )

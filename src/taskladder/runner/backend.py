@@ -70,6 +70,11 @@ class Transport(Protocol):
 _ACTIVE: ContextVar[Transport | None] = ContextVar("taskladder_backend", default=None)
 
 
+def active_transport() -> Transport | None:
+    """The transport of the innermost active backend scope, or None (local)."""
+    return _ACTIVE.get()
+
+
 def client_for(cfg: ModelConfig) -> Any:
     """The provider client a ``ModelCaller`` sends ``cfg``'s calls through in this scope."""
     transport = _ACTIVE.get()
@@ -77,21 +82,27 @@ def client_for(cfg: ModelConfig) -> Any:
 
 
 @contextmanager
-def use_backend(spec: BackendSpec | None) -> Iterator[Transport | None]:
-    """Send the provider calls of every ``ModelCaller`` made inside to ``spec``'s backend.
+def use_backend(spec: BackendSpec | None, *, calls: bool = True) -> Iterator[Transport | None]:
+    """Send the provider calls of every ``ModelCaller`` made inside to ``spec``'s backend, and its
+    heavy local work too: embedding cache misses (``runner.ray_embed``), ``local/...`` models
+    (``runner.ray_local``) and whatever a command runs through ``runner.ray_tasks``.
 
     ``None`` or ``local`` changes nothing. Ray is started (or joined) on entry, so a missing
     extra or an unreachable cluster is a one-line error before any run is stored, and stopped
-    (or left) on exit."""
+    (or left) on exit. ``calls=False`` starts no call workers (a command that makes no provider
+    calls, such as ``mix``)."""
     if spec is None or spec.name == "local":
         yield None
         return
+    from ..embeddings.remote import use_encoder
     from .ray_backend import RayTransport  # imports ray only when asked for
+    from .ray_embed import RayEncoder
 
-    transport = RayTransport.start(spec)
+    transport = RayTransport.start(spec, calls=calls)
     token = _ACTIVE.set(transport)
     try:
-        yield transport
+        with use_encoder(RayEncoder()):
+            yield transport
     finally:
         _ACTIVE.reset(token)
         transport.close()

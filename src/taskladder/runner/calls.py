@@ -35,7 +35,7 @@ from typing import Any, TypeVar
 from ..models.caller import CallOutcome, RunStats
 from ..models.config import ModelConfig
 from ..models.errors import ProviderError, classify, redact_secrets
-from ..models.pricing import call_cost, lookup_price
+from ..models.pricing import call_cost, lookup_price, measured_usd
 from ..money import usd
 from ..store import Store
 from .backend import client_for
@@ -281,7 +281,7 @@ class ModelCaller:
                 self._note_failure(exc, message)
                 return CallOutcome(error=message, cost_usd=self._failed_cost())
         self._succeeded += 1
-        cost = call_cost(self.price, result.input_tokens, result.output_tokens)
+        cost = measured_usd(self.cfg, result.extra, call_cost(self.price, result.input_tokens, result.output_tokens))
         if self.budget is not None:
             self.budget.settle(reserved, cost or 0.0)
         cap = params.get("max_tokens")

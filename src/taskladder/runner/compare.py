@@ -16,7 +16,7 @@ def compare_runs(a: RunResult, b: RunResult, *, method: Literal["auto", "bootstr
     """B − A on the shared examples, with a 95% interval and p-value (``auto``: McNemar for
     0/1 scores, a paired bootstrap otherwise; or ``bootstrap`` / ``mcnemar``).
     Runs on different splits are refused unless ``force`` (see ``split_mismatch``)."""
-    return compare_records(a.run, a.records, b.run, b.records, method=method, force=force)
+    return compare_records(a.run, list(a.records), b.run, list(b.records), method=method, force=force)
 
 
 def split_mismatch(a: RunInfo, b: RunInfo) -> str | None:

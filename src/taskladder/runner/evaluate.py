@@ -20,9 +20,9 @@ from ..pipeline.llm import LLMPipeline
 from ..pipeline.spec import PipelineSpec
 from ..store import Store
 from ..task import Task
-from ..task.patches import apply_gold_patches
 from .budget import Budget
 from .calls import ModelCaller, RunStats
+from .gold import with_gold_patches
 from .health import DEFAULT_MAX_ERROR_RATE
 from .kernel import RunPlan, RunResult, execute
 from .predictors import PipelinePredictor
@@ -56,7 +56,7 @@ def evaluate(
     of its examples errored comes back with ``run.status == "failed"`` (see ``runner.health``).
     """
     store = store or Store.default()
-    task, patches_used = apply_gold_patches(task, store.gold_patches(task.name), split)  # repairs made in `view`
+    task, patches_used = with_gold_patches(task, store, split)  # repairs made in `view`
     scorer = get_metric(metric or task.spec.default_metric(), task.spec)
     if not isinstance(pipeline, (str, PipelineSpec)):
         return _evaluate_predictor(task, pipeline, split, limit, store, scorer, progress, max_error_rate,
@@ -71,6 +71,7 @@ def evaluate(
         identity={"pipeline": spec.canonical(), "model": cfg.identity() if cfg else {}},
         pipeline={**spec.model_dump(exclude_none=True), "kind": "baseline" if spec.is_baseline else "llm",
                   "rung": spec.rung or spec.shape()},
+        gold_patches=patches_used,
     )
     predictor: Predictor
     if cfg is None:
@@ -80,7 +81,6 @@ def evaluate(
         predictor = PipelinePredictor(LLMPipeline(spec, task, models), caller, check=client is None)
     result = execute(plan, predictor, store=store, stats=stats, progress=progress, max_error_rate=max_error_rate)
     result.run.label = run_label(result.run)  # named once its records say how many demos were packed
-    result.run.summary.gold_patches = patches_used or None
     store.save_run(result.run, plan.key)
     return result
 
@@ -92,9 +92,6 @@ def _evaluate_predictor(task: Task, predictor: Predictor, split: str, limit: int
     described = predictor.describe()
     plan = RunPlan.for_task(task, split, limit, scorer=scorer, model=predictor.name,
                             label=f"{task.name} · {predictor.name}", identity={"predictor": described},
-                            pipeline={**described, "kind": described.get("kind", "predictor")})
-    result = execute(plan, predictor, store=store, progress=progress, max_error_rate=max_error_rate)
-    if patches_used:
-        result.run.summary.gold_patches = patches_used
-        store.save_run(result.run, plan.key)
-    return result
+                            pipeline={**described, "kind": described.get("kind", "predictor")},
+                            gold_patches=patches_used)
+    return execute(plan, predictor, store=store, progress=progress, max_error_rate=max_error_rate)

@@ -33,16 +33,21 @@ class RunHealth(BaseModel):
 
 
 def assess(records: Sequence[Record], max_error_rate: float = DEFAULT_MAX_ERROR_RATE) -> RunHealth:
-    n = len(records)
+    errored = [r for r in records if is_failure(r)]
+    return verdict(len(records), len(errored), sum(r.parse_status == "failed" for r in records),
+                   errored[0].error if errored else None, max_error_rate)
+
+
+def verdict(n: int, errored: int, parse_failed: int, first_error: str | None, max_error_rate: float) -> RunHealth:
+    """The health of ``n`` examples, ``errored`` of them failed (the first in example order with
+    ``first_error``) and ``parse_failed`` unparsed: from records (``assess``) or a tally."""
     if n == 0:
         return RunHealth()
-    errored = [r for r in records if is_failure(r)]
-    parse_failed = sum(r.parse_status == "failed" for r in records)
-    error_rate, parse_rate = len(errored) / n, parse_failed / n
-    first = " ".join(errored[0].error.split()) if errored and errored[0].error else None
+    error_rate, parse_rate = errored / n, parse_failed / n
+    first = " ".join(first_error.split()) if first_error else None
     failure = None
     if error_rate > max_error_rate:
-        failure = (f"{len(errored)} of {n} examples failed ({error_rate:.0%}, more than the "
+        failure = (f"{errored} of {n} examples failed ({error_rate:.0%}, more than the "
                    f"{max_error_rate:.0%} allowed); first error: {first}")
     return RunHealth(error_rate=error_rate, parse_failure_rate=parse_rate,
                      parse_failures_high=parse_rate > PARSE_FAILURE_WARN_RATE, first_error=first, failure=failure)

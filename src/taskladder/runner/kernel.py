@@ -28,9 +28,11 @@ import asyncio
 import hashlib
 import json
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, overload
+
+import numpy as np
 
 from ..errors import ConfigError
 from ..metrics import Metric
@@ -39,9 +41,10 @@ from ..store import Record, RunInfo, RunSummary, Store
 from ..task import Example, Task
 from .backend import BackendSpec, use_backend
 from .calls import RunStats
-from .health import DEFAULT_MAX_ERROR_RATE, assess, is_failure
+from .health import DEFAULT_MAX_ERROR_RATE
 from .progress import progress_bar, status_line
 from .summary import summarise
+from .tally import RunTally
 
 FLUSH_EVERY = 500  # records per write
 FLUSH_SECONDS = 2.0  # ...or this often, so a slow run checkpoints too
@@ -65,6 +68,7 @@ class RunPlan:
     scorer: Metric | None  # None: the records carry no score (an arena's judgments)
     label: str = ""  # progress bar text
     fingerprint: str | None = None  # the task's content hash, when ``task`` is a view of another
+    gold_patches: int = 0  # viewer repairs applied to the task's examples of this split (runner.gold)
 
     @classmethod
     def for_task(cls, task: Task, split: str, limit: int | None, **kwargs: Any) -> "RunPlan":
@@ -96,19 +100,56 @@ class RunPlan:
         )
 
 
+class StoredRecords(Sequence[Record]):
+    """A finished run's records in example order, read from the store when first used.
+
+    The kernel keeps no list of a run's records (a million of them were gigabytes); most
+    callers only want the run and its summary, and those that want the records (a climb's
+    significance test, distill, arena) get them here, once, on first use."""
+
+    def __init__(self, store: Store, run_id: str, examples: Sequence[Example]):
+        self._store, self._run_id, self._examples = store, run_id, examples
+        self._records: list[Record] | None = None
+
+    def _load(self) -> list[Record]:
+        if self._records is None:
+            by_id = {r.example_id: r for r in self._store.iter_records(self._run_id)}
+            self._records = [by_id[e.id] for e in self._examples if e.id in by_id]
+        return self._records
+
+    def __len__(self) -> int:
+        return len(self._load())
+
+    def __iter__(self) -> Iterator[Record]:
+        return iter(self._load())
+
+    @overload
+    def __getitem__(self, index: int) -> Record: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Record]: ...
+    def __getitem__(self, index: int | slice) -> Record | list[Record]:
+        return self._load()[index]
+
+    def __eq__(self, other: object) -> bool:
+        return list(self) == list(other) if isinstance(other, (list, StoredRecords)) else NotImplemented
+
+    def __repr__(self) -> str:
+        return f"StoredRecords(run_id={self._run_id!r})"
+
+
 @dataclass
 class RunResult:
-    """A stored run and its records, in example order."""
+    """A stored run and its records, in example order (``StoredRecords``: read when first used)."""
 
     run: RunInfo
-    records: list[Record]
+    records: Sequence[Record]
 
     @property
     def summary(self) -> RunSummary:
         return self.run.summary
 
 
-Finisher = Callable[[list[Record]], dict[str, Any]]
+Finisher = Callable[[Sequence[Record]], dict[str, Any]]
 
 
 def execute(plan: RunPlan, predictor: Predictor, *, store: Store, stats: RunStats | None = None,
@@ -152,21 +193,24 @@ async def aexecute(plan: RunPlan, predictor: Predictor, *, store: Store, stats: 
     run.status = "running"
     store.save_run(run, key)
     stats.run_id = run.run_id
-    done = _answered(store, run.run_id)
-    todo = [e for e in plan.examples if e.id not in done]
+    tally = RunTally(len(plan.examples), plan.scorer, plan.task.spec.volume.calls_per_day)
+    todo = _resume(store, run.run_id, plan.examples, tally)
+    resumed = tally.n
     try:
-        fresh = await _predict_all(plan, predictor, run, todo, store, stats, progress)
+        await _predict_all(plan, predictor, run, todo, store, stats, progress, tally)
     except BaseException:
         run.status = "interrupted"
         store.save_run(run, key)
         store.release_claims_of_this_process()
         raise
-    by_id = {r.example_id: r for r in (store.get_records(run.run_id) if done else [])}
-    by_id.update((r.example_id, r) for r in fresh)
-    records = [by_id[e.id] for e in plan.examples if e.id in by_id]
-    summary = summarise(records, plan.scorer, plan.task.spec.volume.calls_per_day)
-    health = assess(records, max_error_rate)
-    extra = {"retries": stats.retries, "resumed_records": len(done), **health.model_dump(),
+    records = StoredRecords(store, run.run_id, plan.examples)
+    if tally.needs_records:  # e.g. macro-F1: the score needs every prediction, not a mean of stored scores
+        summary = summarise(list(records), plan.scorer, plan.task.spec.volume.calls_per_day)
+    else:
+        summary = tally.summary()
+    health = tally.health(max_error_rate)
+    extra = {"retries": stats.retries, "resumed_records": resumed, **health.model_dump(),
+             "gold_patches": plan.gold_patches or None,
              **(finish(records) if finish else {})}
     if ledger:
         extra["cost_usd_spent"] = store.spent_by_runs([run.run_id])
@@ -176,15 +220,29 @@ async def aexecute(plan: RunPlan, predictor: Predictor, *, store: Store, stats: 
     return RunResult(run=run, records=records)
 
 
-async def _predict_all(plan: RunPlan, predictor: Predictor, run: RunInfo, todo: list[Example], store: Store,
-                       stats: RunStats, progress: bool) -> list[Record]:
-    if not todo:
-        return []
+def _resume(store: Store, run_id: str, examples: Sequence[Example], tally: RunTally) -> np.ndarray:
+    """Tally what a resumed run already answered; return the positions of the examples still to predict.
+
+    The store says which records need no new answer (all but those that errored) in SQL, a
+    page at a time, so resuming a million-record run never holds its records."""
+    if not store.has_records(run_id):
+        return np.arange(len(examples))
+    position = {e.id: i for i, e in enumerate(examples)}
+    for record in store.iter_records(run_id, answered_only=True):
+        at = position.get(record.example_id)
+        if at is not None:
+            tally.add(at, record)
+    return np.flatnonzero(~tally.filled)
+
+
+async def _predict_all(plan: RunPlan, predictor: Predictor, run: RunInfo, todo: np.ndarray, store: Store,
+                       stats: RunStats, progress: bool, tally: RunTally) -> None:
+    if not len(todo):
+        return
     with status_line(f"{plan.label or plan.model}: preparing to answer {len(todo)} examples", enabled=progress):
         await predictor.aprepare(plan.task)
-    batches = iter(_chunks(todo, max(1, predictor.batch_size)))
+    batches = _batches(plan.examples, todo, max(1, predictor.batch_size))
     pending: list[Record] = []
-    finished: list[Record] = []
     last_flush = time.monotonic()
 
     def flush() -> None:
@@ -195,15 +253,16 @@ async def _predict_all(plan: RunPlan, predictor: Predictor, run: RunInfo, todo: 
 
     async def worker() -> None:
         # A fixed pool of workers pulling from one iterator keeps the predictor busy without a
-        # task (and a wake-up) per example; a million-row run holds one batch per worker.
-        for batch in batches:
+        # task (and a wake-up) per example; a million-row run holds one batch per worker, and
+        # a record only until its flush (the tally keeps what the summary needs).
+        for positions, batch in batches:
             predictions = await predictor.apredict(batch)
             if len(predictions) != len(batch):
                 raise RuntimeError(f"{predictor.name} answered {len(predictions)} of {len(batch)} examples")
-            for example, prediction in zip(batch, predictions):
+            for at, example, prediction in zip(positions, batch, predictions):
                 record = record_of(run, example, prediction, plan.scorer)
+                tally.add(at, record)
                 pending.append(record)
-                finished.append(record)
             bar.advance(len(batch))
             # Records are only a view of cached calls, so batching their writes is safe.
             if len(pending) >= FLUSH_EVERY or time.monotonic() - last_flush > FLUSH_SECONDS:
@@ -215,7 +274,6 @@ async def _predict_all(plan: RunPlan, predictor: Predictor, run: RunInfo, todo: 
             await _run_workers(worker, workers)
         finally:
             flush()
-    return finished
 
 
 async def _run_workers(worker: Callable[[], Awaitable[None]], count: int) -> None:
@@ -241,14 +299,6 @@ async def _run_workers(worker: Callable[[], Awaitable[None]], count: int) -> Non
         raise
 
 
-def _answered(store: Store, run_id: str) -> set[str]:
-    """Examples of a resumed run that need no new answer: every stored one but those that errored."""
-    ids = store.record_ids(run_id)
-    if not ids:
-        return ids
-    return {r.example_id for r in store.get_records(run_id) if not is_failure(r)}
-
-
 def record_of(run: RunInfo, example: Example, p: Prediction, scorer: Metric | None) -> Record:
     """The stored form of one answer, scored against the example's expected outputs."""
     if scorer is None:
@@ -271,5 +321,8 @@ def new_run_id(run_key: str) -> str:
     return f"{stamp}-{salt}"
 
 
-def _chunks(items: Sequence[Example], size: int) -> list[list[Example]]:
-    return [list(items[i : i + size]) for i in range(0, len(items), size)]
+def _batches(examples: Sequence[Example], todo: np.ndarray, size: int) -> Iterator[tuple[list[int], list[Example]]]:
+    """``todo``'s examples ``size`` at a time, with their positions in the plan (made as workers ask)."""
+    for start in range(0, len(todo), size):
+        positions = todo[start : start + size].tolist()
+        yield positions, [examples[i] for i in positions]

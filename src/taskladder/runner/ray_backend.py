@@ -89,13 +89,18 @@ class RayClient:
 class RayTransport:
     """A pool of ``CallWorker`` actors on a Ray cluster, started or joined for one scope."""
 
-    def __init__(self, actors: list[Any], owns_ray: bool):
+    def __init__(self, actors: list[Any], owns_ray: bool, nodes: list[str] | None = None,
+                 workers: int | None = None):
         self.actors = actors
         self.in_flight = [0] * len(actors)
         self._owns_ray = owns_ray
+        self._nodes = nodes or []
+        self._workers = workers
+        self.model_pools: dict[str, Any] = {}  # local model -> its ray_local.ModelPool, started on first use
 
     @classmethod
-    def start(cls, spec: BackendSpec) -> RayTransport:
+    def start(cls, spec: BackendSpec, *, calls: bool = True) -> RayTransport:
+        """Start or join Ray and, unless ``calls`` is False (no provider calls to make), the call workers."""
         try:
             import ray
         except ImportError:
@@ -109,16 +114,10 @@ class RayTransport:
                 where = spec.address or "a local instance"
                 raise ConfigError(f"--backend ray: cannot start or join Ray at {where} ({_first_line(exc)}); "
                                   "start a cluster with `ray start --head` or leave out --address") from None
-        from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
-
         nodes = [n["NodeID"] for n in ray.nodes() if n.get("Alive")]
-        count = spec.workers or max(1, len(nodes))
-        # Worker i on node i mod n, so the calls spread over the cluster's machines (a soft affinity
-        # is often ignored right after a node joins). A worker lost later is replaced anywhere
-        # (``replace``): Ray's own actor restarts do not keep a node affinity either.
-        actors = [_new_worker(NodeAffinitySchedulingStrategy(nodes[i % len(nodes)], soft=False) if nodes else None)
-                  for i in range(count)]
-        pool = cls(actors, owns)
+        count = (spec.workers or max(1, len(nodes))) if calls else 0
+        actors = [_new_worker(node_placement(nodes, i)) for i in range(count)]
+        pool = cls(actors, owns, nodes, spec.workers)
         try:
             ray.get([a.ready.remote() for a in actors], timeout=READY_TIMEOUT_S)
         except Exception as exc:
@@ -127,7 +126,15 @@ class RayTransport:
                               "taskladder must be installed on every node of the cluster") from None
         return pool
 
-    def client(self, cfg: ModelConfig) -> RayClient:
+    def client(self, cfg: ModelConfig) -> Any:
+        """A ``local/...`` model's client answers on its ``ModelWorker`` actors; any other model's
+        calls go to the call workers."""
+        from .ray_local import is_local_model, local_client
+
+        if is_local_model(cfg):
+            return local_client(self.model_pools, cfg, self._workers or max(1, len(self._nodes)), self._nodes)
+        if not self.actors:
+            raise ConfigError("this Ray backend was started without call workers")
         return RayClient(self, cfg)
 
     def replace(self, index: int, dead: Any) -> None:
@@ -147,11 +154,23 @@ class RayTransport:
     def close(self) -> None:
         import ray
 
+        for pool in self.model_pools.values():
+            pool.close()
+        self.model_pools = {}
         for actor in self.actors:
             ray.kill(actor)
         self.actors = []
         if self._owns_ray:
             ray.shutdown()
+
+
+def node_placement(nodes: list[str], i: int) -> Any:
+    """Worker i on node i mod n, so workers spread over the cluster's machines (a soft affinity is
+    often ignored right after a node joins). A worker lost later is replaced anywhere: Ray's own
+    actor restarts do not keep a node affinity either."""
+    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+    return NodeAffinitySchedulingStrategy(nodes[i % len(nodes)], soft=False) if nodes else None
 
 
 def _new_worker(placement: Any) -> Any:

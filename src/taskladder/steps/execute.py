@@ -20,6 +20,7 @@ from ..models.base import Prediction, Usage, total_cost
 from ..models.config import ModelConfig, resolve_model
 from ..runner.budget import Budget
 from ..runner.calls import ModelCaller, RunStats
+from ..runner.gold import with_gold_patches
 from ..runner.kernel import RunPlan, RunResult, execute
 from ..runner.preflight import check_access
 from ..store import Store
@@ -74,6 +75,7 @@ def run_steps(
     """Run ``steps_spec`` over ``task``'s ``split``; score the final outputs and each step."""
     graph = build_graph(steps_spec, task.spec)
     store = store or Store.default()
+    task, patches_used = with_gold_patches(task, store, split)  # repairs made in `view`
     scorer = get_metric(metric or task.spec.default_metric(), task.spec)
     configs = {s.name: resolve_model(s.model, models or {}) for s in steps_spec.steps if s.kind == "llm" and s.model}
     plan = RunPlan.for_task(
@@ -81,6 +83,7 @@ def run_steps(
         label=f"{task.name} · steps {steps_spec.label()}",
         identity={"steps": steps_spec.canonical(), "models": {k: v.identity() for k, v in sorted(configs.items())}},
         pipeline={**steps_spec.canonical(), "kind": "steps", "rung": "steps"},
+        gold_patches=patches_used,
     )
     stats = RunStats()
     # Build every step before the run is stored, so a bad function or a missing key is a plain error.

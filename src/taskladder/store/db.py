@@ -20,20 +20,26 @@ import socket
 import sqlite3
 import threading
 import time
+from array import array
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from ..errors import StoreError
 from ..redaction import redact_value
 from ..settings import Settings
 from .human import HumanLabels
+from .keys import answer_key, expected_key
 from .migrations import check_usable, migrate
 from .records import Record, RunInfo
 
 # Record fields mirrored into their own columns of `records` (schema 2) so they can be queried
 # in plain SQL; `data` keeps the whole record and stays the source of truth.
 RECORD_COLUMNS = ("split", "score", "parse_status", "cost_usd", "latency_ms", "error")
+# ...and the keys a comparison of runs filters on (schema 6, store/keys.py).
+KEY_COLUMNS = ("answer_key", "expected_key")
+# An example the predictor could not answer (``runner.health.is_failure``), on those columns.
+FAILED_RECORD_SQL = "coalesce(error, '') != '' AND instr(error, 'blocked by guard:') = 0"
 
 def _dead(pid: int, host: str) -> bool:
     """True when ``pid`` on this host no longer runs (its claims are stale)."""
@@ -289,25 +295,62 @@ class Store(HumanLabels):  # HumanLabels: gold patches, votes, review queues (st
         return [RunInfo.model_validate_json(r[0]) for r in rows]
 
     def put_records(self, records: Iterable[Record]) -> None:
-        rows = [redact_value((r.run_id, r.example_id, r.model_dump_json(), *(getattr(r, c) for c in RECORD_COLUMNS)))
+        rows = [redact_value((r.run_id, r.example_id, r.model_dump_json(), *(getattr(r, c) for c in RECORD_COLUMNS),
+                              answer_key(r.prediction, r.raw_text), expected_key(r.expected)))
                 for r in records]
         if not rows:
             return
-        columns = ", ".join(("run_id", "example_id", "data", *RECORD_COLUMNS))
-        marks = ",".join("?" * (3 + len(RECORD_COLUMNS)))
+        columns = ", ".join(("run_id", "example_id", "data", *RECORD_COLUMNS, *KEY_COLUMNS))
+        marks = ",".join("?" * (3 + len(RECORD_COLUMNS) + len(KEY_COLUMNS)))
         with self._transaction():
             self._db.executemany(f"INSERT OR REPLACE INTO records ({columns}) VALUES ({marks})", rows)
 
     def get_records(self, run_id: str) -> list[Record]:
         return list(self.iter_records(run_id))
 
-    def iter_records(self, run_id: str) -> Iterator[Record]:
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT data FROM records WHERE run_id = ? ORDER BY rowid", (run_id,)
-            ).fetchall()
-        for (data,) in rows:
+    def iter_records(self, run_id: str, *, answered_only: bool = False) -> Iterator[Record]:
+        """A run's records in the order they were written, read a page at a time (a million-record
+        run is never all in memory). ``answered_only`` leaves out the examples that errored (a
+        guard's block is an answer), as ``runner.health.is_failure`` would."""
+        query = "SELECT data FROM records WHERE run_id = ?"
+        if answered_only:
+            query += f" AND NOT ({FAILED_RECORD_SQL})"
+        for (data,) in self._pages(query + " ORDER BY rowid", (run_id,)):
             yield Record.model_validate_json(data)
+
+    def _pages(self, query: str, args: tuple[Any, ...], size: int = 1000) -> Iterator[tuple[Any, ...]]:
+        """The rows of ``query``, fetched ``size`` at a time; the lock is held per page, not between."""
+        with self._lock:
+            cursor = self._db.execute(query, args)
+        try:
+            while True:
+                with self._lock:
+                    rows = cursor.fetchmany(size)
+                if not rows:
+                    return
+                yield from rows
+        finally:
+            cursor.close()
+
+    def iter_records_ordered(self, run_id: str, key: Callable[[str], Any], page: int = 500) -> Iterator[Record]:
+        """A run's records sorted by ``key(example_id)``, read a page at a time: only the ids and
+        row numbers are sorted in memory, never the records."""
+        ids = [(key(example_id), rowid) for rowid, example_id in
+               self._pages("SELECT rowid, example_id FROM records WHERE run_id = ?", (run_id,))]
+        ids.sort()
+        rowids = array("q", (rowid for _, rowid in ids))
+        del ids
+        for start in range(0, len(rowids), page):
+            chunk = rowids[start : start + page].tolist()
+            with self._lock:
+                rows = dict(self._db.execute(
+                    f"SELECT rowid, data FROM records WHERE rowid IN ({','.join('?' * len(chunk))})", chunk).fetchall())
+            for rowid in chunk:
+                yield Record.model_validate_json(rows[rowid])
+
+    def has_records(self, run_id: str) -> bool:
+        with self._lock:
+            return self._db.execute("SELECT 1 FROM records WHERE run_id = ? LIMIT 1", (run_id,)).fetchone() is not None
 
     def record_ids(self, run_id: str) -> set[str]:
         with self._lock:

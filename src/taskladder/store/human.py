@@ -48,14 +48,13 @@ class HumanLabels:
         return out
 
     def record_digests(self, run_id: str) -> list[tuple[str, float | None, str, str | None, str, str]]:
-        """Per record, in order, what filtering a comparison needs without parsing it whole:
-        (example id, score, parse status, error, prediction as JSON text (raw text when
-        none), expected as JSON text)."""
+        """Per record, in order, what filtering a comparison needs without parsing it: (example id,
+        score, parse status, error, answer key, expected output as JSON text), the keys from
+        their own columns (store/keys.py), read from one covering index."""
         with self._lock:
             return self._db.execute(
-                "SELECT example_id, score, parse_status, error, "
-                "COALESCE(json_extract(data, '$.prediction'), 'raw:' || json_extract(data, '$.raw_text')), "
-                "json_extract(data, '$.expected') FROM records WHERE run_id = ? ORDER BY rowid", (run_id,)).fetchall()
+                "SELECT example_id, score, parse_status, error, answer_key, expected_key FROM records "
+                "WHERE run_id = ? ORDER BY rowid", (run_id,)).fetchall()
 
     def search_records(self, run_id: str, text: str) -> set[str]:
         """Example ids whose input values, expected values or raw output contain ``text`` (ASCII

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..errors import StoreError
+from .keys import SQL_ANSWER_KEY, SQL_CANONICAL, register_sql_functions
 
 Migration = Callable[[sqlite3.Connection], None]
 MIGRATIONS_TABLE = "_taskladder_migrations"
@@ -178,6 +179,21 @@ def m005_finetune_jobs(db: sqlite3.Connection) -> None:
                "base_model TEXT NOT NULL, status TEXT NOT NULL, fine_tuned_model TEXT, created_at REAL NOT NULL, "
                "updated_at REAL NOT NULL, info TEXT NOT NULL)")
     db.execute("CREATE INDEX finetune_jobs_by_id ON finetune_jobs(job_id)")
+
+
+@migration
+def m006_record_answer_keys(db: sqlite3.Connection) -> None:
+    """Each record's answer key and expected output in their own columns (store/keys.py), so the
+    viewer's comparison filters (wrong only, disagreements, by label) read a few short columns
+    instead of parsing every record's JSON; one covering index serves those reads. Old rows
+    are backfilled here, through the same functions the record writer uses."""
+    register_sql_functions(db)
+    db.execute("ALTER TABLE records ADD COLUMN answer_key TEXT")
+    db.execute("ALTER TABLE records ADD COLUMN expected_key TEXT")
+    db.execute(f"UPDATE records SET answer_key = {SQL_ANSWER_KEY}(json_extract(data, '$.prediction'), "
+               f"json_extract(data, '$.raw_text')), expected_key = {SQL_CANONICAL}(json_extract(data, '$.expected'))")
+    db.execute("CREATE INDEX records_by_answer ON records(run_id, example_id, answer_key, expected_key, score, "
+               "parse_status, error)")
 
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -21,9 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
-from ..local.engine import LocalModel, cache_kwarg, model_folder, output_cache
+from ..local.engine import LocalModel, cache_kwarg, model_folder, output_cache, set_threads
 from ..local.source import models_dir, resolve_local
 from .data import ChatPair
+from .replay import base_model_replay, replay_rows
 
 IGNORE = -100  # label value the loss skips (prompt tokens, padding)
 Progress = Callable[[dict[str, Any]], None]
@@ -43,9 +44,14 @@ class TuneConfig:
     max_length: int = 512
     seed: int = 0
     checkpoint_every: int = 10
+    replay_ratio: float = 0.0  # general replay rows per training row, answered by the base (tune/replay.py)
+    threads: int | None = None  # torch threads (None: the engine's default); not a hyper-parameter
 
     def hyper(self) -> dict[str, Any]:
-        return {k: v for k, v in asdict(self).items() if k not in ("name", "checkpoint_every")}
+        out = {k: v for k, v in asdict(self).items() if k not in ("name", "checkpoint_every", "threads")}
+        if not self.replay_ratio:
+            del out["replay_ratio"]  # runs without replay keep the names and signatures they had
+        return out
 
 
 @dataclass
@@ -64,6 +70,7 @@ class TuneResult:
     wall_s: float
     resumed: bool
     hyper: dict[str, Any] = field(default_factory=dict)
+    replay_rows: int = 0
 
     def lineage(self) -> dict[str, Any]:
         out = asdict(self)
@@ -102,19 +109,23 @@ def tune(train: list[ChatPair], dev: list[ChatPair], cfg: TuneConfig, home: Path
         raise ConfigError(f"local/{cfg.name} exists ({out_dir}); pick another --name or pass --overwrite")
     source = resolve_local(cfg.base, home)
     folder = model_folder(source, home)
-    base = LocalModel.from_folder(folder, name=source.name)
+    base = LocalModel.from_folder(folder, name=source.name, threads=cfg.threads)
+    set_threads(base.threads)
     work = Path(home) / "tune" / cfg.name
     work.mkdir(parents=True, exist_ok=True)
     data_hash = dataset_hash(train, dev)
-    signature = {"hyper": cfg.hyper(), "data": data_hash}
+    # Replay is answered by the base before LoRA wraps it (cached, so a resume does not redo it).
+    replay = base_model_replay(base, folder, replay_rows(cfg.replay_ratio, len(train)), Path(home) / "tune" / "replay")
+    signature = {"hyper": cfg.hyper(), "data": data_hash,
+                 **({"replay": dataset_hash(replay, [])} if replay else {})}
 
     torch.manual_seed(cfg.seed)
     lora = LoraConfig(r=cfg.rank, lora_alpha=cfg.alpha, lora_dropout=0.0, target_modules="all-linear",
                       task_type="CAUSAL_LM")
     model = get_peft_model(base.model, lora)
-    train_rows = [encode_pair(base, p, cfg.max_length) for p in train]
+    train_rows = [encode_pair(base, p, cfg.max_length) for p in train + replay]
     dev_rows = [encode_pair(base, p, cfg.max_length) for p in dev]
-    steps_per_epoch = (len(train_rows) + cfg.batch_size - 1) // cfg.batch_size
+    steps_per_epoch = len(epoch_batches(len(train), len(replay), cfg.batch_size, 0))
     total = steps_per_epoch * cfg.epochs
     warmup = max(1, int(total * cfg.warmup_ratio))
     params = [p for p in model.parameters() if p.requires_grad]
@@ -143,9 +154,7 @@ def tune(train: list[ChatPair], dev: list[ChatPair], cfg: TuneConfig, home: Path
     pad = base.tokenizer.pad_token_id
     started = time.perf_counter() - state["wall_s"]
     while not state["done"] and state["epoch"] < cfg.epochs:
-        order = list(range(len(train_rows)))
-        random.Random(cfg.seed + state["epoch"]).shuffle(order)
-        batches = [order[i:i + cfg.batch_size] for i in range(0, len(order), cfg.batch_size)]
+        batches = epoch_batches(len(train), len(replay), cfg.batch_size, cfg.seed + state["epoch"])
         model.train()
         for b in range(state["step_in_epoch"], len(batches)):
             loss = _loss(model, [train_rows[i] for i in batches[b]], pad, torch)
@@ -186,11 +195,29 @@ def tune(train: list[ChatPair], dev: list[ChatPair], cfg: TuneConfig, home: Path
     result = TuneResult(name=cfg.name, path=out_dir, base=cfg.base, dataset_hash=data_hash, train_rows=len(train),
                         dev_rows=len(dev), steps=state["global_step"], epochs_run=state["epoch"],
                         best_epoch=state["best_epoch"], dev_losses=state["dev_losses"], train_tokens=state["tokens"],
-                        wall_s=round(state["wall_s"], 2), resumed=resumed, hyper=cfg.hyper())
+                        wall_s=round(state["wall_s"], 2), resumed=resumed, hyper=cfg.hyper(),
+                        replay_rows=len(replay))
     (tmp / "taskladder-tune.json").write_text(json.dumps(result.lineage(), indent=2))
     shutil.rmtree(out_dir, ignore_errors=True)
     tmp.rename(out_dir)
     return result
+
+
+def epoch_batches(n_train: int, n_replay: int, size: int, seed: int) -> list[list[int]]:
+    """One epoch's batches of row indices (train rows first, then replay rows), shuffled by
+    ``seed``. Replay rows are batched apart from the task's rows and the batches shuffled
+    together: a batch of task rows keeps the long prompt prefix they share, which ``_loss``
+    encodes once, instead of losing it to a general prompt in its midst."""
+    rng = random.Random(seed)
+    order = list(range(n_train))
+    rng.shuffle(order)
+    batches = [order[i:i + size] for i in range(0, len(order), size)]
+    if n_replay:
+        extra = list(range(n_train, n_train + n_replay))
+        rng.shuffle(extra)
+        batches += [extra[i:i + size] for i in range(0, len(extra), size)]
+        rng.shuffle(batches)
+    return batches
 
 
 def _batch(rows: list[tuple[list[int], list[int]]], pad: int, torch: Any) -> dict[str, Any]:

@@ -5,18 +5,21 @@ errors or parse failures, an expected label, text search); each example has a st
 ``/examples/{task}/{example_id}?runs=A&runs=B``, with everything known about it (examples.py).
 Expected outputs shown are the gold-patched ones, marked as such.
 
-Filtering works on digests (score, status, answer and expected as JSON text, read with SQL's
-json_extract), and only the page shown is parsed into records: 10,000-example runs stay fast.
+Filtering works on digests (score, status, answer key and expected output, read from their own
+indexed columns: store/keys.py), and only the page shown is parsed into records: 10,000-example
+runs stay fast. An expected output is parsed only when the label filter needs it, once per
+distinct value.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from functools import partial
+from typing import Any, Callable
 from urllib.parse import quote
 
 from ..store import Record, RunInfo
-from .state import Digest, ViewState
+from .state import Digest, ViewState, parse_expected
 
 PAGE_SIZE = 50
 FILTERS = {"": "all", "wrong": "wrong in some run", "disagree": "runs disagree", "error": "error or parse failure"}
@@ -82,14 +85,18 @@ def resolve_runs(state: ViewState, run_ids: list[str]) -> tuple[list[RunInfo], s
     return infos, None
 
 
-def _keep(cells: list[Digest], expected: dict[str, Any], only: str, label: str, fields: list[str]) -> bool:
+def _keep(cells: list[Digest], expected: Callable[[], dict[str, Any]], only: str, label: str,
+          fields: list[str]) -> bool:
     if only == "wrong" and not any(c.wrong for c in cells):
         return False
     if only == "disagree" and len({c.answer for c in cells}) < 2:
         return False
     if only == "error" and not any(c.failed for c in cells):
         return False
-    return not label or any(str(expected.get(f)) == label for f in fields or list(expected))
+    if not label:
+        return True
+    values = expected()
+    return any(str(values.get(f)) == label for f in fields or list(values))
 
 
 def compare(state: ViewState, run_ids: list[str], *, only: str = "", label: str = "", q: str = "",
@@ -98,23 +105,24 @@ def compare(state: ViewState, run_ids: list[str], *, only: str = "", label: str 
     if error:
         return Comparison(runs=[], rows=[], total=0, shared=0, error=error)
     digests = [state.digests(i) for i in infos]
-    first = digests[0]
-    shared = [eid for eid in first if all(eid in other for other in digests[1:])]
+    first, others = digests[0], digests[1:]
+    shared = [eid for eid in first if all(eid in other for other in others)]
     patches = patched_expected(state, infos[0].task)
     fields = label_fields(infos[0])
     found = set().union(*(state.store.search_records(i.run_id, q) for i in infos)) if q else None
-    expected_of: dict[str, dict[str, Any]] = {}
-    labels: set[str] = set()
-    kept = []
-    for eid in shared:
-        expected = first[eid].expected
+
+    def expected_of(eid: str) -> dict[str, Any]:
         fix = patches.get(eid)
-        if fix:
-            expected = {**expected, **fix["fields"]}
-        expected_of[eid] = expected
-        labels.update(str(expected[f]) for f in fields if expected.get(f) is not None)
-        if (found is None or eid in found) and _keep([d[eid] for d in digests], expected, only, label, fields):
-            kept.append(eid)
+        return {**first[eid].expected, **fix["fields"]} if fix and fix["fields"] else first[eid].expected
+
+    # The label list: from each distinct expected output (a handful in a label task), not each row.
+    labels: set[str] = set()
+    keys = {first[eid].expected_key for eid in shared if eid not in patches}
+    for values in [parse_expected(k) for k in keys] + [expected_of(eid) for eid in shared if eid in patches]:
+        labels.update(str(values[f]) for f in fields if values.get(f) is not None)
+    kept = [eid for eid in shared
+            if (found is None or eid in found)
+            and _keep([d[eid] for d in digests], partial(expected_of, eid), only, label, fields)]
     pages = max(1, -(-len(kept) // page_size))
     page = min(max(1, page), pages)
     shown = kept[(page - 1) * page_size: page * page_size]
@@ -123,7 +131,7 @@ def compare(state: ViewState, run_ids: list[str], *, only: str = "", label: str 
     for eid in shown:
         cells = [r[eid] for r in records]
         fix = patches.get(eid)
-        rows.append(Row(eid, cells[0].inputs, expected_of[eid], bool(fix and fix["fields"]),
+        rows.append(Row(eid, cells[0].inputs, expected_of(eid), bool(fix and fix["fields"]),
                         bool(fix and fix["ambiguous"]), cells, len({d[eid].answer for d in digests}) > 1))
     return Comparison(runs=infos, rows=rows, total=len(kept), shared=len(shared), ids=kept, labels=sorted(labels),
                       page=page, pages=pages)

@@ -44,7 +44,9 @@ def register(router: APIRouter, state: ViewState, templates: Any) -> None:
         history = [p for p in state.store.gold_patches(task, history=True) if p["example_id"] == example_id]
         votes = [v for v in state.store.votes(task) if v["example_id"] == example_id]
         verdicts = judge_verdicts(state, task)
-        judged = [(a, b, verdicts.get(pair_key(example_id, a.run_id, b.run_id)))
+        judged = [(a, b, verdicts.get(pair_key(example_id, a.run_id, b.run_id)),
+                   [v for v in votes if pair_key(example_id, v["run_a"], v["run_b"])
+                    == pair_key(example_id, a.run_id, b.run_id)])
                   for k, (a, _) in enumerate(answered) for (b, _) in answered[k + 1:]]
         plans = {i.run_id: messages_for(state, i, example_id) for i, _ in answered}
         queue_item = next((q for q in _queue_items(state, task, example_id) if q["id"] == item), None)

@@ -7,6 +7,7 @@ import json
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -17,12 +18,24 @@ from ..task import Task
 DIGEST_CACHE_RUNS = 64  # finished runs whose digests stay in memory
 
 
+@lru_cache(maxsize=4096)
+def parse_expected(text: str) -> dict[str, Any]:
+    """An expected output from its key. Cached: a label task has a handful of distinct ones.
+    The dict is shared, so callers copy it before changing it."""
+    value = json.loads(text)
+    return value if isinstance(value, dict) else {}
+
+
 class Digest(NamedTuple):
     score: float | None
     parse_status: str
     error: str | None
-    answer: str  # the prediction as JSON text ("raw:..." when there is none): equal text, same answer
-    expected: dict[str, Any]
+    answer: str  # the answer key (store/keys.py): equal keys, same answer
+    expected_key: str  # the expected output as canonical JSON (parsed only when a filter needs it)
+
+    @property
+    def expected(self) -> dict[str, Any]:
+        return parse_expected(self.expected_key)
 
     @property
     def wrong(self) -> bool:
@@ -58,7 +71,7 @@ class ViewState:
             if hit is not None:
                 self._digests.move_to_end(info.run_id)
                 return hit
-        out = {eid: Digest(score, status, error, answer, json.loads(expected or "{}"))
+        out = {eid: Digest(score, status, error, answer, expected or "{}")
                for eid, score, status, error, answer, expected in self.store.record_digests(info.run_id)}
         if info.status in ("finished", "failed"):
             with self.lock:

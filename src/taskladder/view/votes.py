@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import itertools
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -29,6 +29,7 @@ from .runs import RunRow
 from .state import ViewState
 
 CHOICES = {"left": "left", "right": "right", "tie": "tie", "both_bad": "both bad"}
+BESIDE_JUDGE = 20  # latest judged votes listed with the judge's reasoning
 BOOTSTRAP = 200  # resamples for the intervals: enough for a screen that refits after each vote
 
 
@@ -81,6 +82,9 @@ class Ratings:
     judged: int  # votes on pairs the LLM judge also judged
     agree: int  # ...where the judge picked the same winner (or both a tie)
     note: str | None = None
+    # The latest of those votes beside the judge's verdict and reasoning (votes already cast only,
+    # so nothing here reveals which run is on which side of the pair still to vote on).
+    beside_judge: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def agreement(self) -> float | None:
@@ -99,20 +103,25 @@ def ratings(state: ViewState, infos: list[RunInfo]) -> Ratings:
     ]
     verdicts = judge_verdicts(state, infos[0].task)
     judged = agree = 0
+    beside: list[dict[str, Any]] = []
     for v in votes:
         judge = verdicts.get(pair_key(v["example_id"], v["run_a"], v["run_b"]))
         if judge is None:
             continue
         human = {"a": v["run_a"], "b": v["run_b"]}.get(v["winner"], "tie")
         judged += 1
-        agree += judge == human
+        agree += judge.winner == human
+        beside.append({"example_id": v["example_id"], "voter": v["voter"], "human": names.get(human, human),
+                       "judge": names.get(judge.winner, judge.winner), "agree": judge.winner == human,
+                       "reasons": [(names.get(first, first), text) for first, text in judge.reasons]})
     board, note = None, None
     if comparisons:
         try:
             board = rank_comparisons(comparisons, n_boot=BOOTSTRAP, first_position=False)
         except TaskladderError as exc:
             note = str(exc)
-    return Ratings(board=board, votes=len(votes), judged=judged, agree=agree, note=note)
+    return Ratings(board=board, votes=len(votes), judged=judged, agree=agree, note=note,
+                   beside_judge=beside[-BESIDE_JUDGE:][::-1])
 
 
 def register(router: APIRouter, state: ViewState, templates: Any) -> None:

@@ -19,7 +19,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, ClassVar
 
-from ...models.config import ModelConfig
+from ...errors import TaskladderError
+from ...models.config import ModelClimb, ModelConfig, resolve_model
 from ...pipeline import PipelineSpec
 from ...prompt import count_text_tokens
 from ...runner import EvalResult, evaluate
@@ -77,6 +78,29 @@ class ClimbState(LadderContext):
     def examples(self) -> list[Example]:
         return self.task.split(self.split)[: self.limit if self.limit else None]
 
+    def model_climb(self, model: str) -> ModelClimb | None:
+        """The ``climb:`` block models.yaml gives ``model`` (None: climb it like any model)."""
+        try:
+            return resolve_model(model, self.models).climb
+        except TaskladderError:
+            return None
+
+    def wants(self, model: str, rung: str) -> bool:
+        """Whether ``model`` climbs ``rung``: the climb's options and the model's own ``climb.rungs``."""
+        own = self.model_climb(model)
+        return self.options.wants(rung) and (own is None or own.wants(rung))
+
+    def limit_for(self, model: str) -> int | None:
+        """How many examples of each split ``model`` is run on: the climb's limit, or the model's
+        own ``climb.limit`` where smaller (a slow model on a subsample)."""
+        own = self.model_climb(model)
+        limits = [n for n in (self.limit, own.limit if own else None) if n]
+        return min(limits) if limits else None
+
+    def examples_for(self, model: str) -> list[Example]:
+        limit = self.limit_for(model)
+        return self.examples if limit == self.limit else self.task.split(self.split)[:limit]
+
     def add(self, row: RungResult, ev: EvalResult | None = None) -> None:
         if ev is not None:
             self.runs[len(self.result.rungs)] = ev
@@ -84,7 +108,7 @@ class ClimbState(LadderContext):
 
     def evaluate(self, spec: PipelineSpec, *, split: str | None = None, progress: bool | None = None) -> EvalResult:
         """A model pipeline's run on the climb's split (or ``split``), paid from the budget."""
-        return evaluate(self.task, spec, split=split or self.split, limit=self.limit, models=self.models,
+        return evaluate(self.task, spec, split=split or self.split, limit=self.limit_for(spec.model), models=self.models,
                         store=self.store, progress=self.progress if progress is None else progress,
                         budget=self.budget, max_error_rate=self.options.max_error_rate)
 
@@ -148,7 +172,7 @@ class ModelRung(Rung):
         """The pipeline this rung runs for ``model`` (it may build on ``model.best``)."""
 
     def estimate(self, state: ClimbState, config: ModelConfig, spec: PipelineSpec) -> Estimate:
-        return estimate_rung(state.task, spec, config, state.store, state.examples)
+        return estimate_rung(state.task, spec, config, state.store, state.examples_for(spec.model))
 
     def run(self, state: ClimbState, spec: PipelineSpec) -> EvalResult:
         return state.evaluate(spec)

@@ -55,7 +55,9 @@ class Cascade(ClimbRung):
                 "on its own; there is nothing better to escalate to")))
             return None
         try:
-            cr = cascade_rung(state.task, cheap, strong, state.models, state.store, state.split, limit=state.limit,
+            # on the strong tier's examples: a model climbed on a subsample is cascaded on it too
+            cr = cascade_rung(state.task, cheap, strong, state.models, state.store, state.split,
+                              limit=state.limit_for(strong.model),
                               budget=state.budget,
                               confirm_split="test" if state.confirm_on_test and state.task.test else None)
         except TaskladderError as exc:

@@ -56,15 +56,18 @@ class FineTune(ClimbRung):
     def _climb_one(self, state: ClimbState, name: str) -> None:
         base_cfg = resolve_model(name, state.models)
         opts = state.options
-        train_rows = state.task.train[:opts.finetune_max_train] if opts.finetune_max_train else state.task.train
+        # models.yaml climb.tune (a demo's subsample and short schedule) over the climb's options
+        own = base_cfg.climb.tune if base_cfg.climb and base_cfg.climb.tune else None
+        max_train = (own.rows if own and own.rows else None) or opts.finetune_max_train
+        train_rows = state.task.train[:max_train] if max_train else state.task.train
         try:
             train = [pair_for(state.task, e) for e in train_rows]
             check_enough(train, f"task {state.task.name} train split")
-            dev = [pair_for(state.task, e) for e in state.task.dev]
+            dev = [pair_for(state.task, e) for e in state.task.dev[:state.limit_for(name)]]
         except TaskladderError as exc:
             state.add(RungResult(model=name, rung=self.name, pipeline={}, status="unavailable", reason=str(exc)))
             return
-        cfg = TuneConfig(base=base_cfg.model, seed=opts.seed)
+        cfg = TuneConfig(base=base_cfg.model, seed=opts.seed, **(own.overrides() if own else {}))
         cfg.name = tuned_name(state.task.name, base_cfg.model, dataset_hash(train, dev), cfg.hyper())
         home = Settings.from_env().home
         lineage = stored_lineage(home, cfg.name)
@@ -113,7 +116,7 @@ def tunable_models(state: ClimbState) -> list[str]:
             cfg: ModelConfig = resolve_model(name, state.models)
         except TaskladderError:
             continue
-        if cfg.is_local:
+        if cfg.is_local and state.wants(name, FineTune.name):
             out.append(name)
     return out
 

@@ -42,6 +42,7 @@ class Optimize(ModelRung):
                                   rationale_pool=min(o.rationale_pool, 16))
         result = optimize(state.task, spec.model, budget_usd=_share(state), models=state.models, store=state.store,
                           options=options, progress=state.progress)
+        state.result.prompt_search.append(result.as_json())  # the report's "Prompt search" section
         if state.budget is not None:
             state.budget.settle(0.0, result.spent["total"])  # the search's calls ran under their own caps
         if result.spec is not None:

@@ -24,6 +24,9 @@ def _name(row: LeaderRow) -> str:
     if row.status != "finished":  # failed (too many errors), or never finished: not a result to act on
         cls = "failed" if row.failed else "rung"
         html += f' <span class="badge {cls}" title="run status">{esc(row.status)}</span>'
+    if row.gold_patches:
+        html += (f' <span class="badge rung" title="expected outputs corrected or marked ambiguous in '
+                 f'taskladder view">{row.gold_patches} gold patch{"es" if row.gold_patches != 1 else ""}</span>')
     if row.pareto:
         html += (
             ' <span class="badge pareto" title="no other run has both a higher score and a '

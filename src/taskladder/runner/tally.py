@@ -1,0 +1,124 @@
+"""A run's summary and health, tallied record by record instead of from a whole-run list.
+
+The kernel used to keep every ``Record`` of a run in a list until the end and then derive
+the summary from it: at a million examples that list alone was gigabytes. ``RunTally``
+keeps what the summary needs and nothing else: integer counters, and one float per example
+for the few figures that need every value (the scores for the bootstrap interval, the
+latencies for exact percentiles, the costs so their sums add up in the same order as
+before). Each column is indexed by the example's position in the plan, so the values come
+out in example order whatever order the answers arrived in, and the summary is the one
+``summarise`` and ``assess`` give for the same records, to the last bit (a test compares both).
+
+A metric that is not a mean of per-example scores (macro-F1) needs every prediction; the
+tally says so (``needs_records``) and the kernel reads the records back from the store for it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..metrics import Metric, bootstrap_mean_ci
+from ..models.base import total_cost
+from ..store.records import Record, RunSummary
+from .health import RunHealth, is_failure, verdict
+from .summary import _mean, _num
+
+
+class RunTally:
+    """Counters and per-position columns of one run's records (``add`` each once, by position)."""
+
+    def __init__(self, size: int, metric: Metric | None, calls_per_day: float):
+        self.metric = metric
+        self.calls_per_day = calls_per_day
+        self.filled = np.zeros(size, dtype=bool)
+        self.score = np.full(size, np.nan)
+        self.latency = np.zeros(size)
+        self.cost = np.zeros(size)
+        self.spent = np.zeros(size)
+        self.recall = np.full(size, np.nan)  # NaN: the record carries no retrieval recall
+        self.n = self.parse_failures = self.errors = self.errored = 0
+        self.calls = self.cached_calls = self.input_tokens = self.output_tokens = self.shots = 0
+        self.cost_unknown = self.score_missing = 0
+        self.first_error: tuple[int, str | None] | None = None  # (position, text) of the first errored example
+
+    def add(self, position: int, r: Record) -> None:
+        if self.filled[position]:
+            raise ValueError(f"example {r.example_id} was tallied twice")
+        self.filled[position] = True
+        self.n += 1
+        if r.score is None:
+            self.score_missing += 1
+        else:
+            self.score[position] = r.score
+        self.latency[position] = r.latency_ms
+        if r.cost_usd is None:
+            self.cost_unknown += 1
+        else:
+            self.cost[position] = r.cost_usd
+        self.spent[position] = r.spent_usd
+        self.parse_failures += r.parse_status == "failed"
+        self.errors += r.parse_status == "error"
+        self.calls += r.calls
+        self.cached_calls += r.cached_calls
+        self.input_tokens += r.input_tokens
+        self.output_tokens += r.output_tokens
+        self.shots += len(r.trace.get("demo_ids", []))
+        if "retrieval_recall" in r.trace:
+            self.recall[position] = r.trace["retrieval_recall"]
+        if is_failure(r):
+            self.errored += 1
+            if self.first_error is None or position < self.first_error[0]:
+                self.first_error = (position, r.error)
+
+    @property
+    def needs_records(self) -> bool:
+        """The score needs every prediction (not a mean of stored scores): read the records back."""
+        return self.n > 0 and self.metric is not None and (not self.metric.decomposable or self.score_missing > 0)
+
+    def _column(self, values: np.ndarray) -> np.ndarray:
+        return values[self.filled]
+
+    def summary(self, *, seed: int = 0) -> RunSummary:
+        """``summarise`` of the tallied records in example order (a decomposable metric, or none)."""
+        if self.needs_records:
+            raise ValueError("this metric needs the records themselves: use runner.summary.summarise")
+        n = self.n
+        if n and self.metric is not None:
+            scores = self._column(self.score)
+            score = float(scores.mean())
+            ci_low, ci_high = bootstrap_mean_ci(scores, seed=seed)
+        else:
+            score = ci_low = ci_high = float("nan")
+        # The same additions in the same order as ``summarise``, so the sums agree to the last bit.
+        cost = None if self.cost_unknown else total_cost(self._column(self.cost).tolist())
+        per_call = None if cost is None or n == 0 else cost / n
+        latencies = self._column(self.latency) if n else np.array([0.0])
+        recall = self._column(self.recall)
+        return RunSummary(
+            n=n,
+            metric=self.metric.name if self.metric is not None else "",
+            score=_num(score),
+            ci_low=_num(ci_low),
+            ci_high=_num(ci_high),
+            parse_failures=self.parse_failures,
+            errors=self.errors,
+            cost_usd=cost,
+            cost_usd_spent=sum(self._column(self.spent).tolist()),
+            cost_per_1k_calls=None if per_call is None else per_call * 1000,
+            latency_p50_ms=float(np.percentile(latencies, 50)),
+            latency_p95_ms=float(np.percentile(latencies, 95)),
+            calls=self.calls,
+            cached_calls=self.cached_calls,
+            input_tokens=self.input_tokens,
+            output_tokens=self.output_tokens,
+            calls_per_day=self.calls_per_day,
+            shots_used_mean=self.shots / n if n else 0.0,
+            retrieval_recall_at_k=_mean(recall[~np.isnan(recall)].tolist()),
+            projected_monthly_usd=None if per_call is None else per_call * self.calls_per_day * 30,
+        )
+
+    def health(self, max_error_rate: float) -> RunHealth:
+        """``health.assess`` of the tallied records."""
+        return verdict(
+            self.n, self.errored, self.parse_failures, self.first_error[1] if self.first_error else None, max_error_rate
+        )
