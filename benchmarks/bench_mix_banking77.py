@@ -64,6 +64,7 @@ def main() -> None:
     ap.add_argument("--sts-limit", type=int, default=750, help="first N STS-B dev pairs")
     ap.add_argument("--max-pairs", type=int, default=ContrastiveConfig.max_pairs, help="contrastive pairs per tuning")
     ap.add_argument("--out", type=Path, default=Path("bench_mix_banking77.json"))
+    ap.add_argument("--png", type=Path, default=Path("bench_mix_banking77.png"), help="task-vs-STS curve per shots")
     args = ap.parse_args()
     train_all, test_all = rows(SHARED / "banking77" / "train.csv"), rows(SHARED / "banking77" / "test.csv")
     test = random.Random(0).sample(test_all, min(args.test_limit, len(test_all)))
@@ -81,35 +82,96 @@ def main() -> None:
                 tuned = Path(tmp) / f"tuned-{shots}-{seed}"
                 info = tune_encoder(*split(train), ContrastiveConfig(seed=seed, max_pairs=args.max_pairs), tuned)
                 tune_s = time.perf_counter() - started
-                sweep = sweep_embedder(base, tuned, split(train), split(dev), split(test), general,
-                                       Path(tmp) / "work", alphas=alphas, delta=args.delta)
+                sweep = sweep_embedder(
+                    base,
+                    tuned,
+                    split(train),
+                    split(dev),
+                    split(test),
+                    general,
+                    Path(tmp) / "work",
+                    alphas=alphas,
+                    delta=args.delta,
+                )
                 p0, p1, ch = sweep.point(0.0), sweep.point(1.0), sweep.chosen
                 assert p0 and p1 and p0.task_test is not None and p1.task_test is not None
-                row = {"shots": shots, "seed": seed, "tune_s": round(tune_s, 1), "steps": info["steps"],
-                       "sweep_s": round(time.perf_counter() - started - tune_s, 1),
-                       "base": [p0.task_test, p0.general], "tuned": [p1.task_test, p1.general],
-                       "chosen_alpha": ch.alpha, "chosen": [ch.task_test, ch.general],
-                       "points": [[p.alpha, p.task_dev, p.task_test, p.general] for p in sweep.points],
-                       "wise_shape": bool(ch.task_test is not None and ch.task_test >= max(p0.task_test, p1.task_test)
-                                          and ch.general >= p1.general)}
+                row = {
+                    "shots": shots,
+                    "seed": seed,
+                    "tune_s": round(tune_s, 1),
+                    "steps": info["steps"],
+                    "sweep_s": round(time.perf_counter() - started - tune_s, 1),
+                    "base": [p0.task_test, p0.general],
+                    "tuned": [p1.task_test, p1.general],
+                    "chosen_alpha": ch.alpha,
+                    "chosen": [ch.task_test, ch.general],
+                    "points": [[p.alpha, p.task_dev, p.task_test, p.general] for p in sweep.points],
+                    "wise_shape": bool(
+                        ch.task_test is not None
+                        and ch.task_test >= max(p0.task_test, p1.task_test)
+                        and ch.general >= p1.general
+                    ),
+                }
                 results.append(row)
                 print(json.dumps(row), flush=True)
                 args.out.write_text(json.dumps(results, indent=2))
-    print(f"\nBanking77, test sample {len(test)}, STS-B dev {len(general)} pairs, delta {args.delta}, "
-          f"alphas {alphas}, {args.max_pairs} pairs per tuning")
-    print(f"{'shots':>5} {'base acc':>9} {'tuned acc':>9} {'mix acc':>8} {'base sts':>8} {'tuned sts':>9} "
-          f"{'mix sts':>8} {'alpha':>11} {'WiSE shape':>10}")
+    print(
+        f"\nBanking77, test sample {len(test)}, STS-B dev {len(general)} pairs, delta {args.delta}, "
+        f"alphas {alphas}, {args.max_pairs} pairs per tuning"
+    )
+    print(
+        f"{'shots':>5} {'base acc':>9} {'tuned acc':>9} {'mix acc':>8} {'base sts':>8} {'tuned sts':>9} "
+        f"{'mix sts':>8} {'alpha':>11} {'WiSE shape':>10}"
+    )
     for shots in sorted({r["shots"] for r in results}):
         group = [r for r in results if r["shots"] == shots]
 
         def ms(values: list[float]) -> str:
             return f"{statistics.mean(values):.2f}±{statistics.pstdev(values):.2f}"
 
-        print(f"{shots:>5} {ms([r['base'][0] for r in group]):>9} {ms([r['tuned'][0] for r in group]):>9} "
-              f"{ms([r['chosen'][0] for r in group]):>8} {ms([r['base'][1] for r in group]):>8} "
-              f"{ms([r['tuned'][1] for r in group]):>9} {ms([r['chosen'][1] for r in group]):>8} "
-              f"{','.join(format(r['chosen_alpha'], 'g') for r in group):>11} "
-              f"{sum(r['wise_shape'] for r in group)}/{len(group)}")
+        print(
+            f"{shots:>5} {ms([r['base'][0] for r in group]):>9} {ms([r['tuned'][0] for r in group]):>9} "
+            f"{ms([r['chosen'][0] for r in group]):>8} {ms([r['base'][1] for r in group]):>8} "
+            f"{ms([r['tuned'][1] for r in group]):>9} {ms([r['chosen'][1] for r in group]):>8} "
+            f"{','.join(format(r['chosen_alpha'], 'g') for r in group):>11} "
+            f"{sum(r['wise_shape'] for r in group)}/{len(group)}"
+        )
+    draw(results, args.png)
+    print(f"curve: {args.png}")
+
+
+def draw(results: list[dict], path: Path) -> None:
+    """Mean test accuracy vs mean STS-B per alpha, one line per shots, seed spread as error bars."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.5, 4.5))
+    for shots in sorted({r["shots"] for r in results}):
+        group = [r for r in results if r["shots"] == shots]
+        alphas = [p[0] for p in group[0]["points"]]
+        acc = [[r["points"][i][2] for r in group] for i in range(len(alphas))]
+        sts = [[r["points"][i][3] for r in group] for i in range(len(alphas))]
+        xs, ys = [statistics.mean(v) for v in sts], [statistics.mean(v) for v in acc]
+        ax.errorbar(
+            xs,
+            ys,
+            xerr=[statistics.pstdev(v) for v in sts],
+            yerr=[statistics.pstdev(v) for v in acc],
+            fmt="o-",
+            capsize=3,
+            label=f"{shots}/class ({len(group)} seeds)",
+        )
+        for a, x, y in zip(alphas, xs, ys):
+            ax.annotate(f"α={a:g}", (x, y), textcoords="offset points", xytext=(4, 4), fontsize=8)
+    ax.set_xlabel("STS-B dev Spearman x100 (general)")
+    ax.set_ylabel("Banking77 test accuracy % (task)")
+    ax.set_title("WiSE-FT mixes of SetFit-tuned MiniLM (α=0 base, α=1 tuned)")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
 
 
 if __name__ == "__main__":

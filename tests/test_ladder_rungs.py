@@ -106,8 +106,9 @@ def test_rag_leaves_no_row_without_documents_and_cascade_needs_a_probability_bas
     task = load_task(write_task(tmp_path / "t", sentiment_rows(40)))
     ctx = LadderContext(task, LadderOptions())
     # optimize is opt-in: it applies only when --rungs names it; finetune: 20 train rows are
-    # fewer than its default minimum
-    assert [r.name for r in ladder_rungs() if not r.applies(ctx)] == ["rag", "optimize", "finetune"]
+    # fewer than its default minimum; embed-tuned and mix are opt-in like optimize
+    assert [r.name for r in ladder_rungs() if not r.applies(ctx)] == ["rag", "optimize", "finetune", "embed-tuned",
+                                                                      "mix"]
     result = climb(task, ["bot"], bot(), baselines=["baseline/majority"], progress=False, confirm_on_test=False,
                    options=LadderOptions(shots=4, rungs=("zero-shot", "rag")))
     assert [r.rung for r in result.rungs] == ["baseline", "zero-shot"]  # no cascade: majority gives no probability

@@ -74,11 +74,11 @@ class Plugin:
     def builtin(self) -> bool:
         return self.distribution == BUILTIN_DISTRIBUTION
 
-    def make(self, *args: Any) -> Any:
+    def make(self, *args: Any, **kwargs: Any) -> Any:
         """Call the registered factory. A plugin's own failure becomes a one-line ``ConfigError``
         that names it (the fix is in that package); a built-in's propagates as the bug it is."""
         try:
-            return self.obj(*args)
+            return self.obj(*args, **kwargs)
         except TaskladderError:
             raise
         except Exception as exc:

@@ -38,7 +38,10 @@ def tfidf_lr(name: str) -> BatchPredictor:
     return LinearClassifierBaseline(name, TfidfFeatures(), Bm25Neighbours, C=TFIDF_C, solver="sag", tol=1e-3)
 
 
-def embed_lr(name: str, *, embedding_cache: EmbeddingCache | None = None) -> BatchPredictor:
-    """``embedding_cache``: where vectors persist (default: the settings' embeddings cache)."""
-    return LinearClassifierBaseline(name, EmbedFeatures(embedding_cache),
+def embed_lr(name: str, *, embedding_cache: EmbeddingCache | None = None, encoder: str | None = None) -> BatchPredictor:
+    """``embedding_cache``: where vectors persist (default: the settings' embeddings cache);
+    ``encoder``: a sentence-transformers folder to embed with instead of all-MiniLM-L6-v2 (the
+    climb's ``mix`` rung names the mix it chose here). Non-label fields still copy the nearest
+    training example by the default model's embeddings."""
+    return LinearClassifierBaseline(name, EmbedFeatures(embedding_cache, model=encoder),
                                     functools.partial(EmbedNeighbours, cache=embedding_cache), C=EMBED_C)

@@ -73,10 +73,8 @@ class EmbedTunedBaseline(LinearClassifierBaseline):
         if not self.label_fields:
             raise TaskladderError(f"{self.name} needs a label output field to pair examples by; "
                                   "use baseline/embed-lr or knn-embed for this task")
-        field = self.label_fields[0]
-        texts = [e.input_text() for e in train]
-        labels = [str(e.outputs[field]) for e in train]
-        folder = self.encoders_dir / f"embed-tuned-{run_key(texts, labels, self.config)}"
+        texts, labels = training_pairs(train, self.label_fields[0])
+        folder = tuned_folder(self.encoders_dir, texts, labels, self.config)
         if (folder / TUNE_INFO).is_file():
             self.tune_info = json.loads((folder / TUNE_INFO).read_text())
         else:
@@ -87,9 +85,30 @@ class EmbedTunedBaseline(LinearClassifierBaseline):
         super()._fit(train)
 
 
+def training_pairs(train: list[Example], field: str) -> tuple[list[str], list[str]]:
+    """(input texts, labels of ``field``): what the encoder is tuned on."""
+    return [e.input_text() for e in train], [str(e.outputs[field]) for e in train]
+
+
+def tuned_folder(encoders_dir: Path, texts: list[str], labels: list[str], config: ContrastiveConfig) -> Path:
+    """Where the encoder tuned on (texts, labels) with ``config`` is (or will be) saved."""
+    return encoders_dir / f"embed-tuned-{run_key(texts, labels, config)}"
+
+
+def contrastive_config(params: dict[str, Any]) -> ContrastiveConfig:
+    """A pipeline spec's params as tuning settings; an unknown key is a one-line error."""
+    known = set(ContrastiveConfig.__dataclass_fields__)
+    unknown = sorted(set(params) - known)
+    if unknown:
+        raise TaskladderError(f"baseline/embed-tuned: unknown setting(s) {', '.join(unknown)}; "
+                              f"known: {', '.join(sorted(known))}")
+    return ContrastiveConfig(**params)
+
+
 def _cache(settings: Settings) -> EmbeddingCache:
     return embedding_cache(settings)
 
 
-def embed_tuned(name: str, *, embedding_cache: EmbeddingCache | None = None) -> EmbedTunedBaseline:
-    return EmbedTunedBaseline(name, embedding_cache=embedding_cache)
+def embed_tuned(name: str, *, embedding_cache: EmbeddingCache | None = None, **params: Any) -> EmbedTunedBaseline:
+    """``params`` (a pipeline spec's): ContrastiveConfig fields, e.g. ``lr``, ``max_pairs``."""
+    return EmbedTunedBaseline(name, contrastive_config(params), embedding_cache=embedding_cache)

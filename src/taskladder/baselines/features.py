@@ -45,15 +45,21 @@ class TfidfFeatures:
 
 class EmbedFeatures:
     """all-MiniLM-L6-v2 sentence embeddings (L2-normalised, cached by content hash in ``cache``,
-    else in the settings' embeddings cache)."""
+    else in the settings' embeddings cache). ``model``: another sentence-transformers name or
+    folder (a tuned or mixed MiniLM), cached under its own name."""
 
     kind = "all-MiniLM-L6-v2 embeddings"
 
-    def __init__(self, cache: "EmbeddingCache | None" = None):
+    def __init__(self, cache: "EmbeddingCache | None" = None, model: str | None = None):
         self.cache = cache
+        self.model = model
+        if model is not None:
+            self.kind = f"embeddings of {model}"
 
     def fit_transform(self, texts: list[str]) -> Any:
         return self.transform(texts)
 
     def transform(self, texts: list[str]) -> Any:
-        return embed_texts(texts, cache=self.cache)
+        if self.model is None:
+            return embed_texts(texts, cache=self.cache)
+        return embed_texts(texts, model=self.model, cache=self.cache)

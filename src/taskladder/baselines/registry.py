@@ -53,12 +53,23 @@ def default_baseline_names() -> tuple[str, ...]:
     return tuple(n for n in baseline_names() if n not in ON_REQUEST_BASELINES)
 
 
-def make_baseline(name: str) -> BatchPredictor:
-    """A fresh, unfitted baseline by name (see ``BASELINE_NAMES``)."""
+# Built-in baselines that take settings from a pipeline spec's ``params`` (keyword arguments of
+# their factory): embed-lr the sentence-transformers folder to embed with (a mix the climb chose),
+# embed-tuned the contrastive tuning's settings (ContrastiveConfig fields).
+PARAM_BASELINES: tuple[str, ...] = ("baseline/embed-lr", "baseline/embed-tuned")
+
+
+def make_baseline(name: str, params: dict[str, Any] | None = None) -> BatchPredictor:
+    """A fresh, unfitted baseline by name (see ``BASELINE_NAMES``); ``params``: its spec's settings."""
     plugins = baseline_plugins()
     if name not in plugins:
         raise TaskladderError(f"unknown baseline '{name}'; use one of: {', '.join(plugins)}")
-    return plugins[name].make(name)
+    if not params:
+        return plugins[name].make(name)
+    if plugins[name].builtin and name not in PARAM_BASELINES:
+        raise TaskladderError(f"baseline '{name}' takes no params (got {', '.join(sorted(params))}); "
+                              f"only {', '.join(PARAM_BASELINES)} do")
+    return plugins[name].make(name, **params)
 
 
 def __getattr__(attr: str) -> Any:

@@ -50,6 +50,9 @@ def climb_command(
     dedupe_splits: bool = typer.Option(False, "--dedupe-splits", help=DEDUPE_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
+    general: Optional[Path] = typer.Option(None, "--general", help="General set for the embed-tuned and mix rungs: CSV sentence1,sentence2,score (e.g. STS-B dev); what the narrow gain cost is scored on it."),
+    general_limit: Optional[int] = typer.Option(None, "--general-limit", min=1, help="Only the first N pairs of --general."),
+    mix_delta: float = typer.Option(0.5, "--mix-delta", min=0.0, help="mix rung: allowed drop of the general score (Spearman x100) below the original model's."),
     max_error_rate: Optional[float] = typer.Option(None, "--max-error-rate", min=0.0, max=1.0, help="A rung whose share of errored or unparseable examples is larger is dropped; default 0.1 or TASKLADDER_MAX_ERROR_RATE."),
     backend: str = BACKEND_OPTION,
     address: Optional[str] = ADDRESS_OPTION,
@@ -61,7 +64,9 @@ def climb_command(
     models = load_models(models_file)
     names = list(model) or list(models)
     options = LadderOptions(shots=shots, max_error_rate=settings_of(ctx).max_error_rate
-                            if max_error_rate is None else max_error_rate)
+                            if max_error_rate is None else max_error_rate,
+                            general_set=str(general) if general else None, general_limit=general_limit,
+                            mix_delta=mix_delta)
     if rungs:
         chosen = tuple(r.strip() for r in rungs.split(",") if r.strip())
         known = rung_names(selectable=True)
@@ -121,9 +126,11 @@ def _priced(row) -> bool:
 
 def _print_climb(result, report_path, rerun: str | None) -> None:
     recall = any(r.retrieval_recall_at_k is not None for r in result.rungs)  # a column only where retrieval ran
-    console = Console(width=max(Console().width, 150 if recall else 140))
+    general = any(r.general_score is not None for r in result.rungs)  # a column only where a general set was scored
+    console = Console(width=max(Console().width, 150 if recall or general else 140))
     table = Table(title=f"{result.task} · ladder on {result.split}", title_justify="left", pad_edge=False)
-    for col in ("model", "rung", "status", "score", "n", "95% CI", *(("recall@k",) if recall else ()), "$/1k calls",
+    for col in ("model", "rung", "status", "score", "n", "95% CI", *(("recall@k",) if recall else ()),
+                *(("general",) if general else ()), "$/1k calls",
                 "$/month", "est. cost", "spent"):
         table.add_column(col, justify="left" if col in ("model", "rung", "status") else "right", no_wrap=True)
     for r in result.rungs:
@@ -133,6 +140,7 @@ def _print_climb(result, report_path, rerun: str | None) -> None:
         table.add_row(r.model, r.rung, status, pct(r.score) if r.score is not None else "",
                       str(r.n) if r.n is not None else "", ci,
                       *((pct(r.retrieval_recall_at_k) if r.retrieval_recall_at_k is not None else "",) if recall else ()),
+                      *((f"{r.general_score:.2f}" if r.general_score is not None else "",) if general else ()),
                       money(r.cost_per_1k_calls) if _priced(r) else "",
                       money(r.projected_monthly_usd) if _priced(r) else "",
                       money(r.estimated_cost_usd), money(r.cost_usd_spent) if r.status in ("ran", "failed") else "")
@@ -148,7 +156,7 @@ def _print_climb(result, report_path, rerun: str | None) -> None:
             detail = " — ".join(dict.fromkeys(t for t in (r.skip_reason, r.reason) if t))  # each said once
             console.print(f"  {r.model} ({', '.join(rungs)}) {'dropped' if r.status == 'failed' else 'not run'}, {r.status}: {escape(detail)}", style="dim")
     for r in result.rungs:  # a tuned model's one-off training, which its $/1k and $/month already spread
-        if r.training_cost_usd is not None and r.reason:
+        if (r.training_cost_usd is not None or (r.general_score is not None and r.rung != "baseline")) and r.reason:
             console.print(f"  {r.model} ({r.rung}): {escape(r.reason)}", style="dim")
     rec = result.recommendation
     if rec:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from typing import Any
+
+from pydantic import BaseModel, Field
 
 
 class LadderOptions(BaseModel):
@@ -27,6 +29,21 @@ class LadderOptions(BaseModel):
     finetune_min_train: int = 100
     finetune_max_train: int | None = None
     finetune_amortise_months: int = 12
+    # embed-tuned rung (opt-in): baseline/embed-tuned with these ContrastiveConfig settings ({}: its defaults).
+    embed_tune: dict[str, Any] = Field(default_factory=dict)
+    # What the narrow gain cost: the general set the embed-tuned and mix rungs score encoders on
+    # (CSV sentence1,sentence2,score, e.g. STS-B dev; Spearman x100), its first general_limit pairs.
+    # None: no general score, and the mix rung cannot choose (it says so in its row).
+    general_set: str | None = None
+    general_limit: int | None = None
+    # mix rung (opt-in): the alphas swept and the rule's allowed drop of the general score
+    # below the original model's (max task dev s.t. general >= original - mix_delta).
+    mix_alphas: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75, 1.0)
+    mix_delta: float = 0.5
 
     def wants(self, rung_name: str) -> bool:
         return self.rungs is None or rung_name in self.rungs
+
+    def names(self, rung_name: str) -> bool:
+        """Whether ``rungs`` names this rung: opt-in rungs climb only then, never by default."""
+        return self.rungs is not None and rung_name in self.rungs

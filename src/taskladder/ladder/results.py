@@ -37,6 +37,11 @@ class RungResult(BaseModel):
     # already amortised into cost_per_1k_calls and projected_monthly_usd
     training_s: float | None = None
     training_cost_usd: float | None = None
+    # What the narrow gain cost (embed-tuned, mix and the original embed-lr rows, when the climb
+    # has a general set): the encoder's score on it (STS Spearman x100), beside the task score.
+    general_score: float | None = None
+    # mix rows: the sweep behind the choice (alphas with task dev/test and general scores, the rule)
+    mix: dict[str, Any] | None = None
     pareto: bool = False
 
     @model_validator(mode="after")

@@ -31,6 +31,8 @@ class RungView(BaseModel):
     estimated_cost_usd: float | None = None
     max_cost_usd: float | None = None
     cost_usd_spent: float | None = None
+    general_score: float | None = None  # embed-tuned / mix / original rows, with a general set
+    mix: dict[str, Any] | None = None  # a mix row's sweep
 
     @property
     def why(self) -> str | None:

@@ -18,6 +18,7 @@ from .rows import leaderboard
 from .sections.cost import cost_html
 from .sections.decision import decision_html
 from .sections.errors import errors_html
+from .sections.general import general_html
 from .sections.header import header_html
 from .sections.labels import labels_html
 from .sections.ladder import ladder_html
@@ -61,6 +62,7 @@ def render_report(
     sections = [
         header_html(just_rows, [info.task for info, _ in runs], title, task_spec, when),
         decision_html(view),
+        general_html(view),
         leaderboard_html(just_rows),
         arena_html(arena),
         cost_html(just_rows),

@@ -75,7 +75,7 @@ def evaluate(
     )
     predictor: Predictor
     if cfg is None:
-        predictor = make_baseline(spec.model)
+        predictor = make_baseline(spec.model, spec.params)
     else:
         caller = ModelCaller(cfg, store, stats, client=client, concurrency=concurrency, budget=budget)
         predictor = PipelinePredictor(LLMPipeline(spec, task, models), caller, check=client is None)

@@ -36,7 +36,7 @@ class PipelineResponder:
         self._pipeline: LLMPipeline | None = None
         self._caller: ModelCaller | None = None
         if spec.is_baseline:
-            self._predictor = make_baseline(spec.model)
+            self._predictor = make_baseline(spec.model, spec.params)
             self._predictor.fit(task)
         else:
             cfg = resolve_model(spec.model, models)

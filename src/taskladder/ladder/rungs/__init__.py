@@ -3,7 +3,8 @@
 baseline → zero-shot → few-shot → max-shots → knn-shots → rag (tasks with documents) →
 cot → knn-cot → consensus (the model's best rung so far, sampled and voted) → optimize (opt-in:
 prompt search, only when ``--rungs`` names it) → finetune (local models LoRA-tuned on train) →
-cascade.
+embed-tuned (opt-in: the embedding model tuned on train) → mix (opt-in: the tuned weights mixed
+back with the original's, alpha chosen by a rule) → cascade.
 
 To add a rung: write one file with a ``ModelRung`` (or ``ClimbRung``) subclass and add
 one line to ``LADDER``. Every other list of rung names (the options' default, the CLI's
@@ -24,11 +25,13 @@ from .baselines import Baselines
 from .cascade import Cascade
 from .consensus import Consensus, consensus_of
 from .cot import REASONING_TOKENS, Cot
+from .embed_tuned import EmbedTuned
 from .few_shot import FewShot
 from .finetune import FineTune
 from .knn_cot import KnnCot
 from .knn_shots import KnnShots
 from .max_shots import MaxShots
+from .mix import Mix
 from .optimize import Optimize
 from .rag import Rag
 from .zero_shot import ZeroShot
@@ -45,6 +48,8 @@ LADDER: tuple[Rung, ...] = (
     Consensus(),
     Optimize(),
     FineTune(),
+    EmbedTuned(),
+    Mix(),
     Cascade(),
 )
 
@@ -89,4 +94,4 @@ def answer_tokens(task: Task) -> int:
 __all__ = ["LADDER", "ladder_rungs", "rung_names", "RUNG_ORDER", "Rung", "ModelRung", "ClimbRung", "ClimbState",
            "LadderContext", "ModelState", "GAIN_PATIENCE", "LadderOptions", "build_rungs", "consensus_of",
            "specs_zero_shot", "answer_tokens", "REASONING_TOKENS", "Baselines", "ZeroShot", "FewShot", "MaxShots",
-           "KnnShots", "Rag", "Cot", "KnnCot", "Consensus", "FineTune", "Cascade"]
+           "KnnShots", "Rag", "Cot", "KnnCot", "Consensus", "FineTune", "EmbedTuned", "Mix", "Cascade"]

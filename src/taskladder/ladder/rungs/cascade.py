@@ -38,7 +38,9 @@ class Cascade(ClimbRung):
     def _run(self, state: ClimbState) -> dict[str, Any] | None:
         rows, runs = state.result.rungs, state.runs
         fronts = [i for i in runs if rows[i].model in CASCADE_FRONTS]
-        llms = [i for i in runs if rows[i].rung not in (Baselines.name, self.name) and rows[i].status == "ran"]
+        # An LLM pipeline as the strong tier: not a baseline, nor a tuned or mixed encoder (embed-tuned, mix)
+        llms = [i for i in runs if rows[i].rung not in (Baselines.name, self.name) and rows[i].status == "ran"
+                and not str(rows[i].pipeline.get("model", "")).startswith("baseline/")]
         if not fronts or not llms:
             return None
         cheap_row = rows[max(fronts, key=lambda i: rows[i].score or 0)]
