@@ -20,6 +20,11 @@ from ..errors import TaskladderError
 from .backend import active_transport
 
 R = TypeVar("R")
+# NO_CANCEL: why heavy tasks are never ``ray.cancel``-ed: a cancel that races the task's own completion reply
+# aborts the driver process inside Ray's C++ core ("Check failed: it != submissible_tasks_.end()
+# Tried to complete task that was not pending", seen with Ray 2.60 on a finished sweep point; Ray
+# PR 54798 fixed one path of the same race). Heavy tasks are short and bounded by their inputs, so
+# letting a few finish unwatched costs seconds; a crashed driver loses the whole command.
 HEAVY_CPUS = 1  # what one heavy task reserves: the work uses one torch/BLAS thread
 
 
@@ -40,19 +45,17 @@ def run_heavy(fn: Callable[..., R], *args: Any, **kwargs: Any) -> R:
 
 def map_heavy(fn: Callable[[Any], R], items: Iterable[Any]) -> Iterator[R]:
     """``fn(item)`` for each item, in order. Inside a Ray scope every item is submitted at once
-    (Ray runs as many as the cluster has CPUs) and results are yielded in order as they come;
-    items not yet done when the caller stops iterating are cancelled."""
+    (Ray runs as many as the cluster has CPUs) and results are yielded in order as they come.
+    Items still running when the caller stops early run to the end and their results are dropped:
+    the NO_CANCEL note above says why nothing is cancelled."""
     items = list(items)
     if not on_ray():
         yield from (fn(item) for item in items)
         return
     remote = _remote(fn)
     refs = [remote.remote(item) for item in items]
-    try:
-        for ref in refs:
-            yield _get(ref)
-    finally:
-        _cancel(refs)
+    for ref in refs:
+        yield _get(ref)
 
 
 def unordered(fn: Callable[..., R], calls: list[tuple[Any, ...]]) -> Iterator[tuple[int, R]]:
@@ -62,12 +65,9 @@ def unordered(fn: Callable[..., R], calls: list[tuple[Any, ...]]) -> Iterator[tu
     remote = _remote(fn)
     index = {remote.remote(*args): i for i, args in enumerate(calls)}
     pending = list(index)
-    try:
-        while pending:
-            done, pending = ray.wait(pending, num_returns=1)
-            yield index[done[0]], _get(done[0])
-    finally:
-        _cancel(pending)
+    while pending:
+        done, pending = ray.wait(pending, num_returns=1)
+        yield index[done[0]], _get(done[0])
 
 
 def _remote(fn: Callable[..., Any]) -> Any:
@@ -100,13 +100,3 @@ def _get(ref: Any) -> Any:
         if isinstance(exc.cause, TaskladderError):
             raise exc.cause from None
         raise
-
-
-def _cancel(refs: list[Any]) -> None:
-    import ray
-
-    for ref in refs:
-        try:
-            ray.cancel(ref)
-        except Exception:  # already finished or gone: nothing left to stop
-            pass
