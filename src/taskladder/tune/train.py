@@ -25,6 +25,7 @@ from ..local.engine import LocalModel, cache_kwarg, model_folder, output_cache, 
 from ..local.source import models_dir, resolve_local
 from .data import ChatPair
 from .replay import base_model_replay, replay_rows
+from .replay_file import file_replay
 
 IGNORE = -100  # label value the loss skips (prompt tokens, padding)
 Progress = Callable[[dict[str, Any]], None]
@@ -45,12 +46,15 @@ class TuneConfig:
     seed: int = 0
     checkpoint_every: int = 10
     replay_ratio: float = 0.0  # general replay rows per training row, answered by the base (tune/replay.py)
+    replay_files: list[str] = field(default_factory=list)  # the user's general data instead (tune/replay_file.py)
     threads: int | None = None  # torch threads (None: the engine's default); not a hyper-parameter
 
     def hyper(self) -> dict[str, Any]:
         out = {k: v for k, v in asdict(self).items() if k not in ("name", "checkpoint_every", "threads")}
         if not self.replay_ratio:
             del out["replay_ratio"]  # runs without replay keep the names and signatures they had
+        if not self.replay_files:
+            del out["replay_files"]
         return out
 
 
@@ -71,6 +75,7 @@ class TuneResult:
     resumed: bool
     hyper: dict[str, Any] = field(default_factory=dict)
     replay_rows: int = 0
+    replay_source: str = ""  # "base model" (its own answers) or the user's general files
 
     def lineage(self) -> dict[str, Any]:
         out = asdict(self)
@@ -92,13 +97,21 @@ def encode_pair(model: LocalModel, pair: ChatPair, max_length: int) -> tuple[lis
     """Input ids and labels: the prompt's labels are IGNORE, so only the answer is learnt."""
     prompt = model.encode(model.prompt_text(pair.prompt))
     eos = model.tokenizer.eos_token_id
-    answer = model.encode(pair.answer) + ([eos] if eos is not None else [])
-    prompt = prompt[-max(1, max_length - len(answer)):]  # keep the end of a long prompt, nearest the answer
+    answer = (model.encode(pair.answer) + ([eos] if eos is not None else []))[: max(1, max_length - 1)]
+    # Keep the end of a long prompt, nearest the answer; an answer longer than the row (a long general
+    # replay answer) keeps its beginning, so no row runs past max_length.
+    prompt = prompt[-max(1, max_length - len(answer)) :]
     return prompt + answer, [IGNORE] * len(prompt) + answer
 
 
-def tune(train: list[ChatPair], dev: list[ChatPair], cfg: TuneConfig, home: Path,
-         progress: Progress | None = None, overwrite: bool = False) -> TuneResult:
+def tune(
+    train: list[ChatPair],
+    dev: list[ChatPair],
+    cfg: TuneConfig,
+    home: Path,
+    progress: Progress | None = None,
+    overwrite: bool = False,
+) -> TuneResult:
     import torch
     from peft import LoraConfig, get_peft_model, get_peft_model_state_dict, set_peft_model_state_dict
 
@@ -107,6 +120,14 @@ def tune(train: list[ChatPair], dev: list[ChatPair], cfg: TuneConfig, home: Path
     out_dir = models_dir(home) / cfg.name
     if (out_dir / "config.json").is_file() and not overwrite:
         raise ConfigError(f"local/{cfg.name} exists ({out_dir}); pick another --name or pass --overwrite")
+    n_replay = replay_rows(cfg.replay_ratio, len(train))
+    if cfg.replay_files and not n_replay:
+        raise ConfigError(
+            f"--replay-file with --replay-ratio {cfg.replay_ratio:g} replays no rows; give a ratio "
+            f"above 0 (0.25: one replay row in five)"
+        )
+    # The user's own general data is read before the model loads: a bad file fails in a second.
+    replay = file_replay([Path(p) for p in cfg.replay_files], n_replay, cfg.seed) if cfg.replay_files else []
     source = resolve_local(cfg.base, home)
     folder = model_folder(source, home)
     base = LocalModel.from_folder(folder, name=source.name, threads=cfg.threads)
@@ -114,14 +135,14 @@ def tune(train: list[ChatPair], dev: list[ChatPair], cfg: TuneConfig, home: Path
     work = Path(home) / "tune" / cfg.name
     work.mkdir(parents=True, exist_ok=True)
     data_hash = dataset_hash(train, dev)
-    # Replay is answered by the base before LoRA wraps it (cached, so a resume does not redo it).
-    replay = base_model_replay(base, folder, replay_rows(cfg.replay_ratio, len(train)), Path(home) / "tune" / "replay")
-    signature = {"hyper": cfg.hyper(), "data": data_hash,
-                 **({"replay": dataset_hash(replay, [])} if replay else {})}
+    if not cfg.replay_files:  # answered by the base before LoRA wraps it (cached: a resume does not redo it)
+        replay = base_model_replay(base, folder, n_replay, Path(home) / "tune" / "replay")
+    signature = {"hyper": cfg.hyper(), "data": data_hash, **({"replay": dataset_hash(replay, [])} if replay else {})}
 
     torch.manual_seed(cfg.seed)
-    lora = LoraConfig(r=cfg.rank, lora_alpha=cfg.alpha, lora_dropout=0.0, target_modules="all-linear",
-                      task_type="CAUSAL_LM")
+    lora = LoraConfig(
+        r=cfg.rank, lora_alpha=cfg.alpha, lora_dropout=0.0, target_modules="all-linear", task_type="CAUSAL_LM"
+    )
     model = get_peft_model(base.model, lora)
     train_rows = [encode_pair(base, p, cfg.max_length) for p in train + replay]
     dev_rows = [encode_pair(base, p, cfg.max_length) for p in dev]
@@ -131,10 +152,21 @@ def tune(train: list[ChatPair], dev: list[ChatPair], cfg: TuneConfig, home: Path
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=0.0)
     schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda s: min((s + 1) / warmup, max(0.0, (total - s) / max(1, total - warmup))))
+        optimizer, lambda s: min((s + 1) / warmup, max(0.0, (total - s) / max(1, total - warmup)))
+    )
 
-    state: dict[str, Any] = {"epoch": 0, "step_in_epoch": 0, "global_step": 0, "best": None, "best_epoch": 0,
-                             "bad": 0, "dev_losses": [], "tokens": 0, "wall_s": 0.0, "done": False}
+    state: dict[str, Any] = {
+        "epoch": 0,
+        "step_in_epoch": 0,
+        "global_step": 0,
+        "best": None,
+        "best_epoch": 0,
+        "bad": 0,
+        "dev_losses": [],
+        "tokens": 0,
+        "wall_s": 0.0,
+        "done": False,
+    }
     ckpt, best_path = work / "checkpoint.pt", work / "best.pt"
     resumed = False
     if ckpt.is_file():
@@ -147,8 +179,16 @@ def tune(train: list[ChatPair], dev: list[ChatPair], cfg: TuneConfig, home: Path
 
     def save_checkpoint() -> None:
         tmp = ckpt.with_suffix(".tmp")
-        torch.save({"signature": signature, "adapter": get_peft_model_state_dict(model),
-                    "optimizer": optimizer.state_dict(), "schedule": schedule.state_dict(), "state": state}, tmp)
+        torch.save(
+            {
+                "signature": signature,
+                "adapter": get_peft_model_state_dict(model),
+                "optimizer": optimizer.state_dict(),
+                "schedule": schedule.state_dict(),
+                "state": state,
+            },
+            tmp,
+        )
         os.replace(tmp, ckpt)  # a kill mid-write leaves the previous checkpoint whole
 
     pad = base.tokenizer.pad_token_id
@@ -167,8 +207,15 @@ def tune(train: list[ChatPair], dev: list[ChatPair], cfg: TuneConfig, home: Path
             state["wall_s"] = time.perf_counter() - started
             if progress:
                 per_step = state["wall_s"] / max(1, state["global_step"])
-                progress({"step": state["global_step"], "total": total, "epoch": state["epoch"] + 1,
-                          "loss": float(loss.detach()), "eta_s": per_step * (total - state["global_step"])})
+                progress(
+                    {
+                        "step": state["global_step"],
+                        "total": total,
+                        "epoch": state["epoch"] + 1,
+                        "loss": float(loss.detach()),
+                        "eta_s": per_step * (total - state["global_step"]),
+                    }
+                )
             if state["global_step"] % cfg.checkpoint_every == 0:
                 save_checkpoint()
         dev_loss = _dev_loss(model, dev_rows, pad, cfg.batch_size, torch) if dev_rows else float(loss)
@@ -192,11 +239,24 @@ def tune(train: list[ChatPair], dev: list[ChatPair], cfg: TuneConfig, home: Path
     tmp.mkdir(parents=True)
     merged.save_pretrained(str(tmp), safe_serialization=True)
     base.tokenizer.save_pretrained(str(tmp))
-    result = TuneResult(name=cfg.name, path=out_dir, base=cfg.base, dataset_hash=data_hash, train_rows=len(train),
-                        dev_rows=len(dev), steps=state["global_step"], epochs_run=state["epoch"],
-                        best_epoch=state["best_epoch"], dev_losses=state["dev_losses"], train_tokens=state["tokens"],
-                        wall_s=round(state["wall_s"], 2), resumed=resumed, hyper=cfg.hyper(),
-                        replay_rows=len(replay))
+    result = TuneResult(
+        name=cfg.name,
+        path=out_dir,
+        base=cfg.base,
+        dataset_hash=data_hash,
+        train_rows=len(train),
+        dev_rows=len(dev),
+        steps=state["global_step"],
+        epochs_run=state["epoch"],
+        best_epoch=state["best_epoch"],
+        dev_losses=state["dev_losses"],
+        train_tokens=state["tokens"],
+        wall_s=round(state["wall_s"], 2),
+        resumed=resumed,
+        hyper=cfg.hyper(),
+        replay_rows=len(replay),
+        replay_source=(", ".join(cfg.replay_files) if cfg.replay_files else "base model") if replay else "",
+    )
     (tmp / "taskladder-tune.json").write_text(json.dumps(result.lineage(), indent=2))
     shutil.rmtree(out_dir, ignore_errors=True)
     tmp.rename(out_dir)
@@ -211,11 +271,11 @@ def epoch_batches(n_train: int, n_replay: int, size: int, seed: int) -> list[lis
     rng = random.Random(seed)
     order = list(range(n_train))
     rng.shuffle(order)
-    batches = [order[i:i + size] for i in range(0, len(order), size)]
+    batches = [order[i : i + size] for i in range(0, len(order), size)]
     if n_replay:
         extra = list(range(n_train, n_train + n_replay))
         rng.shuffle(extra)
-        batches += [extra[i:i + size] for i in range(0, len(extra), size)]
+        batches += [extra[i : i + size] for i in range(0, len(extra), size)]
         rng.shuffle(batches)
     return batches
 
@@ -236,8 +296,13 @@ def shared_prefix_len(rows: list[tuple[list[int], list[int]]]) -> int:
     """How many leading tokens every row of a batch has in common, stopping before the first
     position whose hidden state predicts an answer token (those must be in each row's own pass)."""
     first = rows[0][0]
-    limit = min(min(len(ids) for ids, _ in rows),
-                min(next((i for i, t in enumerate(labels) if t != IGNORE), len(labels)) for _, labels in rows)) - 1
+    limit = (
+        min(
+            min(len(ids) for ids, _ in rows),
+            min(next((i for i, t in enumerate(labels) if t != IGNORE), len(labels)) for _, labels in rows),
+        )
+        - 1
+    )
     n = 0
     while n < limit and all(ids[n] == first[n] for ids, _ in rows):
         n += 1
@@ -258,14 +323,17 @@ def _loss(model: Any, rows: list[tuple[list[int], list[int]]], pad: int, torch: 
         prefix = torch.tensor([rows[0][0][:shared]], device=device)
         cache = output_cache(inner.model(input_ids=prefix, use_cache=True))
         cache.batch_repeat_interleave(len(rows))
-    batch = {k: v.to(device) for k, v in _batch([(ids[shared:], labels[shared:]) for ids, labels in rows],
-                                                 pad, torch).items()}
+    batch = {
+        k: v.to(device)
+        for k, v in _batch([(ids[shared:], labels[shared:]) for ids, labels in rows], pad, torch).items()
+    }
     mask = batch["attention_mask"]
     if shared:
         mask = torch.cat([torch.ones(len(rows), shared, dtype=mask.dtype, device=device), mask], dim=1)
     with_cache = {cache_kwarg(inner.model): cache} if cache is not None else {}
-    hidden = inner.model(input_ids=batch["input_ids"], attention_mask=mask, use_cache=cache is not None,
-                         **with_cache).last_hidden_state
+    hidden = inner.model(
+        input_ids=batch["input_ids"], attention_mask=mask, use_cache=cache is not None, **with_cache
+    ).last_hidden_state
     targets = batch["labels"][:, 1:]
     keep = targets != IGNORE
     logits = inner.lm_head(hidden[:, :-1][keep])
@@ -277,7 +345,7 @@ def _dev_loss(model: Any, rows: list[tuple[list[int], list[int]]], pad: int, siz
     total, count = 0.0, 0
     with torch.inference_mode():
         for i in range(0, len(rows), size):
-            chunk = rows[i:i + size]
+            chunk = rows[i : i + size]
             n = sum(sum(1 for t in labels if t != IGNORE) for _, labels in chunk)
             total += float(_loss(model, chunk, pad, torch)) * n
             count += n
