@@ -160,3 +160,26 @@ def test_cli_bad_replay_file_is_one_line_and_exit_2(tmp_path):
     )
     assert out.returncode == 2 and "general.jsonl" in out.stderr and "Traceback" not in out.stderr
     assert len(out.stderr.strip().splitlines()) == 1
+
+
+def test_rows_longer_than_max_length_are_counted_and_said_before_training(tmp_path):
+    pytest.importorskip("peft")
+    from local_tiny import build_tiny_model
+    from test_tune import PAIRS
+
+    from taskladder.local.engine import LocalModel
+    from taskladder.tune import tune
+    from taskladder.tune.train import encode_pair, row_length
+
+    tiny = build_tiny_model(tmp_path / "tiny")
+    model = LocalModel.from_folder(tiny, "tiny")
+    longest = max(row_length(model, p) for p in PAIRS)
+    ids, labels = encode_pair(model, PAIRS[0], 8)
+    assert len(ids) == len(labels) <= 8  # cut to max_length, the answer kept
+    events: list = []
+    cfg = TuneConfig(base=f"local/{tiny}", name="cut", epochs=1, batch_size=4, max_length=longest - 1, threads=1)
+    result = tune(PAIRS, PAIRS[:4], cfg, tmp_path / "home", progress=events.append)
+    cut = sum(1 for p in PAIRS + PAIRS[:4] if row_length(model, p) > longest - 1)
+    assert 0 < result.truncated_rows == cut
+    assert events[0] == {"truncated": cut, "rows": 16, "max_length": longest - 1}  # before the first step
+    assert "step" in events[1]

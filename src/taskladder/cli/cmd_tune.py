@@ -14,6 +14,7 @@ from ..tune import tune as run_tune
 from ..tune.data import check_enough, pair_for
 from ..tune.record import store_tune_run
 from ..tune.replay_file import read_replay
+from ..tune.train import truncated_note
 from .app import app, print_json
 from .common import load_task_arg, settings_of, store_of
 from .distill_step import compare_on_test, distill_for_tune
@@ -22,7 +23,9 @@ DEFAULT_FILE_REPLAY_RATIO = 0.25  # --replay-file without --replay-ratio: one re
 
 
 def _progress(event: dict[str, Any]) -> None:
-    if "epoch_done" in event:
+    if "truncated" in event:
+        sys.stderr.write(f"warning: {truncated_note(event)}; raise it with --max-length\n")
+    elif "epoch_done" in event:
         sys.stderr.write(f"\nepoch {event['epoch_done']}: dev loss {event['dev_loss']:.4f}\n")
     else:
         done = event["step"] / event["total"]
@@ -50,6 +53,14 @@ def tune(
     lr: Annotated[float, typer.Option(min=0.0)] = 1e-3,
     batch_size: Annotated[int, typer.Option(min=1)] = 8,
     rank: Annotated[int, typer.Option("--rank", min=1, help="LoRA rank")] = 16,
+    max_length: Annotated[
+        int,
+        typer.Option(
+            "--max-length",
+            min=16,
+            help="tokens per training row; a longer prompt loses its start (a warning says how many)",
+        ),
+    ] = 512,
     limit: Annotated[Optional[int], typer.Option(help="train on the first N rows only")] = None,
     seed: int = 0,
     replay_ratio: Annotated[
@@ -142,6 +153,7 @@ def tune(
         lr=lr,
         batch_size=batch_size,
         rank=rank,
+        max_length=max_length,
         seed=seed,
         replay_ratio=ratio,
         replay_files=files,

@@ -76,6 +76,7 @@ class TuneResult:
     hyper: dict[str, Any] = field(default_factory=dict)
     replay_rows: int = 0
     replay_source: str = ""  # "base model" (its own answers) or the user's general files
+    truncated_rows: int = 0  # task rows (train + dev) longer than max_length, their prompts' starts cut
 
     def lineage(self) -> dict[str, Any]:
         out = asdict(self)
@@ -102,6 +103,18 @@ def encode_pair(model: LocalModel, pair: ChatPair, max_length: int) -> tuple[lis
     # replay answer) keeps its beginning, so no row runs past max_length.
     prompt = prompt[-max(1, max_length - len(answer)) :]
     return prompt + answer, [IGNORE] * len(prompt) + answer
+
+
+def truncated_note(event: dict[str, Any]) -> str:
+    return (
+        f"{event['truncated']} of {event['rows']} training and dev rows are longer than max_length "
+        f"{event['max_length']} tokens and lose the start of their prompt (only in training)"
+    )
+
+
+def row_length(model: LocalModel, pair: ChatPair) -> int:
+    """Tokens of a pair's whole row (prompt, answer, end token) before any cut to max_length."""
+    return len(model.encode(model.prompt_text(pair.prompt))) + len(model.encode(pair.answer)) + 1
 
 
 def tune(
@@ -146,6 +159,9 @@ def tune(
     model = get_peft_model(base.model, lora)
     train_rows = [encode_pair(base, p, cfg.max_length) for p in train + replay]
     dev_rows = [encode_pair(base, p, cfg.max_length) for p in dev]
+    truncated = sum(1 for p in train + dev if row_length(base, p) > cfg.max_length)
+    if truncated and progress:  # said before training: the cut prompts are not the ones the model will see
+        progress({"truncated": truncated, "rows": len(train) + len(dev), "max_length": cfg.max_length})
     steps_per_epoch = len(epoch_batches(len(train), len(replay), cfg.batch_size, 0))
     total = steps_per_epoch * cfg.epochs
     warmup = max(1, int(total * cfg.warmup_ratio))
@@ -256,6 +272,7 @@ def tune(
         hyper=cfg.hyper(),
         replay_rows=len(replay),
         replay_source=(", ".join(cfg.replay_files) if cfg.replay_files else "base model") if replay else "",
+        truncated_rows=truncated,
     )
     (tmp / "taskladder-tune.json").write_text(json.dumps(result.lineage(), indent=2))
     shutil.rmtree(out_dir, ignore_errors=True)

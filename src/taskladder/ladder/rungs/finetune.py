@@ -31,7 +31,7 @@ from ...tune import TuneConfig
 from ...tune import tune as run_tune
 from ...tune.data import check_enough, pair_for
 from ...tune.record import store_tune_run, stored_lineage, training_cost_usd, tuned_name
-from ...tune.train import dataset_hash
+from ...tune.train import dataset_hash, truncated_note
 from ..results import RungResult, dropped_reason, row_from_run
 from .base import ClimbRung, ClimbState, LadderContext, ModelState
 from .zero_shot import ZeroShot
@@ -63,7 +63,7 @@ class FineTune(ClimbRung):
         try:
             train = [pair_for(state.task, e) for e in train_rows]
             check_enough(train, f"task {state.task.name} train split")
-            dev = [pair_for(state.task, e) for e in state.task.dev[:state.limit_for(name)]]
+            dev = [pair_for(state.task, e) for e in state.task.dev[: state.limit_for(name)]]
         except TaskladderError as exc:
             state.add(RungResult(model=name, rung=self.name, pipeline={}, status="unavailable", reason=str(exc)))
             return
@@ -76,8 +76,11 @@ class FineTune(ClimbRung):
             try:
                 result = run_tune(train, dev, cfg, home, progress=_progress_printer() if state.progress else None)
             except TaskladderError as exc:
-                state.add(RungResult(model=name, rung=self.name, pipeline={}, status="unavailable",
-                                     reason=f"training failed: {exc}"))
+                state.add(
+                    RungResult(
+                        model=name, rung=self.name, pipeline={}, status="unavailable", reason=f"training failed: {exc}"
+                    )
+                )
                 return
             lineage = result.lineage()
             lineage["cost_usd"] = training_cost_usd(result.wall_s, base_cfg.price_per_machine_hour)
@@ -94,16 +97,27 @@ class FineTune(ClimbRung):
         seconds = float(lineage.get("wall_s") or 0.0)
         one_off = training_cost_usd(seconds, base_cfg.price_per_machine_hour)
         calls_per_day = state.task.spec.volume.calls_per_day
-        per_1k, monthly = amortised(row.cost_per_1k_calls, row.projected_monthly_usd, one_off, calls_per_day,
-                                    opts.finetune_amortise_months)
-        how = (f"{'reused ' if reused else ''}LoRA on {lineage.get('train_rows')} train rows from {name}: "
-               f"{seconds:.0f}s of training, one-off {usd(one_off)} = +{usd(one_off / opts.finetune_amortise_months)}"
-               f"/month over {opts.finetune_amortise_months} months at {calls_per_day:g} calls/day")
-        row = row.model_copy(update={"cost_per_1k_calls": per_1k, "projected_monthly_usd": monthly, "reason": how,
-                                     "training_s": seconds, "training_cost_usd": one_off})
+        per_1k, monthly = amortised(
+            row.cost_per_1k_calls, row.projected_monthly_usd, one_off, calls_per_day, opts.finetune_amortise_months
+        )
+        how = (
+            f"{'reused ' if reused else ''}LoRA on {lineage.get('train_rows')} train rows from {name}: "
+            f"{seconds:.0f}s of training, one-off {usd(one_off)} = +{usd(one_off / opts.finetune_amortise_months)}"
+            f"/month over {opts.finetune_amortise_months} months at {calls_per_day:g} calls/day"
+        )
+        row = row.model_copy(
+            update={
+                "cost_per_1k_calls": per_1k,
+                "projected_monthly_usd": monthly,
+                "reason": how,
+                "training_s": seconds,
+                "training_cost_usd": one_off,
+            }
+        )
         if dropped:
-            state.add(row.model_copy(update={"status": "failed", "reason": f"{dropped}; {how}",
-                                             "skip_reason": dropped}), ev)
+            state.add(
+                row.model_copy(update={"status": "failed", "reason": f"{dropped}; {how}", "skip_reason": dropped}), ev
+            )
             return
         state.add(row, ev)
 
@@ -121,8 +135,9 @@ def tunable_models(state: ClimbState) -> list[str]:
     return out
 
 
-def amortised(per_1k: float | None, monthly: float | None, one_off: float, calls_per_day: float,
-              months: int) -> tuple[float | None, float | None]:
+def amortised(
+    per_1k: float | None, monthly: float | None, one_off: float, calls_per_day: float, months: int
+) -> tuple[float | None, float | None]:
     """Inference cost plus the one-off training spread over ``months`` of the task's volume."""
     calls = calls_per_day * DAYS_PER_MONTH * months
     extra_per_1k = one_off / calls * 1000 if calls else 0.0
@@ -135,12 +150,15 @@ def _progress_printer() -> Any:
 
     def show(event: dict[str, Any]) -> None:
         now = time.monotonic()
-        if "epoch_done" in event:
+        if "truncated" in event:
+            sys.stderr.write(f"\rfinetune warning: {truncated_note(event)}; raise climb.tune.max_length\n")
+        elif "epoch_done" in event:
             sys.stderr.write(f"\rfinetune epoch {event['epoch_done']}: dev loss {event['dev_loss']:.4f}\n")
         elif now - last[0] >= 1.0 or event["step"] == event["total"]:
             last[0] = now
-            sys.stderr.write(f"\rfinetune step {event['step']}/{event['total']} loss {event['loss']:.3f} "
-                             f"ETA {event['eta_s']:.0f}s ")
+            sys.stderr.write(
+                f"\rfinetune step {event['step']}/{event['total']} loss {event['loss']:.3f} ETA {event['eta_s']:.0f}s "
+            )
         sys.stderr.flush()
 
     return show
