@@ -19,12 +19,12 @@ the reference: NLL then measures drift from the original, as agreement does.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..errors import DataError
+from ..jsonl import iter_jsonl
 from ..local.engine import LocalModel, set_threads
 
 ANSWER_TOKENS = 64  # reference answer tokens scored per row: enough to weigh, cheap to run
@@ -52,23 +52,14 @@ def read_general_rows(path: Path | str, limit: int | None = None) -> list[Genera
         raise DataError(str(path), "no *.jsonl files: give instruction rows (instruction/input/output)")
     rows: list[GeneralRow] = []
     for file in files:
-        with file.open(encoding="utf-8") as fh:
-            for i, line in enumerate(fh, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    data = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise DataError(str(file), f"not JSON ({exc.msg})", row=i) from None
-                rows.extend(_rows_of(data, str(file), i))
-                if limit and len(rows) >= limit:
-                    return rows[:limit]
+        for line, data in iter_jsonl(file, missing="no such general set; give JSONL instruction rows or a folder"):
+            rows.extend(_rows_of(data, str(file), line))
+            if limit and len(rows) >= limit:
+                return rows[:limit]
     return rows
 
 
-def _rows_of(data: Any, file: str, line: int) -> list[GeneralRow]:
-    if not isinstance(data, dict):
-        raise DataError(file, "each line must be a JSON object", row=line)
+def _rows_of(data: dict[str, Any], file: str, line: int) -> list[GeneralRow]:
     if "prompt" in data and "answer" in data:
         return [GeneralRow(str(data["prompt"]), str(data["answer"]))]
     instruction = data.get("instruction")
