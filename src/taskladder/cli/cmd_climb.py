@@ -50,9 +50,10 @@ def climb_command(
     dedupe_splits: bool = typer.Option(False, "--dedupe-splits", help=DEDUPE_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
-    general: Optional[Path] = typer.Option(None, "--general", help="General set for the embed-tuned and mix rungs: CSV sentence1,sentence2,score (e.g. STS-B dev); what the narrow gain cost is scored on it."),
+    general: Optional[Path] = typer.Option(None, "--general", help="General set for the embed-tuned and mix rungs: CSV sentence1,sentence2,score (e.g. STS-B dev) for encoders, or JSONL instruction rows (instruction/input/output, or a folder of them) for a fine-tuned local LLM; what the narrow gain cost is scored on it."),
     general_limit: Optional[int] = typer.Option(None, "--general-limit", min=1, help="Only the first N pairs of --general."),
     mix_delta: float = typer.Option(0.5, "--mix-delta", min=0.0, help="mix rung: allowed drop of the general score (Spearman x100) below the original model's."),
+    mix_nll_delta: float = typer.Option(0.05, "--mix-nll-delta", min=0.0, help="mix rung, fine-tuned local LLMs: allowed rise of general NLL (nats per token) above the original model's."),
     max_error_rate: Optional[float] = typer.Option(None, "--max-error-rate", min=0.0, max=1.0, help="A rung whose share of errored or unparseable examples is larger is dropped; default 0.1 or TASKLADDER_MAX_ERROR_RATE."),
     backend: str = BACKEND_OPTION,
     address: Optional[str] = ADDRESS_OPTION,
@@ -66,7 +67,7 @@ def climb_command(
     options = LadderOptions(shots=shots, max_error_rate=settings_of(ctx).max_error_rate
                             if max_error_rate is None else max_error_rate,
                             general_set=str(general) if general else None, general_limit=general_limit,
-                            mix_delta=mix_delta)
+                            mix_delta=mix_delta, mix_nll_delta=mix_nll_delta)
     if rungs:
         chosen = tuple(r.strip() for r in rungs.split(",") if r.strip())
         known = rung_names(selectable=True)

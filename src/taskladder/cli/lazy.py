@@ -56,8 +56,8 @@ COMMANDS: dict[str, LazyCommand] = {
                                     "local/NAME."),
     "mix": LazyCommand("cmd_mix", "Mix weights: WiSE-FT interpolation, task arithmetic, TIES, DARE, or an added "
                                   "base->instruct difference."),
-    "mix-sweep": LazyCommand("cmd_mix", "Sweep the mixing alpha of an embedding model: task accuracy vs STS Spearman, "
-                                        "alpha picked by a rule."),
+    "mix-sweep": LazyCommand("cmd_mix", "Sweep the mixing alpha: task score vs general score (STS "
+                                        "Spearman for embedders, NLL for causal LMs), alpha picked by a rule."),
     "serve": LazyCommand("cmd_serve", "Serve a pipeline at /v1/chat/completions (plus /v1/models, /healthz, "
                                       "/metrics)."),
     "view": LazyCommand("cmd_view", "Browse runs, compare outputs side by side, vote blind A/B, repair expected "

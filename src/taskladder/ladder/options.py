@@ -40,6 +40,10 @@ class LadderOptions(BaseModel):
     # below the original model's (max task dev s.t. general >= original - mix_delta).
     mix_alphas: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75, 1.0)
     mix_delta: float = 0.5
+    # ...for a model tuned by finetune (a causal LM) the general score is -NLL per answer token
+    # on general instructions (general_set when it is JSONL rows or a folder of them, else the
+    # packaged prompts answered by the original): the allowed rise of NLL, nats per token.
+    mix_nll_delta: float = 0.05
 
     def wants(self, rung_name: str) -> bool:
         return self.rungs is None or rung_name in self.rungs

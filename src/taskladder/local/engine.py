@@ -76,6 +76,13 @@ def load_model(source: LocalSource, home: Path, threads: int | None = None) -> "
     return model
 
 
+def forget_model(path: Path) -> None:
+    """Drop the model loaded from ``path`` (a folder or GGUF) from this process's cache: a mixing
+    sweep loads one model per alpha and removes its folder, so none should stay held."""
+    with _load_lock:
+        _loaded.pop(str(Path(path).resolve()), None)
+
+
 def model_folder(source: LocalSource, home: Path) -> Path:
     """A Hugging Face folder with the model's weights: the source itself, or its GGUF
     de-quantised into the cache (done once)."""

@@ -8,11 +8,17 @@ from .rule import SweepPoint
 
 
 def sweep_table(points: list[SweepPoint], chosen: SweepPoint) -> str:
-    lines = [f"{'alpha':>6} {'task dev':>9} {'task test':>9} {'general':>8}"]
+    causal = any(p.nll is not None for p in points)  # general = -NLL: NLL and agreement shown instead
+    general = f"{'NLL':>7} {'agree %':>8}" if causal else f"{'general':>8}"
+    lines = [f"{'alpha':>6} {'task dev':>9} {'task test':>9} {general}"]
     for p in points:
         test = f"{p.task_test:9.2f}" if p.task_test is not None else f"{'-':>9}"
         mark = "  <- chosen" if p.alpha == chosen.alpha else ""
-        lines.append(f"{p.alpha:6.2f} {p.task_dev:9.2f} {test} {p.general:8.2f}{mark}")
+        if causal:
+            shown = f"{p.nll if p.nll is not None else -p.general:7.3f} {p.agreement or 0.0:8.2f}"
+        else:
+            shown = f"{p.general:8.2f}"
+        lines.append(f"{p.alpha:6.2f} {p.task_dev:9.2f} {test} {shown}{mark}")
     return "\n".join(lines)
 
 
@@ -30,7 +36,8 @@ def draw_curve(points: list[SweepPoint], chosen: SweepPoint, delta: float, path:
     original = next((p for p in points if p.alpha == 0.0), None)
     if original is not None:
         ax.axvline(original.general - delta, linestyle="--", color="gray", label=f"original − δ ({delta:g})")
-    ax.set_xlabel("general score")
+    causal = any(p.nll is not None for p in points)
+    ax.set_xlabel("general: −NLL per answer token (nats)" if causal else "general score")
     ax.set_ylabel("task score (dev)")
     ax.set_title(title)
     ax.legend(loc="best", fontsize=8)

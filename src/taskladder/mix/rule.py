@@ -12,6 +12,9 @@ class SweepPoint:
     task_dev: float
     general: float
     task_test: float | None = None
+    # causal LMs (mix.causal_eval): general is -nll; agreement is shown beside it, not ruled on
+    nll: float | None = None
+    agreement: float | None = None
 
 
 def choose_alpha(points: list[SweepPoint], delta: float, original_general: float) -> SweepPoint:

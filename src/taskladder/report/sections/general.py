@@ -51,13 +51,29 @@ def _sweep(row: RungView) -> str:
     points, chosen = mix.get("points") or [], (mix.get("chosen") or {}).get("alpha")
     if not points:
         return ""
+    causal = mix.get("kind") == "causal"  # general = -NLL: NLL and agreement shown instead
+    general = (
+        [
+            th("general NLL", num=True, title="nats per answer token of the general set; lower is better"),
+            th("agreement %", num=True, title="the original's greedy answer tokens this mix also ranks first"),
+        ]
+        if causal
+        else [th("general", num=True)]
+    )
     head = [
         th("alpha", num=True, title="0 = the original model, 1 = the tuned one"),
         th("task (dev)", num=True),
         th("task (test)", num=True, title="shown, never used to choose"),
-        th("general", num=True),
+        *general,
         th(""),
     ]
+
+    def general_cells(p: dict[str, Any]) -> list[str]:
+        if causal:
+            nll = p.get("nll")
+            return [td(f"{nll:.3f}" if is_num(nll) else _num(None), num=True), td(_num(p.get("agreement")), num=True)]
+        return [td(_num(p.get("general")), num=True)]
+
     body = [
         (
             "chosen" if p.get("alpha") == chosen else "",
@@ -65,26 +81,36 @@ def _sweep(row: RungView) -> str:
                 td(f"{p.get('alpha'):g}", num=True),
                 td(_num(p.get("task_dev")), num=True),
                 td(_num(p.get("task_test")), num=True),
-                td(_num(p.get("general")), num=True),
+                *general_cells(p),
                 td("← chosen" if p.get("alpha") == chosen else ""),
             ],
         )
         for p in points
     ]
     rule = esc(f"{mix.get('rule', '')}, delta {mix.get('delta')}")
+    how = (
+        f"the model's zero-shot answers; general: {esc(mix.get('general_measure', '-NLL'))}"
+        if causal
+        else "the embed-lr head"
+    )
     return (
         f"<h3>Mixing sweep of {esc(mix.get('of', 'the tuned model'))}</h3>"
-        f'<p class="muted">Task scores in %, by the embed-lr head; rule: {rule}.</p>' + table(head, body, cls="sweep")
+        f'<p class="muted">Task scores in %, by {how}; rule: {rule}.</p>' + table(head, body, cls="sweep")
     )
 
 
 def general_html(climb: ClimbView | None) -> str:
     if climb is None:
         return ""
-    rows = [r for r in climb.rungs if r.status == "ran" and r.general_score is not None]
-    if not rows:
-        return ""
     mixes = [r for r in climb.rungs if r.mix]
+    # the side-by-side compares encoders' STS scores; a causal LM's mix shows its NLL in its sweep
+    rows = [
+        r
+        for r in climb.rungs
+        if r.status == "ran" and r.general_score is not None and (r.mix or {}).get("kind") != "causal"
+    ]
+    if not rows and not mixes:
+        return ""
     original = next((r.general_score for r in rows if r.rung == "baseline"), None)
     if original is None:
         original = next(((r.mix or {}).get("original_general") for r in mixes), None)
@@ -93,5 +119,7 @@ def general_html(climb: ClimbView | None) -> str:
         "do before the narrow tuning): what the task gain cost, and what mixing the weights won back.</p>"
     )
     return section(
-        "general", "What the narrow gain cost", note + _side_by_side(rows, original) + "".join(_sweep(r) for r in mixes)
+        "general",
+        "What the narrow gain cost",
+        note + (_side_by_side(rows, original) if rows else "") + "".join(_sweep(r) for r in mixes),
     )

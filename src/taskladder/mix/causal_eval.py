@@ -1,0 +1,128 @@
+"""The general score of a causal LM mix: what it could do before the narrow tuning.
+
+Two measures on general prompts, both teacher-forced (one forward pass per batch, no
+sampling, so a sweep of several alphas stays cheap on a CPU):
+
+- **NLL**: mean negative log-likelihood per answer token (nats) of the general set's
+  reference answers given their prompts. It drives the rule (``general = -NLL``, so higher
+  is better there as for every general score); lower NLL is better.
+- **agreement**: the share (%) of the original model's own greedy answer tokens that the
+  mix also ranks first, each given the original's answer so far: 100 for the original
+  itself; it falls as the mix drifts from what the original would have said.
+
+A general set is JSONL instruction rows: ``instruction`` (+ ``input``) with ``output``, or
+self-instruct's ``instances: [{input, output}]`` (``../shared/data/general``), or
+``prompt``/``answer``; a folder reads every ``*.jsonl`` in it. Without one, the packaged
+general prompts (tune/general_prompts.py) are answered by the original and those answers are
+the reference: NLL then measures drift from the original, as agreement does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import DataError
+from ..jsonl import iter_jsonl
+from ..local.engine import LocalModel, set_threads
+
+ANSWER_TOKENS = 64  # reference answer tokens scored per row: enough to weigh, cheap to run
+AGREEMENT_TOKENS = 32  # greedy tokens of the original's answer compared per prompt
+BATCH = 8
+
+
+@dataclass(frozen=True)
+class GeneralRow:
+    prompt: str
+    answer: str
+
+
+@dataclass(frozen=True)
+class GeneralScores:
+    nll: float  # nats per reference answer token
+    agreement: float  # % of the original's greedy answer tokens the model also ranks first
+
+
+def read_general_rows(path: Path | str, limit: int | None = None) -> list[GeneralRow]:
+    """Instruction rows from a JSONL file or a folder of them (sorted by file name)."""
+    path = Path(path)
+    files = sorted(path.glob("*.jsonl")) if path.is_dir() else [path]
+    if not files:
+        raise DataError(str(path), "no *.jsonl files: give instruction rows (instruction/input/output)")
+    rows: list[GeneralRow] = []
+    for file in files:
+        for line, data in iter_jsonl(file, missing="no such general set; give JSONL instruction rows or a folder"):
+            rows.extend(_rows_of(data, str(file), line))
+            if limit and len(rows) >= limit:
+                return rows[:limit]
+    return rows
+
+
+def _rows_of(data: dict[str, Any], file: str, line: int) -> list[GeneralRow]:
+    if "prompt" in data and "answer" in data:
+        return [GeneralRow(str(data["prompt"]), str(data["answer"]))]
+    instruction = data.get("instruction")
+    if not isinstance(instruction, str):
+        raise DataError(file, "expected instruction (+ input) with output, or prompt with answer", row=line)
+    instances = data.get("instances") or [{"input": data.get("input", ""), "output": data.get("output")}]
+    out = []
+    for inst in instances[:1]:  # one answer per instruction: the set stays as varied as it is long
+        if not isinstance(inst, dict) or not str(inst.get("output") or "").strip():
+            raise DataError(file, "an instruction without an output to score", row=line)
+        given = str(inst.get("input") or "").strip()
+        out.append(GeneralRow(f"{instruction}\n\n{given}" if given else instruction, str(inst["output"])))
+    return out
+
+
+def original_answers(model: LocalModel, prompts: list[str], max_tokens: int = AGREEMENT_TOKENS) -> list[list[int]]:
+    """The original model's greedy answer token ids (end of turn excluded) to each prompt."""
+    messages = [[{"role": "user", "content": p}] for p in prompts]
+    return [g.ids for g in model.generate(messages, max_tokens, batch_size=BATCH)]
+
+
+def general_scores(model: LocalModel, rows: list[GeneralRow], original: list[list[int]]) -> GeneralScores:
+    """NLL of ``rows``' answers and agreement with ``original`` (token ids, one list per row's prompt)."""
+    prompts = [model.encode(model.prompt_text([{"role": "user", "content": r.prompt}])) for r in rows]
+    eos = model.tokenizer.eos_token_id
+    references = [(model.encode(r.answer)[:ANSWER_TOKENS] + ([eos] if eos is not None else [])) for r in rows]
+    import torch
+
+    nll_sum, nll_n = 0.0, 0
+    for logp, answers in _answer_logits(model, prompts, references):
+        for lp, answer in zip(logp, answers):
+            picked = lp.gather(1, torch.tensor(answer, device=lp.device).unsqueeze(1))
+            nll_sum -= float(picked.sum())
+            nll_n += len(answer)
+    same, total = 0, 0
+    kept = [(p, a) for p, a in zip(prompts, original) if a]
+    for logp, answers in _answer_logits(model, [p for p, _ in kept], [a for _, a in kept]):
+        for lp, answer in zip(logp, answers):
+            top = lp[: len(answer)].argmax(-1).tolist()
+            same += sum(int(t == a) for t, a in zip(top, answer))
+            total += len(answer)
+    return GeneralScores(nll=nll_sum / max(nll_n, 1), agreement=100.0 * same / max(total, 1))
+
+
+def _answer_logits(model: LocalModel, prompts: list[list[int]], answers: list[list[int]]) -> Any:
+    """For each batch: the log-probabilities at each answer position (row i: the distribution
+    that predicts answer token i), and the answers. Right-padded, one forward pass a batch."""
+    import torch
+
+    set_threads(model.threads)
+    pad = model.tokenizer.pad_token_id
+    order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]) + len(answers[i]))
+    for start in range(0, len(order), BATCH):
+        chunk = order[start : start + BATCH]
+        rows = [prompts[i] + answers[i] for i in chunk]
+        width = max(len(r) for r in rows)
+        input_ids = torch.tensor([r + [pad] * (width - len(r)) for r in rows], device=model.device)
+        mask = torch.tensor([[1] * len(r) + [0] * (width - len(r)) for r in rows], device=model.device)
+        with model.lock, torch.inference_mode():
+            logits = model.model(input_ids=input_ids, attention_mask=mask).logits.float()
+        logp = torch.log_softmax(logits, dim=-1)
+        out = []
+        for k, i in enumerate(chunk):
+            first = len(prompts[i]) - 1  # the position whose output predicts the answer's first token
+            out.append(logp[k, first : first + len(answers[i])])
+        yield out, [answers[i] for i in chunk]
