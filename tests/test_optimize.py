@@ -229,6 +229,21 @@ def test_cli_optimize_json_and_artifacts(task, tmp_path):
     assert load_pipeline(out / "pipeline.yaml").model_dump(exclude_none=True) == payload["pipeline"]
 
 
+def test_cli_pipeline_reruns_exactly_with_the_printed_eval_command(task, tmp_path):
+    """The rerun command optimize prints (``taskladder eval TASK --pipeline pipeline.yaml --split
+    test``) gives the confirmation's score again, every call from the cache."""
+    out = tmp_path / "out"
+    payload = cli_optimize(tmp_path, out)
+    SENT.clear()
+    res = CliRunner().invoke(app, ["eval", str(tmp_path / "task" / "task.yaml"), "--pipeline", str(out / "pipeline.yaml"),
+                                   "--models", str(tmp_path / "models.yaml"), "--split", "test", "--json"])
+    assert res.exit_code == 0, res.output
+    rerun = json.loads(res.stdout)
+    assert rerun["score"] == payload["test"]["score"] and rerun["n"] == payload["test"]["n"]
+    assert rerun["calls"] == 0 and rerun["cached_calls"] == payload["test"]["n"]
+    assert SENT == []  # nothing was sent to the model: the saved spec asks exactly what the search asked
+
+
 def test_cli_unknown_price_is_exit_2(task, tmp_path):
     models = tmp_path / "models.yaml"
     models.write_text("models:\n  - {name: hosted, model: openai/no-such-model-xyz, api_key_env: NO_KEY}\n",
