@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from helpers import sentiment_judge, sentiment_responder, sentiment_rows, write_task
+from test_synth_recipe import RECIPE as SYNTH_RECIPE
 from test_synth_recipe import _digests
 from test_synth_recipe import responder as synth_responder
 from typer.testing import CliRunner
@@ -28,17 +29,10 @@ from taskladder.testing import LoopbackServer
 pytest.importorskip("ray")
 pytestmark = pytest.mark.slow
 
-RECIPE = """seed: 3
-steps:
-  - {step: paraphrase, model: loop, n: 1}
-  - {step: edge_cases, model: loop, n: 4, per_call: 2, description: "Mixed feelings in one sentence."}
-  - {step: rationales, model: loop, rationalize: true}
-  - dedup_exact
-  - {step: judge, model: loop, threshold: 6}
-exports:
-  - {format: openai-chat, style: answer}
-  - {format: dpo}
-"""
+# test_synth_recipe's recipe with its model served by the loopback server, without its general-data mix.
+RECIPE = "\n".join(
+    line.replace("model: bot", "model: loop") for line in SYNTH_RECIPE.splitlines() if "step: mix" not in line
+)
 
 
 def _models_file(folder: Path, srv: LoopbackServer) -> Path:
