@@ -16,14 +16,19 @@ include starting the task workers (each imports torch and loads the embedder onc
 
 On one 2-core machine Ray has no extra CPU to bring: local already runs torch on both cores, and
 Ray adds worker start-up and moving texts and vectors between processes. What the table shows is
-what that costs on this machine, and that the predictions are the same. Ray pays off when the
+what Ray costs or gains on this machine, and that the predictions are the same. Ray pays off when the
 table needs the CPUs of more than one machine.
 
-Measured under the benchmark lock on a shared 2-core machine that other jobs kept busy (load
-average 8.2 / 6.6 / 5.6 at the end), default arguments (13,083 texts, 2,000 evaluated):
-local 200.1 s, Ray 1 node (2 CPUs) 150.5 s (0.75x), Ray 2 nodes (1 CPU each) 126.6 s (0.63x),
-predictions equal to local's in both. On that busy machine the Ray runs, one torch thread per
-task, finished first; the figures say what a loaded machine gave, not what an idle one gives.
+Measured under the benchmark lock on a shared 2-core machine (other jobs ran unlocked beside it):
+
+    arguments                  load avg (1 min)  local    Ray 1 node (2 CPUs)  Ray 2 nodes (1 CPU each)
+    (defaults: 13,083 texts)   8.2 at the end    200.1 s  150.5 s (0.75x)      126.6 s (0.63x)
+    --texts 4000 --eval 1000   1.5 / 2.2         36.2 s   28.5 s (0.79x)       33.2 s (0.92x)
+
+Predictions equal local's in every Ray run. Ray finished first in both runs even here: its
+shards run as tasks of one torch thread each, two at a time, rather than one process's torch
+threads over small batches (not isolated further here); on a busy machine the order of the
+three runs also meets different load.
 """
 
 from __future__ import annotations
