@@ -12,7 +12,7 @@ from ._builtin import Accuracy, ExactMatch, JsonFields, Numeric, TokenF1
 from ._compare import CompareResult, compare_auto, mcnemar_scores, paired_bootstrap_scores, paired_compare
 from ._custom import CustomMetric, load_custom_metric
 from ._macro_f1 import MacroF1
-from ._normalize import normalize_text, numbers_match, parse_numbers, token_f1
+from ._normalize import as_text, normalize_text, numbers_match, parse_numbers, token_f1
 from ._registry import BUILTIN_METRICS, get_metric, metric_names
 
 __all__ = [
@@ -22,5 +22,5 @@ __all__ = [
     "bootstrap_ci", "bootstrap_mean_ci",
     "CompareResult", "paired_compare", "compare_auto", "paired_bootstrap_scores", "mcnemar_scores",
     "per_label_breakdown",
-    "normalize_text", "token_f1", "parse_numbers", "numbers_match",
+    "as_text", "normalize_text", "token_f1", "parse_numbers", "numbers_match",
 ]
