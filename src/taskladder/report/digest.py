@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..metrics import as_text, normalize_text
+from ..metrics import NO_ANSWER, as_text, breakdown_rows, normalize_text
 from ..store.records import Record
 from ..task import TaskSpec
 from .worst import is_wrong, order_key
@@ -89,43 +89,19 @@ class LabelCounts:
         return [str(self._value(k)) for k in keys]
 
     def per_label_rows(self) -> list[dict[str, Any]]:
-        """``metrics.per_label_breakdown``'s rows, from the counts: sklearn is given each
-        (gold, predicted) cell once, weighted by its count, so every number is the one the
-        per-example arrays gave."""
+        """``metrics.per_label_breakdown``'s rows, from the counts: each (gold, predicted) cell
+        is given once, weighted by its count, so every number is the one the per-example arrays gave."""
         import numpy as np
-        from sklearn.metrics import precision_recall_fscore_support
 
         if not self.gold_freq:
             return []
         keys = list(self.gold_freq) + [k for k in self.pred_name if k not in self.gold_freq]
         code = {k: i for i, k in enumerate(keys)}
-        gold, pred, weight = [], [], []
-        for (g, p), n in self.cells.items():
-            gold.append(code[g])
-            pred.append(code[p])
-            weight.append(n)
-        for g, n in self.no_answer.items():
-            gold.append(code[g])
-            pred.append(-1)  # metrics' NO_ANSWER: wrong for the gold label, never a class
-            weight.append(n)
-        gold_a, pred_a = np.array(gold, dtype=np.int64), np.array(pred, dtype=np.int64)
-        labels = np.union1d(gold_a, pred_a[pred_a != -1])
-        precision, recall, f1, support = precision_recall_fscore_support(
-            gold_a, pred_a, labels=labels, zero_division=0, sample_weight=np.array(weight, dtype=np.float64)
-        )
-        rows: list[dict[str, Any]] = [
-            {
-                "label": as_text(self._value(keys[c])),
-                "support": int(support[i]),
-                "precision": float(precision[i]),
-                "recall": float(recall[i]),
-                "f1": float(f1[i]),
-                "accuracy_on_label": float(recall[i]),
-            }
-            for i, c in enumerate(labels)
-        ]
-        rows.sort(key=lambda r: (-r["support"], r["label"]))
-        return rows
+        cells = [(code[g], code[p], n) for (g, p), n in self.cells.items()]
+        cells += [(code[g], NO_ANSWER, n) for g, n in self.no_answer.items()]
+        gold, pred, weight = (np.array(column) for column in zip(*cells))
+        names = [as_text(self._value(k)) for k in keys]
+        return breakdown_rows(gold.astype(np.int64), pred.astype(np.int64), names, weight.astype(np.float64))
 
 
 class _Candidate:
