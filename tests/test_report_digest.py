@@ -160,3 +160,5 @@ def test_report_reads_each_run_once_from_the_store(tmp_path):
     assert render_report([(i, iter(r)) for i, r in runs], task_spec=spec, generated=when) == whole
     assert render_report([(i, store.records_of(i.run_id)) for i, _ in runs], task_spec=spec, generated=when) == whole
     assert 'id="labels"' in whole and "invented" in whole and 'id="errors"' in whole
+    for info, recs in runs:  # the example whose messages the report shows, found in SQL
+        assert store.records_of(info.run_id).first_example_id() == min(r.example_id for r in recs)

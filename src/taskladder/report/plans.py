@@ -16,6 +16,7 @@ from ..models.config import ModelConfig
 from ..pipeline.plan import PipelinePlan
 from ..runner.planning import plan_pipeline, spec_of_run
 from ..store import Store
+from ..store.db import StoredRecords
 from ..store.records import Record, RunInfo
 from ..task import Task
 
@@ -27,6 +28,8 @@ class RunMessages(BaseModel):
 
 def _example_id(records: Iterable[Record]) -> str | None:
     """The run's first answered example in id order, so every run shows the same one when it can."""
+    if isinstance(records, StoredRecords):
+        return records.first_example_id()  # a stored run: one query, not a pass over its records
     return min((r.example_id for r in records), default=None)
 
 

@@ -69,6 +69,14 @@ class StoredRecords:
     def __iter__(self) -> Iterator[Record]:
         return self.store.iter_records(self.run_id)
 
+    def first_example_id(self) -> str | None:
+        """The smallest example id, in SQL: no record is read. (SQLite compares text as UTF-8
+        bytes, which orders as Python orders the strings.)"""
+        with self.store._lock:
+            row = self.store._db.execute("SELECT min(example_id) FROM records WHERE run_id = ?",
+                                         (self.run_id,)).fetchone()
+        return row[0] if row else None
+
 
 class Store(HumanLabels):  # HumanLabels: gold patches, votes, review queues (store/human.py)
     def __init__(self, path: str | Path | None = None):
