@@ -90,7 +90,7 @@ def climb_command(
     out_dir.mkdir(parents=True, exist_ok=True)  # also when nothing could run and no spec was written
     (out_dir / "climb.json").write_text(redact_text(json.dumps(payload, indent=2, default=str)), encoding="utf-8")
     if runs:
-        pairs = [(r, store.get_records(r.run_id)) for r in runs]
+        pairs = [(r, store.records_of(r.run_id)) for r in runs]
         report = write_report(pairs, out_dir / "report.html", title=f"taskladder climb — {task.name}",
                               task_spec=task.spec, climb=payload, messages=plan_runs(pairs, task, models, store))
         payload["report_path"] = str(report)

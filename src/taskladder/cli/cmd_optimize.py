@@ -61,7 +61,7 @@ def optimize_command(
     run_ids = payload["runs"]["confirmation"] or payload["runs"]["search"][-1:]
     runs = [r for r in (store.get_run(i) for i in run_ids) if r is not None]
     if runs:
-        report = write_report([(r, store.get_records(r.run_id)) for r in runs], out_dir / "report.html",
+        report = write_report([(r, store.records_of(r.run_id)) for r in runs], out_dir / "report.html",
                               title=f"taskladder optimize — {task.name}", task_spec=task.spec,
                               prompt_search=[payload])
         payload["report_path"] = str(report)

@@ -39,7 +39,7 @@ def report_command(
         if not runs:
             where = f" on the '{split}' split" if split else ""
             raise TaskladderError(f"no finished runs{where} in {store.path}; run `taskladder eval` first")
-    pairs = [(r, store.get_records(r.run_id)) for r in runs]
+    pairs = [(r, store.records_of(r.run_id)) for r in runs]  # streamed: each run read a page at a time
     spec = TaskSpec.model_validate(runs[0].task_spec) if runs[0].task_spec else None
     messages = None
     if messages_task is not None:

@@ -7,12 +7,13 @@ the same examples; ``per_label_breakdown`` feeds the report's per-class table.
 
 from ._base import Metric
 from ._bootstrap import bootstrap_ci, bootstrap_mean_ci
-from ._breakdown import per_label_breakdown
+from ._breakdown import breakdown_rows, per_label_breakdown
 from ._builtin import Accuracy, ExactMatch, JsonFields, Numeric, TokenF1
 from ._compare import CompareResult, compare_auto, mcnemar_scores, paired_bootstrap_scores, paired_compare
 from ._custom import CustomMetric, load_custom_metric
+from ._labels import NO_ANSWER
 from ._macro_f1 import MacroF1
-from ._normalize import normalize_text, numbers_match, parse_numbers, token_f1
+from ._normalize import as_text, normalize_text, numbers_match, parse_numbers, token_f1
 from ._registry import BUILTIN_METRICS, get_metric, metric_names
 
 __all__ = [
@@ -21,6 +22,6 @@ __all__ = [
     "CustomMetric", "load_custom_metric",
     "bootstrap_ci", "bootstrap_mean_ci",
     "CompareResult", "paired_compare", "compare_auto", "paired_bootstrap_scores", "mcnemar_scores",
-    "per_label_breakdown",
-    "normalize_text", "token_f1", "parse_numbers", "numbers_match",
+    "per_label_breakdown", "breakdown_rows", "NO_ANSWER",
+    "as_text", "normalize_text", "token_f1", "parse_numbers", "numbers_match",
 ]

@@ -20,14 +20,25 @@ def per_label_breakdown(
     who think in accuracy. Labels only ever predicted appear with support 0, because a model
     inventing a class is worth seeing. Missing predictions count as wrong, not as a label.
     """
-    from sklearn.metrics import precision_recall_fscore_support
-
     if not expected:
         return []
     gold, pred, names = encode_labels(field, predicted, expected, "per_label_breakdown")
+    return breakdown_rows(gold, pred, names)
+
+
+def breakdown_rows(
+    gold: np.ndarray, pred: np.ndarray, names: list[str], weight: np.ndarray | None = None
+) -> list[dict[str, Any]]:
+    """``per_label_breakdown``'s rows from label codes (``NO_ANSWER`` for a missing prediction).
+
+    ``weight``: how many examples each (gold, predicted) pair stands for, so confusion counts
+    gathered one record at a time (``report.digest``) give the very numbers of the per-example arrays.
+    """
+    from sklearn.metrics import precision_recall_fscore_support
+
     labels = np.union1d(gold, pred[pred != NO_ANSWER])
     precision, recall, f1, support = precision_recall_fscore_support(
-        gold, pred, labels=labels, zero_division=0
+        gold, pred, labels=labels, zero_division=0, sample_weight=weight
     )
     rows = [
         {

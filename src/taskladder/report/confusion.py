@@ -7,10 +7,12 @@ be read (parse failure, call error) get their own column, so they are never hidd
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from pydantic import BaseModel
 
-from ..metrics import normalize_text
 from ..store.records import Record
+from .digest import LabelCounts
 
 # Past this many classes a matrix stops being readable; the per-label table still shows them.
 MAX_CLASSES = 30
@@ -26,32 +28,20 @@ class Confusion(BaseModel):
         return sum(map(sum, self.counts)) + sum(self.no_answer)
 
 
-def confusion(records: list[Record], field: str) -> Confusion | None:
-    scored = [r for r in records if r.expected.get(field) is not None]
-    if not scored:
+def confusion_of(counts: LabelCounts) -> Confusion | None:
+    """The matrix of counts gathered one example at a time (``report.digest``)."""
+    if not counts.gold_freq:
         return None
-    names: dict[str, str] = {}
-    gold_freq: dict[str, int] = {}
-    for r in scored:
-        key = normalize_text(r.expected[field])
-        names.setdefault(key, str(r.expected[field]))
-        gold_freq[key] = gold_freq.get(key, 0) + 1
-    predicted: list[str | None] = []
-    for r in scored:
-        value = None if r.prediction is None else r.prediction.get(field)
-        answer = None if value is None else normalize_text(value)
-        if answer is not None:
-            names.setdefault(answer, str(value))
-        predicted.append(answer)
-    order = sorted(gold_freq, key=lambda k: (-gold_freq[k], names[k]))
-    order += sorted((k for k in names if k not in gold_freq), key=lambda k: names[k])
+    order = counts.order()
     index = {k: i for i, k in enumerate(order)}
-    counts = [[0] * len(order) for _ in order]
+    matrix = [[0] * len(order) for _ in order]
+    for (g, p), n in counts.cells.items():
+        matrix[index[g]][index[p]] = n
     no_answer = [0] * len(order)
-    for r, answered in zip(scored, predicted):
-        g = index[normalize_text(r.expected[field])]
-        if answered is None:
-            no_answer[g] += 1
-        else:
-            counts[g][index[answered]] += 1
-    return Confusion(labels=[names[k] for k in order], counts=counts, no_answer=no_answer)
+    for g, n in counts.no_answer.items():
+        no_answer[index[g]] = n
+    return Confusion(labels=counts.names(order), counts=matrix, no_answer=no_answer)
+
+
+def confusion(records: Iterable[Record], field: str) -> Confusion | None:
+    return confusion_of(LabelCounts.of(records, field))

@@ -7,6 +7,8 @@ nothing: the report never starts calls of its own. A run whose messages cannot b
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+
 from pydantic import BaseModel
 
 from ..errors import TaskladderError
@@ -14,6 +16,7 @@ from ..models.config import ModelConfig
 from ..pipeline.plan import PipelinePlan
 from ..runner.planning import plan_pipeline, spec_of_run
 from ..store import Store
+from ..store.db import StoredRecords
 from ..store.records import Record, RunInfo
 from ..task import Task
 
@@ -23,13 +26,14 @@ class RunMessages(BaseModel):
     note: str | None = None  # why there is no plan, or why it is not exact
 
 
-def _example_id(records: list[Record]) -> str | None:
+def _example_id(records: Iterable[Record]) -> str | None:
     """The run's first answered example in id order, so every run shows the same one when it can."""
-    ids = sorted(r.example_id for r in records)
-    return ids[0] if ids else None
+    if isinstance(records, StoredRecords):
+        return records.first_example_id()  # a stored run: one query, not a pass over its records
+    return min((r.example_id for r in records), default=None)
 
 
-def run_messages(info: RunInfo, records: list[Record], task: Task, models: dict[str, ModelConfig],
+def run_messages(info: RunInfo, records: Iterable[Record], task: Task, models: dict[str, ModelConfig],
                  store: Store) -> RunMessages:
     kind = info.pipeline.get("kind")
     if kind == "baseline":
@@ -48,7 +52,7 @@ def run_messages(info: RunInfo, records: list[Record], task: Task, models: dict[
     return RunMessages(plan=planned.plans[0], note=planned.placeholder)
 
 
-def plan_runs(runs: list[tuple[RunInfo, list[Record]]], task: Task, models: dict[str, ModelConfig],
+def plan_runs(runs: Sequence[tuple[RunInfo, Iterable[Record]]], task: Task, models: dict[str, ModelConfig],
               store: Store) -> dict[str, RunMessages]:
     """One example's messages per run, keyed by run id (runs of other tasks are left out)."""
     return {info.run_id: run_messages(info, records, task, models, store)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from ..redaction import redact_text
 from ..store.records import Record, RunInfo
 from ..task import TaskSpec
 from .climb_view import climb_view
+from .digest import digest_runs
 from .fmt import esc
 from .plans import RunMessages
 from .rows import leaderboard
@@ -29,7 +31,9 @@ from .style import CSS
 
 log = logging.getLogger(__name__)
 
-Runs = list[tuple[RunInfo, list[Record]]]
+# Each run's records: a list, or a view that reads them from the store afresh each time it is
+# iterated (``Store.records_of``), so a million-record run is never all in memory. Each is read once.
+Runs = Sequence[tuple[RunInfo, Iterable[Record]]]
 
 
 def render_report(
@@ -56,6 +60,7 @@ def render_report(
         raise TaskladderError("no runs to report: run `taskladder eval` first, or pass run ids")
     rows = leaderboard(runs)
     just_rows = [r for r, _ in rows]
+    digested = list(zip(just_rows, digest_runs(rows, task_spec)))
     when = generated or datetime.now(timezone.utc)
     view = climb_view(climb)
     searches = [*(prompt_search or []), *(view.prompt_search if view else [])]
@@ -68,8 +73,8 @@ def render_report(
         cost_html(just_rows),
         ladder_html(just_rows),
         prompt_search_html(searches),
-        labels_html(rows, task_spec),
-        errors_html(rows),
+        labels_html(digested),
+        errors_html(digested),
         messages_html(just_rows, messages),
     ]
     page_title = esc(title or f"taskladder report — {task_spec.name if task_spec else runs[0][0].task}")

@@ -6,6 +6,8 @@ one-line fix here.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+
 from pydantic import BaseModel
 
 from ..store.records import Record, RunInfo, RunSummary
@@ -88,7 +90,7 @@ def row_of(info: RunInfo) -> LeaderRow:
     )
 
 
-def leaderboard(runs: list[tuple[RunInfo, list[Record]]]) -> list[tuple[LeaderRow, list[Record]]]:
+def leaderboard(runs: Sequence[tuple[RunInfo, Iterable[Record]]]) -> list[tuple[LeaderRow, Iterable[Record]]]:
     """Rows best score first (unscored runs last), Pareto-optimal rows flagged."""
     rows = [(row_of(info), records) for info, records in runs]
     for i in pareto_frontier([(r.score, r.cost_per_1k) for r, _ in rows]):

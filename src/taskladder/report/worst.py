@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import heapq
+from collections.abc import Iterable
+
 from ..store.records import Record
 
 
@@ -17,12 +20,16 @@ def is_wrong(r: Record) -> bool:
     return _severity(r) < 2 or r.score is None or r.score < 1.0
 
 
-def worst_errors(records: list[Record], limit: int = 25) -> list[Record]:
+def order_key(r: Record) -> tuple[int, float, str]:
+    """Call errors first, then parse failures, then the lowest scores."""
+    return (_severity(r), r.score if r.score is not None else -1.0, r.example_id)
+
+
+def worst_errors(records: Iterable[Record], limit: int = 25) -> list[Record]:
     """Call errors first, then parse failures, then the lowest scores.
 
     Errors and parse failures lead because they are usually a fixable pipeline problem
-    (a prompt, a parser, a rate limit), not a hard example.
+    (a prompt, a parser, a rate limit), not a hard example. Streams: only ``limit`` records
+    are held (``nsmallest`` is ``sorted(...)[:limit]``, ties in record order).
     """
-    wrong = [r for r in records if is_wrong(r)]
-    wrong.sort(key=lambda r: (_severity(r), r.score if r.score is not None else -1.0, r.example_id))
-    return wrong[:limit]
+    return heapq.nsmallest(limit, (r for r in records if is_wrong(r)), key=order_key)

@@ -58,6 +58,26 @@ class CachedCall(dict):
     """A cached provider call: text, usage, cost and latency as first recorded."""
 
 
+class StoredRecords:
+    """A run's records, read from the store afresh each time they are iterated (a page at a
+    time): what a report or an export takes in place of a list, so memory stays flat in the
+    run's size."""
+
+    def __init__(self, store: "Store", run_id: str):
+        self.store, self.run_id = store, run_id
+
+    def __iter__(self) -> Iterator[Record]:
+        return self.store.iter_records(self.run_id)
+
+    def first_example_id(self) -> str | None:
+        """The smallest example id, in SQL: no record is read. (SQLite compares text as UTF-8
+        bytes, which orders as Python orders the strings.)"""
+        with self.store._lock:
+            row = self.store._db.execute("SELECT min(example_id) FROM records WHERE run_id = ?",
+                                         (self.run_id,)).fetchone()
+        return row[0] if row else None
+
+
 class Store(HumanLabels):  # HumanLabels: gold patches, votes, review queues (store/human.py)
     def __init__(self, path: str | Path | None = None):
         """The store at ``path``; without one, the environment's (prefer ``Store.default()``)."""
@@ -307,6 +327,10 @@ class Store(HumanLabels):  # HumanLabels: gold patches, votes, review queues (st
 
     def get_records(self, run_id: str) -> list[Record]:
         return list(self.iter_records(run_id))
+
+    def records_of(self, run_id: str) -> StoredRecords:
+        """A run's records as a re-iterable view (``StoredRecords``), never all in memory."""
+        return StoredRecords(self, run_id)
 
     def iter_records(self, run_id: str, *, answered_only: bool = False) -> Iterator[Record]:
         """A run's records in the order they were written, read a page at a time (a million-record

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from ...store.records import Record
+from ..digest import WORST_LIMIT as LIMIT
+from ..digest import RunDigest
 from ..fmt import esc, score, show
 from ..markup import long_text, section
 from ..rows import LeaderRow
-from ..worst import worst_errors
-
-LIMIT = 25
 
 
 def _fields(values: dict | None, limit: int) -> str:
@@ -39,27 +38,26 @@ def _case(r: Record) -> str:
     )
 
 
-def _run_errors(row: LeaderRow, recs: list[Record], best: bool) -> str:
-    cases = worst_errors(recs, LIMIT)
-    wrong_total = len(worst_errors(recs, len(recs)))
+def _run_errors(row: LeaderRow, d: RunDigest, best: bool) -> str:
+    cases, wrong_total = d.worst, d.wrong
     failed = ' <span class="badge failed">failed</span>' if row.failed else ""
     title = (f"<b>{esc(row.label)}</b>{failed}" + (" (best run)" if best else "")
-             + f' <span class="muted">· {wrong_total} of {len(recs)} not fully right</span>')
+             + f' <span class="muted">· {wrong_total} of {d.n} not fully right</span>')
     if not cases:
         return f"<details><summary>{title}</summary><p class=\"muted\">Every example right.</p></details>"
     shown = (f'<p class="muted">The worst {len(cases)} of {wrong_total}.</p>' if wrong_total > len(cases) else "")
     return f"<details><summary>{title}</summary>{shown}{''.join(_case(r) for r in cases)}</details>"
 
 
-def errors_html(rows: list[tuple[LeaderRow, list[Record]]]) -> str:
+def errors_html(rows: list[tuple[LeaderRow, RunDigest]]) -> str:
     """Every run's worst examples, each run folded (a baseline's mistakes are rarely the
     ones that matter, so no run is singled out), best score first."""
-    scored = [(row, recs) for row, recs in rows if recs]
+    scored = [(row, d) for row, d in rows if d.n]
     if not scored:
         return ""
     intro = (
         f'<p class="muted">For each run, up to {LIMIT} examples it did not get fully right: call errors '
         "first, then parse failures, then the lowest scores. Open a run to see them.</p>"
     )
-    runs = "".join(_run_errors(row, recs, i == 0) for i, (row, recs) in enumerate(scored))
+    runs = "".join(_run_errors(row, d, i == 0) for i, (row, d) in enumerate(scored))
     return section("errors", "Worst errors", intro + runs)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from ...store.records import Record
-from ...task import TaskSpec
-from ..confusion import MAX_CLASSES, Confusion, confusion
+from ..confusion import MAX_CLASSES, Confusion, confusion_of
+from ..digest import RunDigest
 from ..fmt import esc
-from ..labels import LabelStats, label_fields, per_label
+from ..labels import LabelStats, stats_of
 from ..markup import section, table, td, th
 from ..rows import LeaderRow
 
@@ -48,24 +47,26 @@ def _confusion_table(c: Confusion) -> str:
     return "<div class=\"lbl\">confusion matrix</div>" + table(head, body, cls="confusion")
 
 
-def labels_html(rows: list[tuple[LeaderRow, list[Record]]], task_spec: TaskSpec | None) -> str:
-    scored = [(row, recs) for row, recs in rows if recs]
+def labels_html(rows: list[tuple[LeaderRow, RunDigest]]) -> str:
+    """``rows``: each run's digest, best first; its label fields as ``digest_runs`` chose them."""
+    scored = [(row, d) for row, d in rows if d.n]
     if not scored:
         return ""
-    fields = label_fields(task_spec, scored[0][1])
+    fields = list(scored[0][1].labels)
     if not fields:
         return ""
     parts = []
     for field in fields:
         if len(fields) > 1:
             parts.append(f"<h3>Field <code>{esc(field)}</code></h3>")
-        for i, (row, recs) in enumerate(scored):
-            stats = per_label(recs, field)
+        for i, (row, d) in enumerate(scored):
+            counts = d.labels.get(field)
+            stats = stats_of(counts) if counts is not None else []
             if not stats:
                 continue
             title = f"<b>{esc(row.label)}</b>" + (" (best run)" if i == 0 else "")
             opened = " open" if i == 0 else ""
-            matrix = confusion(recs, field)
+            matrix = confusion_of(counts) if counts is not None else None
             extra = _confusion_table(matrix) if matrix is not None else ""
             parts.append(f"<details{opened}><summary>{title}</summary>{_table(stats)}{extra}</details>")
     if not parts:
