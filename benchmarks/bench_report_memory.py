@@ -8,6 +8,10 @@ labels), so the per-label tables, confusion matrices and worst errors all have w
 
     python benchmarks/bench_report_memory.py                       # n = 10,000 and 50,000
     python benchmarks/bench_report_memory.py --n 10000 100000 1000000
+
+Measured (2 cores, under the benchmark lock, load 1.5; ``--n 20000 100000``): streamed 4.1 s /
+238 MB at 20,000 and 5.8 s / 238 MB at 100,000 records per run; the whole-list path 4.6 s /
+385 MB and 9.0 s / 976 MB (4.1x the streamed peak at 100,000); both pages the same size.
 """
 
 from __future__ import annotations
