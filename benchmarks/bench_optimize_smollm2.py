@@ -357,6 +357,11 @@ def main() -> None:
             spec = PipelineSpec.model_validate(json.loads(json.dumps(out["pipeline"])))
             rerun = evaluate(task, spec, split="test", models=models, store=store, progress=False)
 
+    if out is not None and out["test"] is not None:  # on record before the peer starts (it may run out of time)
+        print(
+            f"[optimize done in {opt_s:.0f}s: test {pct(out['test']['score'])}, {out['charged_usd']['calls']} calls]",
+            flush=True,
+        )
     peer = run_mipro(task, args, dev) if "peer" in stages and args.peer == "mipro" else None
     report(task, args, rows, best_name, out, result, rerun, peer, hand_s, opt_s, opt_fresh)
 
