@@ -39,7 +39,9 @@ def reset_hwm():  # Linux >= 4.0: VmHWM back to the current resident memory
         fh.write("5")
 """
 
-OURS = PEAK + r"""
+OURS = (
+    PEAK
+    + r"""
 import json, sys, time
 import torch, safetensors
 from taskladder.mix import MixSpec, mix_folders
@@ -55,8 +57,11 @@ wall = time.perf_counter() - started
 peak = hwm()
 print(json.dumps({"wall_s": wall, "peak_growth": peak - before}))
 """
+)
 
-MERGEKIT = PEAK + r"""
+MERGEKIT = (
+    PEAK
+    + r"""
 import json, sys, time
 import torch, safetensors, yaml
 from mergekit.config import MergeConfiguration
@@ -75,6 +80,7 @@ wall = time.perf_counter() - started
 peak = hwm()
 print(json.dumps({"wall_s": wall, "peak_growth": peak - before}))
 """
+)
 
 
 def build_models(root: Path, hidden: int, layers: int, vocab: int, n_tuned: int) -> list[Path]:
@@ -83,9 +89,15 @@ def build_models(root: Path, hidden: int, layers: int, vocab: int, n_tuned: int)
     from transformers import LlamaConfig, LlamaForCausalLM
 
     torch.manual_seed(0)
-    config = LlamaConfig(vocab_size=vocab, hidden_size=hidden, intermediate_size=hidden * 8 // 3,
-                         num_hidden_layers=layers, num_attention_heads=max(1, hidden // 64),
-                         num_key_value_heads=max(1, hidden // 64), tie_word_embeddings=False)
+    config = LlamaConfig(
+        vocab_size=vocab,
+        hidden_size=hidden,
+        intermediate_size=hidden * 8 // 3,
+        num_hidden_layers=layers,
+        num_attention_heads=max(1, hidden // 64),
+        num_key_value_heads=max(1, hidden // 64),
+        tie_word_embeddings=False,
+    )
     base = LlamaForCausalLM(config)
     folders = [root / "base"] + [root / f"tuned{i}" for i in range(1, n_tuned + 1)]
     base.save_pretrained(str(folders[0]), safe_serialization=True)
@@ -101,12 +113,21 @@ def build_models(root: Path, hidden: int, layers: int, vocab: int, n_tuned: int)
 
 def mergekit_yaml(method: str, alpha: float, density: float, base: Path, tuned: list[Path]) -> str:
     if method == "linear":
-        models = [{"model": str(base), "parameters": {"weight": 1.0 - alpha}},
-                  {"model": str(tuned[0]), "parameters": {"weight": alpha}}]
+        models = [
+            {"model": str(base), "parameters": {"weight": 1.0 - alpha}},
+            {"model": str(tuned[0]), "parameters": {"weight": alpha}},
+        ]
         return json.dumps({"merge_method": "linear", "models": models, "dtype": "float32"})
     models = [{"model": str(t), "parameters": {"weight": 1.0, "density": density}} for t in tuned]
-    return json.dumps({"merge_method": "ties", "base_model": str(base), "models": models,
-                       "parameters": {"normalize": True, "lambda": 1.0}, "dtype": "float32"})
+    return json.dumps(
+        {
+            "merge_method": "ties",
+            "base_model": str(base),
+            "models": models,
+            "parameters": {"normalize": True, "lambda": 1.0},
+            "dtype": "float32",
+        }
+    )
 
 
 def run_child(code: str, args: list[str], extra_path: str | None = None) -> dict:
@@ -119,23 +140,47 @@ def run_child(code: str, args: list[str], extra_path: str | None = None) -> dict
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def compare(ours: Path, theirs: Path) -> tuple[int, int, float, bool]:
-    """(tensors in ours, tensors in theirs, max |difference|, every tensor allclose)."""
-    import torch
+def read_all(folder: Path) -> dict:
     from safetensors.torch import load_file
 
-    def read(folder: Path) -> dict:
-        out: dict = {}
-        for file in sorted(folder.glob("*.safetensors")):
-            out.update(load_file(str(file)))
-        return out
+    out: dict = {}
+    for file in sorted(folder.glob("*.safetensors")):
+        out.update(load_file(str(file)))
+    return out
 
-    a, b = read(ours), read(theirs)
-    worst, close = 0.0, set(a) == set(b)
-    for name in set(a) & set(b):
-        worst = max(worst, float((a[name].float() - b[name].float()).abs().max()))
-        close = close and torch.allclose(a[name], b[name], rtol=1e-5, atol=1e-6)
-    return len(a), len(b), worst, close
+
+def compare(ours: Path, theirs: Path, ties_inputs: tuple[Path, list[Path], float] | None = None) -> dict:
+    """Tensor counts, max |difference|, entries not allclose (rtol 1e-5, atol 1e-6), and for TIES
+    how many of those sit where a tuned model's |task vector| equals its magnitude cut exactly:
+    top-k with tied magnitudes at the cut is ambiguous (both tools keep exactly k; ours keeps the
+    first in row-major order, mergekit whichever its argsort puts first)."""
+    import torch
+
+    a, b = read_all(ours), read_all(theirs)
+    base, tuned = (read_all(ties_inputs[0]), [read_all(t) for t in ties_inputs[1]]) if ties_inputs else ({}, [])
+    worst, differing, total, at_cut = 0.0, 0, 0, 0
+    for name in sorted(set(a) & set(b)):
+        x, y = a[name].float(), b[name].float()
+        worst = max(worst, float((x - y).abs().max()))
+        off = ~torch.isclose(x, y, rtol=1e-5, atol=1e-6)
+        differing += int(off.sum())
+        total += x.numel()
+        if ties_inputs and off.any():
+            tied = torch.zeros_like(off)
+            for model in tuned:
+                magnitude = (model[name].float() - base[name].float()).abs().reshape(-1)
+                k = max(1, int(ties_inputs[2] * magnitude.numel()))
+                cut = torch.kthvalue(magnitude, magnitude.numel() - k + 1).values
+                tied |= (magnitude == cut).reshape(off.shape)
+            at_cut += int((off & tied).sum())
+    return {
+        "tensors": f"{len(a)}/{len(b)}",
+        "worst": worst,
+        "differing": differing,
+        "total": total,
+        "at_cut": at_cut,
+        "same_names": set(a) == set(b),
+    }
 
 
 def main() -> None:
@@ -153,24 +198,44 @@ def main() -> None:
         base, *tuned = build_models(root / "model", args.hidden, args.layers, args.vocab, 2)
         mini_base, *mini_tuned = build_models(root / "mini", 64, 1, 64, 2)
         size = sum(f.stat().st_size for f in base.glob("*.safetensors"))
-        print(f"Llama hidden {args.hidden}, {args.layers} layers, vocab {args.vocab}: {size / mib:.0f} MiB per "
-              f"checkpoint (float32)")
-        print(f"{'method':>7} {'ours s':>7} {'mk s':>7} {'time ours/mk':>12} {'ours MiB':>9} {'mk MiB':>8} "
-              f"{'mem ours/mk':>11} {'tensors':>9} {'max |diff|':>10} {'equal':>6}")
+        print(
+            f"Llama hidden {args.hidden}, {args.layers} layers, vocab {args.vocab}: {size / mib:.0f} MiB per "
+            f"checkpoint (float32)"
+        )
+        print(
+            f"{'method':>7} {'ours s':>7} {'mk s':>7} {'time ours/mk':>12} {'ours MiB':>9} {'mk MiB':>8} "
+            f"{'mem ours/mk':>11} {'tensors':>9} {'max |diff|':>10} {'entries not allclose':>22}"
+        )
         for method, inputs, alpha in (("linear", tuned[:1], args.alpha), ("ties", tuned, 1.0)):
             ours_out, mk_out = root / f"ours-{method}", root / f"mk-{method}"
             mini_inputs = mini_tuned[: len(inputs)]
             warm = json.dumps([str(root / f"warm-ours-{method}"), str(mini_base), *map(str, mini_inputs)])
-            ours = run_child(OURS, [method, str(alpha), str(args.density), warm, str(ours_out), str(base),
-                                    *map(str, inputs)])
-            theirs = run_child(MERGEKIT, [mergekit_yaml(method, alpha, args.density, base, inputs), str(mk_out),
-                                          mergekit_yaml(method, alpha, args.density, mini_base, mini_inputs),
-                                          str(root / f"warm-mk-{method}")], extra_path=args.mergekit)
-            n_ours, n_theirs, worst, close = compare(ours_out, mk_out)
-            print(f"{method:>7} {ours['wall_s']:7.2f} {theirs['wall_s']:7.2f} "
-                  f"{ours['wall_s'] / theirs['wall_s']:12.2f} {ours['peak_growth'] / mib:9.1f} "
-                  f"{theirs['peak_growth'] / mib:8.1f} {ours['peak_growth'] / max(theirs['peak_growth'], 1):11.2f} "
-                  f"{n_ours:>4}/{n_theirs:<4} {worst:10.2e} {'yes' if close else 'NO':>6}")
+            ours = run_child(
+                OURS, [method, str(alpha), str(args.density), warm, str(ours_out), str(base), *map(str, inputs)]
+            )
+            theirs = run_child(
+                MERGEKIT,
+                [
+                    mergekit_yaml(method, alpha, args.density, base, inputs),
+                    str(mk_out),
+                    mergekit_yaml(method, alpha, args.density, mini_base, mini_inputs),
+                    str(root / f"warm-mk-{method}"),
+                ],
+                extra_path=args.mergekit,
+            )
+            c = compare(ours_out, mk_out, (base, inputs, args.density) if method == "ties" else None)
+            print(
+                f"{method:>7} {ours['wall_s']:7.2f} {theirs['wall_s']:7.2f} "
+                f"{ours['wall_s'] / theirs['wall_s']:12.2f} {ours['peak_growth'] / mib:9.1f} "
+                f"{theirs['peak_growth'] / mib:8.1f} {ours['peak_growth'] / max(theirs['peak_growth'], 1):11.2f} "
+                f"{c['tensors']:>9} {c['worst']:10.2e} {c['differing']:>10} of {c['total']:<9}"
+            )
+            if method == "ties" and c["differing"]:
+                print(
+                    f"        TIES: {c['at_cut']} of the {c['differing']} differing entries are tied at a tuned "
+                    "model's magnitude cut (top-k ties: ours keeps the first in row order, mergekit its "
+                    "argsort's pick)"
+                )
 
 
 if __name__ == "__main__":
