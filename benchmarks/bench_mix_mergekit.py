@@ -18,6 +18,16 @@ and first-use allocations are out of the figure); its peak memory is the peak re
 Not ru_maxrss: Linux keeps it across fork and exec, so a child starts at its parent's peak.
 (mergekit's imports are much larger than ours; they are not counted.)
 The model is a random Llama built from a config (no download); --hidden/--layers/--vocab size it.
+
+Measured (locked, 2-core machine, --hidden 1024 --layers 8 --vocab 32000: 634 MiB float32 checkpoints,
+166.2M entries; alpha 0.3, density 0.5; load average 3.3 at the start, 1.8 at the end):
+
+     method  ours s    mk s  time ours/mk  ours MiB   mk MiB  mem ours/mk  max |diff|  entries not allclose
+     linear    1.16    1.38          0.84      28.1   1903.3         0.01    7.45e-09                     0
+       ties    9.47   52.22          0.18     101.8   2760.1         0.04    6.75e-03  7 (all tied at the cut)
+
+An earlier locked run of the same command on a busier machine (load 2.1 -> 6.3) gave the same memory
+and equality figures and times of 1.43 vs 3.60 s (linear) and 105.2 vs 124.4 s (TIES).
 """
 
 from __future__ import annotations
