@@ -4,7 +4,8 @@ memory (ru_maxrss) is compared with the same process's resident memory after imp
 
 Run: nice -n 10 python benchmarks/bench_mix_memory.py [--rows 8192] [--cols 4096]
 (defaults: a 128 MiB float32 largest tensor, ~300 MiB per model folder, in a temp folder).
-mergekit, the issue's peer, is LGPL and not installed here; it is not run.
+mergekit, the issue's peer, is compared in bench_mix_memory's sibling bench_mix_mergekit.py (installed
+in its own folder, never into the venv).
 """
 
 from __future__ import annotations
