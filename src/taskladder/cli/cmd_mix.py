@@ -184,6 +184,6 @@ def _sweep_causal(ctx: typer.Context, task: Any, base: Path, tuned: Path, genera
     chosen = out / "chosen"
     shutil.rmtree(chosen, ignore_errors=True)
     folder.rename(chosen)
-    work.rmdir()
+    shutil.rmtree(work, ignore_errors=True)  # also mixes a killed earlier sweep left behind
     json_path, png = write_sweep(result, out, f"{task.spec.name}: task vs general NLL by alpha")
     _print_sweep(result, str(chosen), json_path, png, delta, as_json)

@@ -119,10 +119,13 @@ def _answer_logits(model: LocalModel, prompts: list[list[int]], answers: list[li
         input_ids = torch.tensor([r + [pad] * (width - len(r)) for r in rows], device=model.device)
         mask = torch.tensor([[1] * len(r) + [0] * (width - len(r)) for r in rows], device=model.device)
         with model.lock, torch.inference_mode():
-            logits = model.model(input_ids=input_ids, attention_mask=mask).logits.float()
-        logp = torch.log_softmax(logits, dim=-1)
-        out = []
-        for k, i in enumerate(chunk):
-            first = len(prompts[i]) - 1  # the position whose output predicts the answer's first token
-            out.append(logp[k, first : first + len(answers[i])])
+            # the vocabulary projection only at answer positions: full logits of a batch of long
+            # general prompts are GBs (8 x 600 tokens x 49k vocabulary x 4 bytes for SmolLM2)
+            hidden = model.model.base_model(input_ids=input_ids, attention_mask=mask)[0]
+            head = model.model.get_output_embeddings()
+            out = []
+            for k, i in enumerate(chunk):
+                first = len(prompts[i]) - 1  # the position whose output predicts the answer's first token
+                logits = head(hidden[k, first : first + len(answers[i])]).float()
+                out.append(torch.log_softmax(logits, dim=-1))
         yield out, [answers[i] for i in chunk]
