@@ -11,6 +11,7 @@ import pytest
 
 pytest.importorskip("transformers")
 
+from conftest import shared_path  # noqa: E402
 from helpers import sentiment_rows, write_task  # noqa: E402
 
 from taskladder.errors import ConfigError, DataError, TaskladderError  # noqa: E402
@@ -56,11 +57,7 @@ def test_reads_instruction_rows_in_each_shape(general_file, tmp_path):
 
 
 def test_reads_the_shared_general_folder():
-    import os
-
-    folder = Path(os.environ.get("TASKLADDER_SHARED_DATA", "/nonexistent")) / "general"
-    if not folder.is_dir():
-        pytest.skip("shared data not available")
+    folder = shared_path("general")
     rows = read_general_rows(folder)
     assert len(rows) == 427 and all(r.prompt and r.answer.strip() for r in rows)
 
