@@ -12,6 +12,10 @@ On one machine Ray cannot beat local asyncio for network-bound calls (the driver
 the bookkeeping, and each call adds a hop to a worker); what the table shows is what that hop
 costs, and that the results are the same. Ray pays off when the calls need more than one
 machine's sockets, or the workers do heavy local work.
+
+Measured 2026-12-06 (2 cores, locked, load 1.6 before and after; defaults):
+  local 34.2 s (292 calls/s); ray, 1 worker 38.8 s (257/s, 0.88x local); ray, 2 workers 37.4 s
+  (267/s, 0.91x local); records equal to the local backend's in both Ray runs.
 """
 
 from __future__ import annotations
