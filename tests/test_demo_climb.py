@@ -72,3 +72,52 @@ def test_climb_block_restricts_rungs_rows_and_tuning(tmp_path):
         assert result.test["n"] == 6
     else:
         assert result.test["n"] == len(task.test)
+
+
+def test_climb_block_carries_the_replay_file_to_the_finetune_rung(tmp_path):
+    """``climb.tune.replay_file`` (relative to the models.yaml's folder) reaches tune; without a
+    ``replay_ratio`` it takes ``tune --replay-file``'s default, one replay row in five."""
+    pytest.importorskip("peft")
+    import json
+
+    from local_tiny import build_tiny_model
+
+    tiny = build_tiny_model(tmp_path / "tiny")
+    task = load_task(write_task(tmp_path / "t", sentiment_rows(60)))
+    conf = tmp_path / "conf"
+    (conf / "general").mkdir(parents=True)
+    (conf / "general" / "g.jsonl").write_text(
+        "".join(json.dumps({"instruction": f"Say {w}.", "output": w}) + "\n" for w in ("yes", "no", "maybe"))
+    )
+    (conf / "models.yaml").write_text(
+        f"models:\n  - name: tiny\n    model: local/{tiny}\n    params: {{score_labels: [neg, pos]}}\n"
+        "    climb:\n      rungs: [finetune]\n      limit: 4\n"
+        "      tune: {rows: 16, epochs: 1, replay_file: general/g.jsonl}\n"
+    )
+    models = load_models(conf / "models.yaml")
+    assert models["tiny"].climb.tune.replay_file == [str((conf / "general" / "g.jsonl").resolve())]
+    store = Store(tmp_path / "store.sqlite")
+    opts = LadderOptions(rungs=("finetune",), cascade=False, finetune_min_train=8)
+    result = climb(
+        task, ["tiny"], models, baselines=[], store=store, progress=False, options=opts, confirm_on_test=False
+    )
+    [row] = result.rungs
+    assert row.status == "ran", row.reason
+    [run] = [r for r in store.list_runs() if r.pipeline.get("kind") == "tune"]
+    assert run.pipeline["replay_rows"] == 4  # 0.25 × 16 train rows, drawn from the user's file
+    assert run.pipeline["replay_source"] == str((conf / "general" / "g.jsonl").resolve())
+    assert run.pipeline["hyper"]["replay_ratio"] == 0.25
+
+
+def test_climb_tune_replay_options_and_a_missing_file_is_a_one_line_error(tmp_path):
+    (tmp_path / "g.jsonl").write_text('{"instruction": "Say yes.", "output": "yes"}\n')
+    path = tmp_path / "models.yaml"
+    path.write_text(
+        "models:\n  - name: x\n    model: local/smollm2\n    climb: {tune: {replay_file: g.jsonl, replay_ratio: 0.5}}\n"
+    )
+    tune = load_models(path)["x"].climb.tune
+    assert tune.overrides() == {"replay_files": [str((tmp_path / "g.jsonl").resolve())], "replay_ratio": 0.5}
+    path.write_text("models:\n  - name: x\n    model: local/smollm2\n    climb: {tune: {replay_file: [nope.jsonl]}}\n")
+    with pytest.raises(ConfigError, match="climb.tune.replay_file 'nope.jsonl'") as err:
+        load_models(path)
+    assert "\n" not in str(err.value)

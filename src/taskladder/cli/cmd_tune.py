@@ -13,13 +13,11 @@ from ..tune import TuneConfig, pairs_from_jsonl, pairs_from_task
 from ..tune import tune as run_tune
 from ..tune.data import check_enough, pair_for
 from ..tune.record import store_tune_run
-from ..tune.replay_file import read_replay
+from ..tune.replay_file import DEFAULT_FILE_RATIO, read_replay
 from ..tune.train import truncated_note
 from .app import app, print_json
 from .common import load_task_arg, settings_of, store_of
 from .distill_step import compare_on_test, distill_for_tune
-
-DEFAULT_FILE_REPLAY_RATIO = 0.25  # --replay-file without --replay-ratio: one replay row in five
 
 
 def _progress(event: dict[str, Any]) -> None:
@@ -145,7 +143,7 @@ def tune(
             return
     dev = [pair_for(task, e) for e in task.dev]
     files = [str(p) for p in replay_file or []]
-    ratio = replay_ratio if replay_ratio is not None else (DEFAULT_FILE_REPLAY_RATIO if files else 0.0)
+    ratio = replay_ratio if replay_ratio is not None else (DEFAULT_FILE_RATIO if files else 0.0)
     cfg = TuneConfig(
         base=base,
         name=name,

@@ -19,6 +19,8 @@ models:
       rungs: [zero-shot, few-shot, knn-shots, finetune]
       limit: 40                       # first 40 dev (and test) examples
       tune: {rows: 160, epochs: 2}    # finetune rung: 160 train rows, 2 epochs
+      # tune: {replay_file: general/, replay_ratio: 0.25}  # general-data replay (a path
+      #   relative to this file's folder), as `tune --replay-file/--replay-ratio`
 ```
 """
 
@@ -52,12 +54,26 @@ class ClimbTune(BaseModel):
     lr: float | None = Field(default=None, gt=0)
     rank: int | None = Field(default=None, ge=1)
     max_length: int | None = Field(default=None, ge=16)
+    # General-data replay, as ``tune --replay-file/--replay-ratio``: files or folders of general
+    # examples (one path or a list; relative to the models.yaml's folder, see load_models), and
+    # replay rows per training row (a file without a ratio: tune's default for --replay-file;
+    # a ratio without a file: the base model's own answers).
+    replay_file: list[str] | None = None
+    replay_ratio: float | None = Field(default=None, ge=0)
 
     model_config = {"extra": "forbid"}
 
+    @field_validator("replay_file", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
     def overrides(self) -> dict[str, Any]:
         """The ``TuneConfig`` fields this block sets."""
-        return self.model_dump(exclude={"rows"}, exclude_none=True)
+        out = self.model_dump(exclude={"rows", "replay_file"}, exclude_none=True)
+        if self.replay_file:
+            out["replay_files"] = list(self.replay_file)
+        return out
 
 
 class ModelClimb(BaseModel):
@@ -173,8 +189,28 @@ def load_models(path: str | Path | None) -> dict[str, ModelConfig]:
     for cfg in parsed.models:
         if cfg.name in out:
             raise ConfigError(f"{path}: model name '{cfg.name}' is listed twice; names must be unique")
+        _resolve_replay_files(cfg, path)
         out[cfg.name] = cfg
     return out
+
+
+def _resolve_replay_files(cfg: ModelConfig, path: Path) -> None:
+    """``climb.tune.replay_file`` paths made absolute against the models.yaml's folder (so a climb
+    started anywhere finds them), and a missing one is a config error now, not a failed rung later."""
+    tune = cfg.climb.tune if cfg.climb else None
+    if tune is None or not tune.replay_file:
+        return
+    resolved = []
+    for given in tune.replay_file:
+        full = Path(given).expanduser()
+        full = full if full.is_absolute() else path.parent / full
+        if not full.exists():
+            raise ConfigError(
+                f"{path}: model '{cfg.name}': climb.tune.replay_file '{given}' is no file or folder ({full}); "
+                f"a relative path is read from the models.yaml's folder"
+            )
+        resolved.append(str(full.resolve()))
+    tune.replay_file = resolved
 
 
 def resolve_model(name: str, models: dict[str, ModelConfig]) -> ModelConfig:

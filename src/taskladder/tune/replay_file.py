@@ -25,6 +25,8 @@ from ..errors import DataError
 from ..jsonl import iter_jsonl
 from .data import ROLES, ChatPair
 
+DEFAULT_FILE_RATIO = 0.25  # a replay file without a ratio (--replay-file, climb.tune): one replay row in five
+
 FORMS = (
     '{"messages": [..., {"role": "assistant", ...}]} or {"instruction", "input", "output"} '
     '(or "instances": [{"input", "output"}])'
