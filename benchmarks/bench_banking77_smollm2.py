@@ -34,10 +34,10 @@ training row cut), TASKLADDER_HOME=/tmp/s28ft/home (its de-quantised SmolLM2 reu
   fine-tuned SmolLM2 68.3% [63.9-72.7] vs embed-lr 88.1%: -19.7 points on the same train rows
   and test sample; training loop 405 s wall (2.6 s/step), tune call 409 s wall / 800 s CPU,
   dev loss 0.159 after its one epoch. With 77 intents and 16 examples each, a 135M model tuned
-  for one short epoch is far behind a logistic regression on MiniLM embeddings (on the
-  7-intent support tickets it was the other way round: 92.0% against 86.6% in
-  bench_tune_tickets.py). Not measured
-  here: more epochs or the full 3,080-row test set (each beyond one 10-minute locked slot).
+  for one short epoch is far behind a logistic regression on MiniLM embeddings (on the 7-intent
+  support tickets it was the other way round: 92.0% against 86.6% in bench_tune_tickets.py).
+  Not measured here: more epochs or the full 3,080-row test set (each beyond one 10-minute
+  locked slot).
 """
 
 from __future__ import annotations
