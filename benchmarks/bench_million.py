@@ -157,15 +157,9 @@ def main() -> int:
                 rows.append(phase("eval (hosted, loopback)", eval_cmd, env, home))
             calls = int(server.stats()["requests"])
             bare = bare_in_child(server.url, min(n, args.bare_n), args.concurrency)
-        for b in args.baselines.split(","):
-            if wanted("baselines"):
-                rows.append(
-                    phase(f"eval baseline/{b}", [*tl, "eval", "task.yaml", "--model", f"baseline/{b}", "-q"], env, home)
-                )
+        # Cheapest first, so a --deadline-min cuts the costliest phase, not the quick ones.
         if wanted("runs"):
             rows.append(phase("runs", [*tl, "runs"], env, home))
-        if wanted("report"):
-            rows.append(phase("report", [*tl, "report", "--task", "million", "-o", "report.html"], env, home))
         if wanted("export"):
             rows.append(
                 phase(
@@ -175,6 +169,13 @@ def main() -> int:
                     home,
                 )
             )
+        if wanted("report"):
+            rows.append(phase("report", [*tl, "report", "--task", "million", "-o", "report.html"], env, home))
+        for b in args.baselines.split(","):
+            if wanted("baselines"):
+                rows.append(
+                    phase(f"eval baseline/{b}", [*tl, "eval", "task.yaml", "--model", f"baseline/{b}", "-q"], env, home)
+                )
         store_mb = sum(p.stat().st_size for p in (home / "home").glob("taskladder.sqlite*")) / 2**20
     print(
         f"n = {n:,} rows, concurrency {args.concurrency}, server latency {args.latency_ms} ms, load {os.getloadavg()}"

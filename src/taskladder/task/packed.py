@@ -33,10 +33,10 @@ class PackedTable:
         self._buf = bytearray()
         self._ends = array("q")
         self._hashes = array("q")  # hash(id): in-process only (str hashes are salted per process)
-        self._frozen: tuple[bytes, np.ndarray, np.ndarray] | None = None
+        self._frozen: tuple[bytearray, np.ndarray, np.ndarray] | None = None
 
     def __len__(self) -> int:
-        return len(self._ends) if self._frozen is None else len(self._frozen[1])
+        return len(self._ends)
 
     def append(self, ex_id: str, inputs: dict[str, Any], outputs: dict[str, Any], extra: dict[str, Any]) -> None:
         if self._frozen is not None:
@@ -49,11 +49,14 @@ class PackedTable:
         self._ends.append(len(self._buf))
         self._hashes.append(hash(ex_id))
 
-    def _parts(self) -> tuple[bytes, np.ndarray, np.ndarray]:
+    def _parts(self) -> tuple[bytearray, np.ndarray, np.ndarray]:
         if self._frozen is None:
-            ends = np.frombuffer(self._ends, dtype=np.int64).copy()
-            self._frozen = (bytes(self._buf), ends, np.frombuffer(self._hashes, dtype=np.int64).copy())
-            self._buf, self._ends, self._hashes = bytearray(), array("q"), array("q")
+            # Views of the buffers, not copies: a copy would double the table for a moment.
+            self._frozen = (
+                self._buf,
+                np.frombuffer(self._ends, dtype=np.int64),
+                np.frombuffer(self._hashes, dtype=np.int64),
+            )
         return self._frozen
 
     def row(self, at: int) -> tuple[Any, ...]:
