@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from helpers import sentiment_rows, write_task
 from scale_helpers import Scripted
+from scale_helpers import scripted_plan as _plan
 
-from taskladder.metrics import get_metric
 from taskladder.models.config import ModelConfig
-from taskladder.runner import RunPlan, evaluate, execute
+from taskladder.runner import evaluate, execute
 from taskladder.store import Store
 from taskladder.task import Example, PackedExamples, Task, load_task, split_examples
 from taskladder.task.tables import _lines, read_table
@@ -129,18 +129,6 @@ def test_packed_eval_gives_the_records_scores_and_costs_of_lists(tmp_path: Path)
     for f in ("n", "score", "ci_low", "ci_high", "cost_usd", "input_tokens", "output_tokens", "calls"):
         assert packed.summary[f] == listed.summary[f], f
     assert packed.run.task_fingerprint == listed.run.task_fingerprint
-
-
-def _plan(task: Task) -> RunPlan:
-    return RunPlan.for_task(
-        task,
-        "dev",
-        None,
-        scorer=get_metric(task.spec.default_metric(), task.spec),
-        model="scripted",
-        identity={"p": "scripted"},
-        pipeline={"kind": "scripted"},
-    )
 
 
 def test_packed_run_resumes_to_the_uninterrupted_records(tmp_path: Path) -> None:
