@@ -21,6 +21,7 @@ import argparse
 import csv
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -32,14 +33,22 @@ sys.path.insert(0, str(HERE))
 from bench_throughput import FastServer  # noqa: E402
 
 
-def phase(name: str, cmd: list[str], env: dict[str, str], cwd: Path) -> dict:
+def phase(name: str, cmd: list[str], env: dict[str, str], cwd: Path, kill_after: float | None = None) -> dict:
+    """Run one command to its end (or SIGKILL it ``kill_after`` seconds in) and measure it."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    err = proc.stderr.read().decode()[-2000:] if proc.stderr else ""
+    with tempfile.TemporaryFile() as err_file:  # a file, not a pipe: a chatty child never blocks on it
+        proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=err_file)
+        if kill_after is not None:
+            try:
+                proc.wait(kill_after)
+            except subprocess.TimeoutExpired:
+                proc.send_signal(signal.SIGKILL)  # a hard kill: no handler runs, nothing is flushed
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        err_file.seek(0)
+        err = err_file.read().decode(errors="replace")[-2000:]
     code = os.waitstatus_to_exitcode(status)
-    if code != 0:
+    if code != 0 and not (kill_after is not None and code == -signal.SIGKILL):
         raise RuntimeError(f"{name} exited {code}: {err}")
     return {
         "phase": name,
@@ -89,8 +98,28 @@ def main() -> int:
     ap.add_argument("--concurrency", type=int, default=128)
     ap.add_argument("--latency-ms", type=float, default=0.0)
     ap.add_argument("--baselines", default="majority", help="comma-separated offline baselines")
+    ap.add_argument("--phases", default="eval,baselines,runs,report,export", help="comma-separated phases to run")
+    ap.add_argument(
+        "--kill-after",
+        type=float,
+        default=None,
+        help="SIGKILL the eval this many seconds in, then run it again: it must resume and end with n records",
+    )
+    ap.add_argument(
+        "--deadline-min", type=float, default=None, help="skip the phases that would start after this many minutes"
+    )
+    ap.add_argument("--bare-n", type=int, default=100_000, help="calls of the bare aiohttp peer (at most n)")
     args = ap.parse_args()
     n = args.n
+    phases = set(args.phases.split(","))
+    began = time.perf_counter()
+
+    def wanted(name: str) -> bool:
+        late = args.deadline_min is not None and time.perf_counter() - began > args.deadline_min * 60
+        if name in phases and late:
+            print(f"skipped {name}: past the {args.deadline_min} min deadline", flush=True)
+        return name in phases and not late
+
     with tempfile.TemporaryDirectory() as tmp, FastServer(args.latency_ms) as server:
         home = Path(tmp)
         write_table(home, n)
@@ -107,26 +136,46 @@ def main() -> int:
         tl = [sys.executable, "-m", "taskladder"]
         rows = []
         server.reset()
-        rows.append(
-            phase(
-                "eval (hosted, loopback)",
-                [*tl, "eval", "task.yaml", "--model", "loop", "--models", "models.yaml", "-q"],
-                env,
-                home,
-            )
-        )
-        calls = int(server.stats()["requests"])
-        rows[-1]["calls_per_s"] = calls / rows[-1]["wall_s"]
-        bare = bare_in_child(server.url, min(n, 200_000), args.concurrency)
-        for b in args.baselines.split(","):
+        eval_cmd = [*tl, "eval", "task.yaml", "--model", "loop", "--models", "models.yaml", "-q"]
+        bare: dict = {}
+        resume: dict = {}
+        calls = 0
+        if wanted("eval"):
+            if args.kill_after is not None:
+                rows.append(phase("eval (SIGKILLed)", eval_cmd, env, home, kill_after=args.kill_after))
+                killed_at = _loop_run(env)
+                rows.append(phase("eval (resumed)", eval_cmd, env, home))
+                resumed = _loop_run(env)
+                resume = {
+                    "same_run": resumed["run_id"] == killed_at["run_id"],
+                    "status_after_kill": killed_at["status"],
+                    "status": resumed["status"],
+                    "n": resumed["summary"]["n"],
+                    "resumed_records": resumed["summary"].get("resumed_records"),
+                }
+            else:
+                rows.append(phase("eval (hosted, loopback)", eval_cmd, env, home))
+            calls = int(server.stats()["requests"])
+            bare = bare_in_child(server.url, min(n, args.bare_n), args.concurrency)
+        # Cheapest first, so a --deadline-min cuts the costliest phase, not the quick ones.
+        if wanted("runs"):
+            rows.append(phase("runs", [*tl, "runs"], env, home))
+        if wanted("export"):
             rows.append(
-                phase(f"eval baseline/{b}", [*tl, "eval", "task.yaml", "--model", f"baseline/{b}", "-q"], env, home)
+                phase(
+                    "export-records jsonl",
+                    [*tl, "export-records", _loop_run(env)["run_id"], "-o", "r.jsonl"],
+                    env,
+                    home,
+                )
             )
-        rows.append(phase("runs", [*tl, "runs"], env, home))
-        rows.append(phase("report", [*tl, "report", "--task", "million", "-o", "report.html"], env, home))
-        rows.append(
-            phase("export-records jsonl", [*tl, "export-records", _latest_run(env), "-o", "r.jsonl"], env, home)
-        )
+        if wanted("report"):
+            rows.append(phase("report", [*tl, "report", "--task", "million", "-o", "report.html"], env, home))
+        for b in args.baselines.split(","):
+            if wanted("baselines"):
+                rows.append(
+                    phase(f"eval baseline/{b}", [*tl, "eval", "task.yaml", "--model", f"baseline/{b}", "-q"], env, home)
+                )
         store_mb = sum(p.stat().st_size for p in (home / "home").glob("taskladder.sqlite*")) / 2**20
     print(
         f"n = {n:,} rows, concurrency {args.concurrency}, server latency {args.latency_ms} ms, load {os.getloadavg()}"
@@ -134,18 +183,28 @@ def main() -> int:
     print(f"{'phase':28} {'wall s':>9} {'peak RSS MB':>12} {'CPU s':>8}")
     for r in rows:
         print(f"{r['phase']:28} {r['wall_s']:9.1f} {r['peak_rss_mb']:12.0f} {r['cpu_s']:8.1f}")
-    eval_row = rows[0]
-    bare_rate = bare["calls"] / bare["wall"] if bare.get("wall") else float("nan")
-    print(
-        f"eval: {calls:,} calls, {eval_row['calls_per_s']:.0f} calls/s (whole command, start-up included); "
-        f"bare aiohttp loop over {bare['calls']:,} calls: {bare_rate:.0f} calls/s; "
-        f"ratio {eval_row['calls_per_s'] / bare_rate:.2f}x"
-    )
+    eval_rows = [r for r in rows if r["phase"].startswith("eval (")]
+    if eval_rows:
+        wall = sum(r["wall_s"] for r in eval_rows)
+        bare_rate = bare["calls"] / bare["wall"] if bare.get("wall") else float("nan")
+        print(
+            f"eval: {calls:,} calls in {wall:.1f} s, {calls / wall:.0f} calls/s (whole command{'s' if len(eval_rows) > 1 else ''}, "
+            f"start-up included); bare aiohttp loop over {bare['calls']:,} calls: {bare_rate:.0f} calls/s; "
+            f"ratio {calls / wall / bare_rate:.2f}x"
+        )
+    if resume:
+        print(
+            f"kill + resume: status after the kill {resume['status_after_kill']}, same run resumed {resume['same_run']}, "
+            f"final status {resume['status']}, n = {resume['n']:,} (expected {n:,}: "
+            f"{'OK' if resume['n'] == n and resume['status'] == 'finished' else 'MISMATCH'}), "
+            f"{resume['resumed_records']:,} records kept from before the kill"
+        )
     print(f"store: {store_mb:.0f} MB ({store_mb * 2**20 / n:.0f} bytes per row)")
     return 0
 
 
-def _latest_run(env: dict[str, str]) -> str:
+def _loop_run(env: dict[str, str]) -> dict:
+    """The newest run of the hosted model, as ``taskladder runs --json`` shows it."""
     out = subprocess.run(
         [sys.executable, "-m", "taskladder", "runs", "--json", "--limit", "50"],
         env=env,
@@ -153,8 +212,7 @@ def _latest_run(env: dict[str, str]) -> str:
         text=True,
         check=True,
     ).stdout
-    runs = [r for r in json.loads(out)["runs"] if r["model"] == "loop"]
-    return runs[0]["run_id"]
+    return [r for r in json.loads(out)["runs"] if r["model"] == "loop"][0]
 
 
 if __name__ == "__main__":

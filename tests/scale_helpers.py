@@ -9,7 +9,9 @@ from typing import Any
 
 from helpers import write_task
 
+from taskladder.metrics import get_metric
 from taskladder.models.base import Prediction, Usage
+from taskladder.runner import RunPlan
 from taskladder.task import Example, Task, load_task
 
 
@@ -17,6 +19,19 @@ def big_task(folder: Path, n: int) -> Task:
     """About ``n`` dev examples (the split is random: ask the task how many)."""
     rows = [{"id": f"e{i}", "text": f"message {i}", "label": "pos" if i % 3 else "neg"} for i in range(2 * n)]
     return load_task(write_task(folder, rows, split={"dev": 0.5, "test": 0.0, "seed": 0}))
+
+
+def scripted_plan(task: Task) -> RunPlan:
+    """A plan over ``task``'s dev split for ``Scripted`` (the same key every time: resumable)."""
+    return RunPlan.for_task(
+        task,
+        "dev",
+        None,
+        scorer=get_metric(task.spec.default_metric(), task.spec),
+        model="scripted",
+        identity={"p": "scripted"},
+        pipeline={"kind": "scripted"},
+    )
 
 
 class Scripted:

@@ -12,25 +12,14 @@ from pathlib import Path
 
 import pytest
 from scale_helpers import Scripted, big_task
+from scale_helpers import scripted_plan as _plan
 
 from taskladder.metrics import get_metric
-from taskladder.runner import RunPlan, execute
+from taskladder.runner import execute
 from taskladder.runner.summary import summarise
 from taskladder.store import Store
 
 HERE = Path(__file__).parent
-
-
-def _plan(task) -> RunPlan:
-    return RunPlan.for_task(
-        task,
-        "dev",
-        None,
-        scorer=get_metric(task.spec.default_metric(), task.spec),
-        model="scripted",
-        identity={"p": "scripted"},
-        pipeline={"kind": "scripted"},
-    )
 
 
 def test_interrupted_run_resumes_without_asking_twice(tmp_path: Path) -> None:

@@ -101,7 +101,7 @@ def judge_runs(runs: list[tuple[RunInfo, list[Record]]], caller: ModelCaller, pr
     setattr(task, first_info.split, examples)
     # Repairs made in `view`: an example marked ambiguous is not judged (it has no right answer).
     task, patches_used = with_gold_patches(task, store, first_info.split)
-    examples = task.split(first_info.split)
+    examples = list(task.split(first_info.split))
     judge = ArenaJudge(caller, prompt, names, outputs, rubric=rubric, concurrency=concurrency)
     players = dict(zip(names, (r.run_id for r, _ in runs)))
     plan = RunPlan(

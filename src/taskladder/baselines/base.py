@@ -88,7 +88,7 @@ class Baseline(BatchPredictor):
         self.fields = list(task.spec.outputs)
         self.label_fields = [n for n, f in task.spec.outputs.items() if f.type == "label"]
         with _one_blas_thread():
-            self._fit(task.train)
+            self._fit(list(task.train))  # train is the small split: its Examples are held for the fit
         self._fitted = True
 
     def predict(self, examples: list["Example"]) -> list[Prediction]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -85,7 +86,7 @@ class EmbedTunedBaseline(LinearClassifierBaseline):
         super()._fit(train)
 
 
-def training_pairs(train: list[Example], field: str) -> tuple[list[str], list[str]]:
+def training_pairs(train: Sequence[Example], field: str) -> tuple[list[str], list[str]]:
     """(input texts, labels of ``field``): what the encoder is tuned on."""
     return [e.input_text() for e in train], [str(e.outputs[field]) for e in train]
 

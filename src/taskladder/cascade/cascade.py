@@ -67,10 +67,10 @@ class Cascade:
             await tier.aprepare(task)
 
     # ---- every tier on every example: for choosing thresholds ----------------------------
-    def observe(self, task: "Task", examples: list["Example"], metric: "Metric") -> Observed:
+    def observe(self, task: "Task", examples: Sequence["Example"], metric: "Metric") -> Observed:
         async def fit_then_observe() -> Observed:
             await self.afit(task)
-            return await self.aobserve(examples, metric)
+            return await self.aobserve(list(examples), metric)
 
         return asyncio.run(fit_then_observe())
 

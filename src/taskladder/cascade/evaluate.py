@@ -82,7 +82,7 @@ def evaluate_cascade(task: Task, cascade: Cascade, *, split: str = "test", thres
 
 
 def store_cascade_run(task: Task, cascade: Cascade, split: str, limit: int | None, scorer: Metric,
-                      examples: list[Example], predictions: list[Prediction], thresholds: Sequence[float] | None,
+                      examples: Sequence[Example], predictions: list[Prediction], thresholds: Sequence[float] | None,
                       store: Store, extra: dict[str, Any] | None = None) -> CascadeRun:
     """Store a cascade's answers made elsewhere (composed from observed tiers) as its run."""
     answers = KnownAnswers(f"cascade:{cascade.name}", examples, predictions)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..demos import make_selector
@@ -45,7 +46,7 @@ class Estimate:
         return self.per_example_usd * 1000, self.per_example_usd * calls_per_day * 30
 
 
-def estimate_rung(task: Task, spec: PipelineSpec, cfg: ModelConfig, store: Store, examples: list[Example]) -> Estimate:
+def estimate_rung(task: Task, spec: PipelineSpec, cfg: ModelConfig, store: Store, examples: Sequence[Example]) -> Estimate:
     price = lookup_price(cfg)
     caller = ModelCaller(cfg, store)
     pipeline = LLMPipeline(spec, task, {cfg.name: cfg})

@@ -71,7 +71,7 @@ class SpendGuard:
         held = 0.0 if use_reserve else self.reserve.usd
         return Budget(max(0.0, self.limit_usd - held - self.charged_usd))
 
-    def uncharged(self, digest: str, examples: list[Example]) -> list[Example]:
+    def uncharged(self, digest: str, examples: Sequence[Example]) -> list[Example]:
         return [e for e in examples if (digest, e.id) not in self._seen]
 
     def charge_records(self, digest: str, records: Sequence[Record]) -> None:
@@ -101,7 +101,7 @@ def bootstrap_key(spec: PipelineSpec) -> str | None:
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def worst_case(task: Task, spec: PipelineSpec, cfg: ModelConfig, store: Store, examples: list[Example],
+def worst_case(task: Task, spec: PipelineSpec, cfg: ModelConfig, store: Store, examples: Sequence[Example],
                models: dict[str, ModelConfig]) -> tuple[StepCost, StepCost]:
     """The most ``spec`` can cost on ``examples`` (one call each) and, apart, its rationale
     bootstrap: prompts rendered as the run renders them, rationales as long as they can be."""

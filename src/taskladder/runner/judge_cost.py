@@ -9,6 +9,7 @@ to be cached, since their keys depend on the answers.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..models.config import ModelConfig, resolve_model
@@ -40,7 +41,7 @@ def _stand_in(example: Example) -> str:
 
 
 def judge_estimate(task: Task, spec: PipelineSpec, models: dict[str, ModelConfig],
-                   examples: list[Example]) -> JudgeEstimate | None:
+                   examples: Sequence[Example]) -> JudgeEstimate | None:
     per_example = judge_calls_per_example(spec)
     if not per_example or spec.sampling is None or not spec.sampling.judge:
         return None

@@ -38,7 +38,7 @@ from ..errors import ConfigError
 from ..metrics import Metric
 from ..models.base import Prediction, Predictor
 from ..store import Record, RunInfo, RunSummary, Store
-from ..task import Example, Task
+from ..task import Example, PackedExamples, Task
 from .backend import BackendSpec, use_backend
 from .calls import RunStats
 from .health import DEFAULT_MAX_ERROR_RATE
@@ -48,6 +48,7 @@ from .tally import RunTally
 
 FLUSH_EVERY = 500  # records per write
 FLUSH_SECONDS = 2.0  # ...or this often, so a slow run checkpoints too
+RESUME_PAGE = 10_000  # stored records placed at a time when a run resumes
 WORKERS_PER_TURN = 32  # workers started in the first event-loop turn, doubling after (_run_workers)
 
 
@@ -61,7 +62,7 @@ class RunPlan:
 
     task: Task
     split: str
-    examples: list[Example]
+    examples: Sequence[Example]  # a loaded split is packed: an Example is made when read
     identity: dict[str, Any]
     model: str  # the name a run is listed under
     pipeline: dict[str, Any]  # plain data describing the predictor (stored with the run)
@@ -224,15 +225,34 @@ def _resume(store: Store, run_id: str, examples: Sequence[Example], tally: RunTa
     """Tally what a resumed run already answered; return the positions of the examples still to predict.
 
     The store says which records need no new answer (all but those that errored) in SQL, a
-    page at a time, so resuming a million-record run never holds its records."""
+    page at a time, and a page's ids are placed by the split's id index (``PackedExamples.positions``:
+    sorted hashes, not a dict of a million ids), so resuming a million-record run never holds
+    its records or its ids."""
     if not store.has_records(run_id):
         return np.arange(len(examples))
-    position = {e.id: i for i, e in enumerate(examples)}
+    place = _placer(examples)
+    page: list[Record] = []
+
+    def tally_page() -> None:
+        for at, record in zip(place([r.example_id for r in page]), page):
+            if at >= 0:
+                tally.add(at, record)
+        page.clear()
+
     for record in store.iter_records(run_id, answered_only=True):
-        at = position.get(record.example_id)
-        if at is not None:
-            tally.add(at, record)
+        page.append(record)
+        if len(page) >= RESUME_PAGE:
+            tally_page()
+    tally_page()
     return np.flatnonzero(~tally.filled)
+
+
+def _placer(examples: Sequence[Example]) -> Callable[[list[str]], list[int]]:
+    """Positions of ids in ``examples`` (-1: not there)."""
+    if isinstance(examples, PackedExamples):
+        return lambda ids: examples.positions(ids).tolist()
+    position = {e.id: i for i, e in enumerate(examples)}
+    return lambda ids: [position.get(i, -1) for i in ids]
 
 
 async def _predict_all(plan: RunPlan, predictor: Predictor, run: RunInfo, todo: np.ndarray, store: Store,

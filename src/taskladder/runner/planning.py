@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections.abc import Sequence
 
 from pydantic import BaseModel, Field, ValidationError
 
@@ -71,7 +72,7 @@ def bootstrap_of(task: Task, spec: PipelineSpec, caller: CacheOnlyCaller) -> Boo
 
 
 def plan_pipeline(task: Task, spec: PipelineSpec, models: dict[str, ModelConfig], store: Store,
-                  examples: list[Example]) -> PlanSet:
+                  examples: Sequence[Example]) -> PlanSet:
     """What ``spec`` would send for each of ``examples``; never calls a provider."""
     cfg = resolve_model(spec.model, models)
     caller = CacheOnlyCaller(cfg, store)  # for params, cache keys and cached replays only

@@ -41,7 +41,7 @@ def _known_labels(task: Task, graph: StepGraph, name: str, field: str) -> list[s
         if source == ref and task.spec.outputs[out].type == "label":
             return task.labels(out)
     kind = graph.step(name).outputs[field]
-    values = (gold_value(e, name, field, kind) for e in task.train + task.dev + task.test)
+    values = (gold_value(e, name, field, kind) for e in task.all_examples())
     return sorted({str(v) for v in values if v is not MISSING})
 
 

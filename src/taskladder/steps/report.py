@@ -33,7 +33,7 @@ def field_metrics(graph: StepGraph, name: str) -> dict[str, Any]:
     return {f: get_metric(FIELD_METRIC[k.type], spec, field=f) for f, k in step.outputs.items()}
 
 
-def step_report(task: Task, graph: StepGraph, examples: list[Example], records: Sequence[Record]) -> dict[str, Any]:
+def step_report(task: Task, graph: StepGraph, examples: Sequence[Example], records: Sequence[Record]) -> dict[str, Any]:
     by_id = {e.id: e for e in examples}
     rows = [(by_id[r.example_id], r) for r in records if r.example_id in by_id]
     wrong: dict[str, list[bool]] = {}

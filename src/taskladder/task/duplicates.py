@@ -8,24 +8,59 @@ kept (the data says both) but listed, because no model can score on both.
 
 from __future__ import annotations
 
+from array import array
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 _LISTED = 5
+
+# (inputs, outputs) of a row, by its position in the file's rows.
+RowValues = Callable[[int], tuple[dict[str, Any], dict[str, Any]]]
 
 
 @dataclass
 class DuplicateLog:
+    """Which rows repeat an earlier row's inputs with other outputs.
+
+    ``see`` keeps two hashes a row (16 bytes, not a dict of a million input texts); ``settle``
+    compares rows whose input hashes agree, confirming on the values themselves, in row order
+    against the first row with that input, as a dict of inputs would have."""
+
     file: str
     identical: int = 0
-    _inputs: dict[str, tuple[int, Any]] = field(default_factory=dict)
     conflicts: list[tuple[int, int, str, Any, Any]] = field(default_factory=list)
+    _inputs: array = field(default_factory=lambda: array("q"))
+    _outputs: array = field(default_factory=lambda: array("q"))
 
-    def see(self, row: int, inputs: dict[str, Any], outputs: dict[str, Any]) -> None:
-        key = repr(sorted(inputs.items()))
-        first = self._inputs.setdefault(key, (row, outputs))
-        if first[0] != row and first[1] != outputs:
-            self.conflicts.append((first[0], row, _preview(inputs), first[1], outputs))
+    def see(self, inputs: dict[str, Any], outputs: dict[str, Any]) -> None:
+        self._inputs.append(hash(_input_key(inputs)))
+        self._outputs.append(hash(repr(outputs)))
+
+    def settle(self, kept: np.ndarray, lines: np.ndarray, values: RowValues) -> None:
+        """Find the conflicts among the ``kept`` rows (positions in ``see`` order; ``lines``: each
+        position's line in the file; ``values``: a position's inputs and outputs)."""
+        keys = np.frombuffer(self._inputs, dtype=np.int64)[kept]
+        outs = np.frombuffer(self._outputs, dtype=np.int64)[kept]
+        order = np.argsort(keys, kind="stable")
+        _, starts, counts = np.unique(keys[order], return_index=True, return_counts=True)
+        found = []
+        for s, c in zip(starts[counts > 1].tolist(), counts[counts > 1].tolist()):
+            group = order[s : s + c].tolist()
+            if len(set(outs[group].tolist())) == 1:
+                continue  # the same input, the same output every time: nothing to say
+            firsts: dict[str, tuple[int, dict[str, Any]]] = {}
+            for k in group:
+                inputs, outputs = values(int(kept[k]))
+                first_k, first_outputs = firsts.setdefault(_input_key(inputs), (k, outputs))
+                if first_k != k and first_outputs != outputs:
+                    found.append((k, first_k, inputs, first_outputs, outputs))
+        for k, first_k, inputs, first_outputs, outputs in sorted(found, key=lambda f: f[0]):
+            self.conflicts.append((int(lines[kept[first_k]]), int(lines[kept[k]]), _preview(inputs),
+                                   first_outputs, outputs))
+        self._inputs, self._outputs = array("q"), array("q")
 
     def notes(self) -> list[str]:
         out = []
@@ -36,6 +71,10 @@ class DuplicateLog:
             more = f"; and {len(self.conflicts) - _LISTED} more" if len(self.conflicts) > _LISTED else ""
             out.append(f"{self.file}: {len(self.conflicts)} input(s) appear with different expected outputs: {shown}{more}")
         return out
+
+
+def _input_key(inputs: dict[str, Any]) -> str:
+    return repr(sorted(inputs.items()))
 
 
 def _preview(inputs: dict[str, Any], width: int = 40) -> str:

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import logging
 import random
+from array import array
 from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from pydantic import ValidationError
 
 from ..errors import ConfigError, DataError
@@ -18,9 +22,10 @@ from ..yamlfile import format_validation_error, load_yaml  # noqa: F401  (load_y
 from .duplicates import DuplicateLog
 from .example import Example
 from .overlap import SplitOverlap, drop_leaked, measure_overlap
+from .packed import PackedExamples, PackedTable
 from .sources import locate
 from .spec import TaskSpec
-from .tables import read_table
+from .tables import iter_table, read_table
 
 log = logging.getLogger(__name__)
 
@@ -29,10 +34,12 @@ _LATER_DATA_OPTIONS: dict[str, Any] = {"encoding": None, "separator": None, "ded
 
 @dataclass
 class Task:
+    # The splits of a loaded task are ``PackedExamples`` (rows kept compactly, an ``Example`` made
+    # when read); any sequence of examples will do for a task built in code.
     spec: TaskSpec
-    train: list[Example]
-    dev: list[Example]
-    test: list[Example]
+    train: Sequence[Example]
+    dev: Sequence[Example]
+    test: Sequence[Example]
     base_dir: Path = field(default_factory=Path.cwd)
     source: Path | None = None
     # Dev/test inputs also found (normalised) in an earlier split; shown with every result.
@@ -46,7 +53,7 @@ class Task:
     def name(self) -> str:
         return self.spec.name
 
-    def split(self, name: str) -> list[Example]:
+    def split(self, name: str) -> Sequence[Example]:
         if name not in ("train", "dev", "test"):
             raise ConfigError(f"unknown split '{name}'; use train, dev or test")
         return getattr(self, name)
@@ -55,8 +62,12 @@ class Task:
         out = self.spec.outputs[field_name]
         if out.labels:
             return list(out.labels)
-        seen = Counter(str(e.outputs[field_name]) for e in self.train + self.dev + self.test)
+        seen = Counter(str(e.outputs[field_name]) for e in self.all_examples())
         return sorted(seen)
+
+    def all_examples(self) -> Iterator[Example]:
+        """Train, dev and test, one example at a time."""
+        return itertools.chain(self.train, self.dev, self.test)
 
     def fingerprint(self) -> str:
         """Content hash of the spec and data: runs of the same task share it."""
@@ -91,9 +102,9 @@ def task_from_spec(spec: TaskSpec, base: Path, source: Path | None = None, data_
     d = spec.data
     notes: list[str] = []
 
-    def read(p: str) -> list[Example]:
+    def read(p: str) -> PackedExamples:
         file = locate(p, base, data_dir)
-        return _examples(spec, file, read_table(file, encoding=d.encoding, separator=d.separator), notes)
+        return _examples(spec, file, iter_table(file, encoding=d.encoding, separator=d.separator), notes)
 
     if d.file:
         rows = read(d.file)
@@ -125,10 +136,15 @@ def task_from_spec(spec: TaskSpec, base: Path, source: Path | None = None, data_
     return task
 
 
-def _examples(spec: TaskSpec, file: Path, rows: list[dict[str, Any]], notes: list[str] | None = None) -> list[Example]:
-    if not rows:
+def _examples(spec: TaskSpec, file: Path, rows: Iterable[dict[str, Any]],
+              notes: list[str] | None = None) -> PackedExamples:
+    """The file's rows, checked and packed as they are read (``PackedTable``): no row dicts or
+    ``Example`` objects are held, and duplicates are found afterwards on 8-byte hashes."""
+    rows = iter(rows)
+    first = next(rows, None)
+    if first is None:
         raise DataError(str(file), "no data rows; add at least one example")
-    columns = set(rows[0])
+    columns = set(first)
     id_col = spec.data.id_column or ("id" if "id" in columns else None)
     needed = list(spec.inputs) + list(spec.outputs) + ([id_col] if id_col else [])
     for col in needed:
@@ -137,10 +153,10 @@ def _examples(spec: TaskSpec, file: Path, rows: list[dict[str, Any]], notes: lis
                 str(file), f"missing column; the file has {sorted(columns)}", row=1, field=col
             )
     first_row = 2 if file.suffix.lower() in (".csv", ".tsv") else 1
-    seen: dict[str, int] = {}
+    table = PackedTable(list(spec.inputs), list(spec.outputs))
+    lines = array("q")
     duplicates = DuplicateLog(str(file))
-    examples = []
-    for i, row in enumerate(rows):
+    for i, row in enumerate(itertools.chain([first], rows)):
         line = i + first_row
         for name, out in spec.outputs.items():
             value = row.get(name)
@@ -152,21 +168,31 @@ def _examples(spec: TaskSpec, file: Path, rows: list[dict[str, Any]], notes: lis
                 except (TypeError, ValueError):
                     raise DataError(str(file), f"'{value}' is not a number", row=line, field=name) from None
         ex_id = str(row[id_col]) if id_col else _content_id(row, spec)
-        if ex_id in seen:
-            if not id_col:  # an identical row: the same example twice, kept once
-                duplicates.identical += 1
-                continue
-            raise DataError(str(file), f"duplicate id '{ex_id}', first seen at row {seen[ex_id]}; ids must be unique",
-                            row=line, field=id_col)
-        seen[ex_id] = line
         inputs = {k: _clean(row.get(k)) for k in spec.inputs}
         outputs = {k: _coerce(row.get(k), spec.outputs[k].type) for k in spec.outputs}
-        duplicates.see(line, inputs, outputs)
+        duplicates.see(inputs, outputs)
         extra = {k: v for k, v in row.items() if k not in inputs and k not in outputs and k != id_col}
-        examples.append(Example(id=ex_id, inputs=inputs, outputs=outputs, extra=extra))
+        table.append(ex_id, inputs, outputs, extra)
+        lines.append(line)
+    every = table.view()
+    line_of = np.frombuffer(lines, dtype=np.int64)
+    repeats = every.later_duplicates()
+    if len(repeats) and id_col:
+        at, first_at = repeats[0].tolist()
+        raise DataError(str(file), f"duplicate id '{table.row(at)[0]}', first seen at row {line_of[first_at]}; "
+                        "ids must be unique", row=int(line_of[at]), field=id_col)
+    # Without an id column an id is the row's content: a repeat is the same example twice, kept once.
+    duplicates.identical = len(repeats)
+    kept = np.delete(np.arange(len(table), dtype=np.int64), repeats[:, 0])
+
+    def values(at: int) -> tuple[dict[str, Any], dict[str, Any]]:
+        e = table.example(at)
+        return e.inputs, e.outputs
+
+    duplicates.settle(kept, line_of, values)
     if notes is not None:
         notes.extend(duplicates.notes())
-    return examples
+    return every.take(kept) if len(repeats) else every
 
 
 def _unlabeled(spec: TaskSpec, file: Path, rows: list[dict[str, Any]]) -> list[Example]:
@@ -207,15 +233,29 @@ def _coerce(value: Any, kind: str) -> Any:
     return value if kind == "json" else str(value)
 
 
-def _check_unique_across(spec: TaskSpec, parts: list[list[Example]]) -> None:
+def _check_unique_across(spec: TaskSpec, parts: list[Sequence[Example]]) -> None:
     if not spec.data.id_column:
         return
+    # Ids are compared by hash first (8 bytes a row), then as strings where hashes meet.
+    hashes = [_id_hashes(part) for part in parts]
+    counts = Counter(h for part in hashes for h in set(part.tolist()))
+    shared = {h for h, n in counts.items() if n > 1}
+    if not shared:
+        return
+    wanted = np.array(sorted(shared), dtype=np.int64)
     seen: set[str] = set()
-    for part in parts:
-        for e in part:
-            if e.id in seen:
-                raise DataError("data", f"id '{e.id}' appears in more than one split", field=spec.data.id_column)
-            seen.add(e.id)
+    for part, part_hashes in zip(parts, hashes):
+        ids = [part[at].id for at in np.flatnonzero(np.isin(part_hashes, wanted)).tolist()]
+        for ex_id in ids:
+            if ex_id in seen:
+                raise DataError("data", f"id '{ex_id}' appears in more than one split", field=spec.data.id_column)
+        seen.update(ids)
+
+
+def _id_hashes(part: Sequence[Example]) -> np.ndarray:
+    if isinstance(part, PackedExamples):
+        return part.id_hashes()
+    return np.fromiter((hash(e.id) for e in part), dtype=np.int64, count=len(part))
 
 
 def _check_labels(task: Task) -> None:
@@ -232,16 +272,19 @@ def _check_labels(task: Task) -> None:
                     )
 
 
-def split_examples(
-    examples: list[Example], dev: float, test: float, seed: int
-) -> tuple[list[Example], list[Example], list[Example]]:
-    """Seeded shuffle then cut: the same file and seed always give the same split."""
-    order = list(examples)
+def split_examples(examples: Sequence[Example], dev: float, test: float,
+                   seed: int) -> tuple[Sequence[Example], Sequence[Example], Sequence[Example]]:
+    """Seeded shuffle then cut: the same file and seed always give the same split.
+
+    A shuffle's order depends only on the length, so packed rows are split by shuffling their
+    positions (the same order as shuffling the examples) and each split is a view of the rows."""
+    order = list(range(len(examples)))
     random.Random(seed).shuffle(order)
     n = len(order)
     n_test = round(n * test)
     n_dev = round(n * dev)
-    test_part = order[:n_test]
-    dev_part = order[n_test : n_test + n_dev]
-    train_part = order[n_test + n_dev :]
-    return train_part, dev_part, test_part
+    cuts = (order[n_test + n_dev :], order[n_test : n_test + n_dev], order[:n_test])
+    if isinstance(examples, PackedExamples):
+        train_part, dev_part, test_part = (examples.take(np.array(c, dtype=np.int64)) for c in cuts)
+        return train_part, dev_part, test_part
+    return [examples[i] for i in cuts[0]], [examples[i] for i in cuts[1]], [examples[i] for i in cuts[2]]

@@ -10,7 +10,7 @@ run rather than a resume of one scored against the old answers.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from .example import Example
@@ -24,6 +24,9 @@ def apply_gold_patches(task: Task, patches: Iterable[Mapping[str, Any]],
 
     ``patches``: rows with ``example_id``, ``field``, ``new_value`` and ``ambiguous`` (patches
     naming another task's examples or an unknown field are not applied)."""
+    patches = list(patches)
+    if not patches:
+        return task, 0  # nothing to apply: a million-row task is not read through for its ids
     fixes: dict[str, dict[str, Any]] = {}
     ambiguous: set[str] = set()
     known = {e.id for part in (task.train, task.dev, task.test) for e in part}
@@ -44,7 +47,7 @@ def apply_gold_patches(task: Task, patches: Iterable[Mapping[str, Any]],
     if not used:
         return task, 0
 
-    def patched(examples: list[Example], drop_ambiguous: bool) -> list[Example]:
+    def patched(examples: Sequence[Example], drop_ambiguous: bool) -> list[Example]:
         out = []
         for e in examples:
             if drop_ambiguous and e.id in ambiguous:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -75,7 +76,7 @@ class ClimbState(LadderContext):
     notes: dict[str, Any] = field(default_factory=dict)  # what a rung leaves for its own confirm()
 
     @cached_property
-    def examples(self) -> list[Example]:
+    def examples(self) -> Sequence[Example]:
         return self.task.split(self.split)[: self.limit if self.limit else None]
 
     def model_climb(self, model: str) -> ModelClimb | None:
@@ -97,7 +98,7 @@ class ClimbState(LadderContext):
         limits = [n for n in (self.limit, own.limit if own else None) if n]
         return min(limits) if limits else None
 
-    def examples_for(self, model: str) -> list[Example]:
+    def examples_for(self, model: str) -> Sequence[Example]:
         limit = self.limit_for(model)
         return self.examples if limit == self.limit else self.task.split(self.split)[:limit]
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 
 from ...errors import TaskladderError
@@ -85,7 +86,7 @@ class Mix(ClimbRung):
         field = label_field(state)
         assert field is not None  # embed-tuned ran, so the task has a label field
 
-        def texts(examples: list[Example]) -> tuple[list[str], list[str]]:
+        def texts(examples: Sequence[Example]) -> tuple[list[str], list[str]]:
             return [e.input_text() for e in examples], [str(e.outputs[field]) for e in examples]
 
         base = resolve_model_dir(ORIGINAL_MODEL)
