@@ -280,6 +280,12 @@ def parse_args() -> argparse.Namespace:
     ap.add_argument("--proposals", type=int, default=2)
     ap.add_argument("--shots", type=int, default=8, help="demos per set (the ladder's default)")
     ap.add_argument("--knn-sizes", default="", help="more nearest-neighbour set sizes for the search, comma-separated")
+    ap.add_argument(
+        "--knn-strategies",
+        default=None,
+        help="nearest-neighbour demo strategies searched, comma-separated (default: optimize's own, "
+        "bm25 plus embedding when the embed extra is installed)",
+    )
     ap.add_argument("--rationales", action="store_true")
     ap.add_argument("--test-limit", type=int, default=64, help="first N test rows (0: the whole test split)")
     ap.add_argument("--seed", type=int, default=0)
@@ -335,6 +341,7 @@ def main() -> None:
             search_limit=args.search_limit,
             shots=args.shots,
             knn_sizes=sizes,
+            knn_strategies=None if args.knn_strategies is None else [s for s in args.knn_strategies.split(",") if s],
             rationales=args.rationales,
             max_calls=args.max_calls,
             seed=args.seed,

@@ -53,8 +53,9 @@ def task_model(messages: list[dict]) -> str:
     label = rules.get(cue or "")
     if label is None:
         demos = messages[1:-1]
-        label = next((a["content"] for u, a in zip(demos[::2], demos[1::2]) if cue and cue_of(u["content"]) == cue),
-                     None)
+        label = next(
+            (a["content"] for u, a in zip(demos[::2], demos[1::2]) if cue and cue_of(u["content"]) == cue), None
+        )
         if label and label.startswith("{"):
             label = json.loads(label).get("label")
     label = label or "billing"
@@ -71,16 +72,28 @@ def proposer(messages: list[dict]) -> str:
     for inp, expected in re.findall(r"Input: (.*)\nExpected: (\w+)", user):
         if cue_of(inp):
             rules[cue_of(inp)] = expected
-    body = "Route the ticket to the team that handles it. " + " ".join(f'"{w}" means {lab}.' for w, lab in rules.items())
+    body = "Route the ticket to the team that handles it. " + " ".join(
+        f'"{w}" means {lab}.' for w, lab in rules.items()
+    )
     return f"<instruction>{body.strip()}</instruction>"
 
 
 PRICE = {"input_per_mtok": 10.0, "output_per_mtok": 10.0}  # scripted tokens are words: ~$0.001 a call
-MODELS = {"bot": ModelConfig(name="bot", model="scripted", script={"callable": "test_optimize:task_model"}, price=PRICE),
-          "writer": ModelConfig(name="writer", model="scripted", script={"callable": "test_optimize:proposer"},
-                                price=PRICE)}
-FAST = OptimizeOptions(rounds=3, proposals=1, minibatch=8, shots=3, demo_seeds=1, knn=False, rationale_pool=6, feedback=16,
-                       failures_shown=8)
+MODELS = {
+    "bot": ModelConfig(name="bot", model="scripted", script={"callable": "test_optimize:task_model"}, price=PRICE),
+    "writer": ModelConfig(name="writer", model="scripted", script={"callable": "test_optimize:proposer"}, price=PRICE),
+}
+FAST = OptimizeOptions(
+    rounds=3,
+    proposals=1,
+    minibatch=8,
+    shots=3,
+    demo_seeds=1,
+    knn=False,
+    rationale_pool=6,
+    feedback=16,
+    failures_shown=8,
+)
 
 
 def rows(n: int = 120) -> list[dict]:
@@ -94,8 +107,9 @@ def rows(n: int = 120) -> list[dict]:
 
 @pytest.fixture
 def task(tmp_path):
-    return load_task(write_task(tmp_path / "task", rows(), name="tickets",
-                                split={"dev": 0.25, "test": 0.25, "seed": 0}))
+    return load_task(
+        write_task(tmp_path / "task", rows(), name="tickets", split={"dev": 0.25, "test": 0.25, "seed": 0})
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -143,8 +157,9 @@ def test_optimize_finds_a_better_prompt_than_zero_shot(task, tmp_path):
 
 
 def test_reflection_sees_failures_with_reasons_from_train_only(task, tmp_path):
-    optimize(task, "bot", proposer="writer", budget_usd=100.0, models=MODELS, store=Store(tmp_path / "s.db"),
-             options=FAST)
+    optimize(
+        task, "bot", proposer="writer", budget_usd=100.0, models=MODELS, store=Store(tmp_path / "s.db"), options=FAST
+    )
     reflective = [json.loads(m)[-1]["content"] for m in SENT if "got these training examples wrong" in m]
     assert reflective, "no reflective proposal was asked for"
     dev_test = {e.inputs["text"] for e in task.dev + task.test}
@@ -171,8 +186,15 @@ def test_budget_too_small_for_the_confirmation_is_a_one_line_error(task, tmp_pat
     from taskladder.errors import ConfigError
 
     with pytest.raises(ConfigError, match="budget too small"):
-        optimize(task, "bot", proposer="writer", budget_usd=0.001, models=MODELS, store=Store(tmp_path / "s.db"),
-                 options=FAST)
+        optimize(
+            task,
+            "bot",
+            proposer="writer",
+            budget_usd=0.001,
+            models=MODELS,
+            store=Store(tmp_path / "s.db"),
+            options=FAST,
+        )
 
 
 def test_interrupted_search_resumes_without_paying_twice(task, tmp_path):
@@ -211,10 +233,34 @@ def cli_optimize(tmp_path, out) -> dict:
         "models:\n"
         "  - {name: bot, model: scripted, script: {callable: 'test_optimize:task_model'}, price: {input_per_mtok: 10, output_per_mtok: 10}}\n"
         "  - {name: writer, model: scripted, script: {callable: 'test_optimize:proposer'}, price: {input_per_mtok: 10, output_per_mtok: 10}}\n",
-        encoding="utf-8")
-    res = CliRunner().invoke(app, ["optimize", str(tmp_path / "task" / "task.yaml"), "-m", "bot", "--proposer", "writer",
-                                   "--models", str(models), "--budget", "100", "--rounds", "2", "--proposals", "1",
-                                   "--shots", "2", "--json", "-o", str(out)])
+        encoding="utf-8",
+    )
+    res = CliRunner().invoke(
+        app,
+        [
+            "optimize",
+            str(tmp_path / "task" / "task.yaml"),
+            "-m",
+            "bot",
+            "--proposer",
+            "writer",
+            "--models",
+            str(models),
+            "--budget",
+            "100",
+            "--rounds",
+            "2",
+            "--proposals",
+            "1",
+            "--shots",
+            "2",
+            "--knn-strategies",
+            "bm25",
+            "--json",
+            "-o",
+            str(out),
+        ],
+    )
     assert res.exit_code == 0, res.output
     return json.loads(res.stdout)
 
@@ -235,8 +281,20 @@ def test_cli_pipeline_reruns_exactly_with_the_printed_eval_command(task, tmp_pat
     out = tmp_path / "out"
     payload = cli_optimize(tmp_path, out)
     SENT.clear()
-    res = CliRunner().invoke(app, ["eval", str(tmp_path / "task" / "task.yaml"), "--pipeline", str(out / "pipeline.yaml"),
-                                   "--models", str(tmp_path / "models.yaml"), "--split", "test", "--json"])
+    res = CliRunner().invoke(
+        app,
+        [
+            "eval",
+            str(tmp_path / "task" / "task.yaml"),
+            "--pipeline",
+            str(out / "pipeline.yaml"),
+            "--models",
+            str(tmp_path / "models.yaml"),
+            "--split",
+            "test",
+            "--json",
+        ],
+    )
     assert res.exit_code == 0, res.output
     rerun = json.loads(res.stdout)
     assert rerun["score"] == payload["test"]["score"] and rerun["n"] == payload["test"]["n"]
@@ -246,18 +304,36 @@ def test_cli_pipeline_reruns_exactly_with_the_printed_eval_command(task, tmp_pat
 
 def test_cli_unknown_price_is_exit_2(task, tmp_path):
     models = tmp_path / "models.yaml"
-    models.write_text("models:\n  - {name: hosted, model: openai/no-such-model-xyz, api_key_env: NO_KEY}\n",
-                      encoding="utf-8")
-    res = subprocess.run([sys.executable, "-m", "taskladder", "optimize", str(tmp_path / "task" / "task.yaml"),
-                          "-m", "hosted", "--models", str(models), "--budget", "1"], capture_output=True, text=True,
-                         env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    models.write_text(
+        "models:\n  - {name: hosted, model: openai/no-such-model-xyz, api_key_env: NO_KEY}\n", encoding="utf-8"
+    )
+    res = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "taskladder",
+            "optimize",
+            str(tmp_path / "task" / "task.yaml"),
+            "-m",
+            "hosted",
+            "--models",
+            str(models),
+            "--budget",
+            "1",
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
     assert res.returncode == 2, res.stderr
     lines = res.stderr.strip().splitlines()
     assert len(lines) == 1 and "price is unknown" in lines[0] and "Traceback" not in res.stderr
 
 
-FREE = {name: ModelConfig(**{**cfg.model_dump(), "price": {"input_per_mtok": 0.0, "output_per_mtok": 0.0}})
-        for name, cfg in MODELS.items()}
+FREE = {
+    name: ModelConfig(**{**cfg.model_dump(), "price": {"input_per_mtok": 0.0, "output_per_mtok": 0.0}})
+    for name, cfg in MODELS.items()
+}
 
 
 def test_free_model_call_cap_holds_the_confirmation_back(task, tmp_path):
@@ -265,8 +341,15 @@ def test_free_model_call_cap_holds_the_confirmation_back(task, tmp_path):
     start, so the search stops short of them and the chosen prompt is still confirmed on test."""
     cap = len(task.test) + 70  # the search alone would take far more
     store = Store(tmp_path / "s.db")
-    result = optimize(task, "bot", proposer="writer", budget_usd=0.0, models=FREE, store=store,
-                      options=FAST.model_copy(update={"max_calls": cap}))
+    result = optimize(
+        task,
+        "bot",
+        proposer="writer",
+        budget_usd=0.0,
+        models=FREE,
+        store=store,
+        options=FAST.model_copy(update={"max_calls": cap}),
+    )
     out = result.as_json()
     assert out["stopped"] and out["stopped"].startswith("budget"), out["stopped"]
     assert out["test"] is not None and out["test"]["n"] == len(task.test), out["stopped"]
@@ -279,15 +362,19 @@ def test_spend_splits_exactly_into_search_and_confirmation(task, tmp_path):
     calls table's sum over the search runs and over the confirmation run, which add up to the total."""
     store = Store(tmp_path / "s.db")
     budget = 0.06
-    out = optimize(task, "bot", proposer="writer", budget_usd=budget, models=MODELS, store=store,
-                   options=FAST).as_json()
+    out = optimize(
+        task, "bot", proposer="writer", budget_usd=budget, models=MODELS, store=store, options=FAST
+    ).as_json()
     assert out["test"] is not None
     spent, runs = out["spent_usd"], out["runs"]
     with sqlite3.connect(store.path) as db:
+
         def paid(ids: list[str]) -> float:
             marks = ",".join("?" * len(ids))
-            return float(db.execute(f"SELECT COALESCE(SUM(cost_usd), 0) FROM calls WHERE run_id IN ({marks})",
-                                    ids).fetchone()[0])
+            return float(
+                db.execute(f"SELECT COALESCE(SUM(cost_usd), 0) FROM calls WHERE run_id IN ({marks})", ids).fetchone()[0]
+            )
+
         assert spent["search_evaluation"] == pytest.approx(paid(runs["search"]), abs=1e-12)
         assert spent["search_proposer"] == pytest.approx(paid(runs["proposer"]), abs=1e-12)
         assert spent["confirmation"] == pytest.approx(paid(runs["confirmation"]), abs=1e-12)
@@ -295,16 +382,21 @@ def test_spend_splits_exactly_into_search_and_confirmation(task, tmp_path):
     assert spent["search"] + spent["confirmation"] == spent["total"]
     assert spent["total"] == pytest.approx(paid_in_calls_table(store), abs=1e-12)
     assert spent["total"] <= out["charged_usd"]["total"] <= budget
-    assert out["charged_usd"]["search"] + out["charged_usd"]["confirmation"] == pytest.approx(out["charged_usd"]["total"])
+    assert out["charged_usd"]["search"] + out["charged_usd"]["confirmation"] == pytest.approx(
+        out["charged_usd"]["total"]
+    )
 
 
 def test_search_space_holds_nearest_demo_sets_and_instructions_paired_with_them(task, tmp_path):
     """Per-example (kNN) demo selection is inside the space: sets at each size asked for, and each
     distinct first proposal paired with the nearest demos; here the nearest demos show each input's cue, so
     the winner is a kNN prompt."""
-    options = FAST.model_copy(update={"knn": True, "knn_sizes": [6], "proposals": 2, "rounds": 1})
-    out = optimize(task, "bot", proposer="writer", budget_usd=100.0, models=MODELS, store=Store(tmp_path / "s.db"),
-                   options=options).as_json()
+    options = FAST.model_copy(
+        update={"knn": True, "knn_sizes": [6], "knn_strategies": ["bm25"], "proposals": 2, "rounds": 1}
+    )
+    out = optimize(
+        task, "bot", proposer="writer", budget_usd=100.0, models=MODELS, store=Store(tmp_path / "s.db"), options=options
+    ).as_json()
     evaluated = {p["candidate"] for p in out["trajectory"] if p["kind"] == "evaluate"}
     assert {"nearest (bm25) demos k=3", "nearest (bm25) demos k=6"} <= evaluated
     # (the scripted proposer writes one text for both grounded proposals: one distinct pairing)
@@ -321,7 +413,7 @@ def test_cli_optimize_report_shows_the_prompt_search(task, tmp_path):
     out = tmp_path / "out"
     payload = cli_optimize(tmp_path, out)
     html = (out / "report.html").read_text(encoding="utf-8")
-    section = html[html.index('<section id="prompt-search">'):]
+    section = html[html.index('<section id="prompt-search">') :]
     section = section[: section.index("</section>")]
     assert "<svg" in section and "score vs spend" in section
     assert payload["best"]["origin"] in section

@@ -21,18 +21,41 @@ from .common import DEDUPE_HELP, load_task_arg, money, pct, store_of
 def optimize_command(
     ctx: typer.Context,
     task_file: Path = typer.Argument(..., help="Task YAML."),
-    model: str = typer.Option(..., "--model", "-m", help="The task model (models.yaml name, LiteLLM string, local/...)."),
-    budget: float = typer.Option(..., "--budget", min=0.0, help="Hard cap in USD on search + confirmation, never exceeded (cached calls count at their price)."),
+    model: str = typer.Option(
+        ..., "--model", "-m", help="The task model (models.yaml name, LiteLLM string, local/...)."
+    ),
+    budget: float = typer.Option(
+        ...,
+        "--budget",
+        min=0.0,
+        help="Hard cap in USD on search + confirmation, never exceeded (cached calls count at their price).",
+    ),
     models_file: Optional[Path] = typer.Option(None, "--models", help="models.yaml with named model configs."),
-    proposer: Optional[str] = typer.Option(None, "--proposer", help="The model that writes candidate instructions (default: the task model)."),
+    proposer: Optional[str] = typer.Option(
+        None, "--proposer", help="The model that writes candidate instructions (default: the task model)."
+    ),
     rounds: int = typer.Option(3, "--rounds", min=1, help="Search rounds (the first pool, then reflective rounds)."),
     proposals: int = typer.Option(4, "--proposals", min=0, help="Instructions proposed per round."),
     minibatch: int = typer.Option(8, "--minibatch", min=1, help="Dev examples at the first successive-halving level."),
-    search_limit: Optional[int] = typer.Option(None, "--search-limit", min=1, help="Dev examples at the last level (default: all of dev)."),
+    search_limit: Optional[int] = typer.Option(
+        None, "--search-limit", min=1, help="Dev examples at the last level (default: all of dev)."
+    ),
     shots: int = typer.Option(4, "--shots", min=0, help="Demos per demo set (0: instructions only)."),
-    max_calls: Optional[int] = typer.Option(None, "--max-calls", min=1, help="Also cap the calls (cached ones counted): a budget for free local models."),
+    knn_strategies: Optional[str] = typer.Option(
+        None,
+        "--knn-strategies",
+        help="How nearest-neighbour demo sets rank train rows, comma-separated: bm25, embedding, mmr (default: bm25, plus embedding when the embed extra is installed).",
+    ),
+    max_calls: Optional[int] = typer.Option(
+        None, "--max-calls", min=1, help="Also cap the calls (cached ones counted): a budget for free local models."
+    ),
     no_test: bool = typer.Option(False, "--no-test", help="Do not confirm the chosen prompt on test."),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Folder for pipeline.yaml, optimize.json, trajectory.svg and report.html (default: taskladder-out/TASK/optimize)."),
+    out: Optional[Path] = typer.Option(
+        None,
+        "--out",
+        "-o",
+        help="Folder for pipeline.yaml, optimize.json, trajectory.svg and report.html (default: taskladder-out/TASK/optimize).",
+    ),
     data_dir: Optional[Path] = typer.Option(None, "--data", help="Folder the task's data paths resolve from."),
     dedupe_splits: bool = typer.Option(False, "--dedupe-splits", help=DEDUPE_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
@@ -42,10 +65,26 @@ def optimize_command(
 
     task = load_task_arg(task_file, data_dir, dedupe=dedupe_splits or None)
     models = load_models(models_file)
-    options = OptimizeOptions(rounds=rounds, proposals=proposals, minibatch=minibatch, search_limit=search_limit,
-                              shots=shots, max_calls=max_calls, confirm=not no_test)
-    result = optimize(task, model, budget_usd=budget, models=models, proposer=proposer, store=store_of(ctx),
-                      options=options, progress=not quiet and not as_json)
+    options = OptimizeOptions(
+        rounds=rounds,
+        proposals=proposals,
+        minibatch=minibatch,
+        search_limit=search_limit,
+        shots=shots,
+        max_calls=max_calls,
+        confirm=not no_test,
+        knn_strategies=_names(knn_strategies),
+    )
+    result = optimize(
+        task,
+        model,
+        budget_usd=budget,
+        models=models,
+        proposer=proposer,
+        store=store_of(ctx),
+        options=options,
+        progress=not quiet and not as_json,
+    )
     out_dir = out or Path("taskladder-out") / task.name / "optimize"
     payload = result.as_json()
     spec_path = result.save(out_dir)
@@ -61,9 +100,13 @@ def optimize_command(
     run_ids = payload["runs"]["confirmation"] or payload["runs"]["search"][-1:]
     runs = [r for r in (store.get_run(i) for i in run_ids) if r is not None]
     if runs:
-        report = write_report([(r, store.records_of(r.run_id)) for r in runs], out_dir / "report.html",
-                              title=f"taskladder optimize — {task.name}", task_spec=task.spec,
-                              prompt_search=[payload])
+        report = write_report(
+            [(r, store.records_of(r.run_id)) for r in runs],
+            out_dir / "report.html",
+            title=f"taskladder optimize — {task.name}",
+            task_spec=task.spec,
+            prompt_search=[payload],
+        )
         payload["report_path"] = str(report)
     (out_dir / "optimize.json").write_text(redact_text(json.dumps(payload, indent=2, default=str)), encoding="utf-8")
     if as_json:
@@ -74,22 +117,34 @@ def optimize_command(
 
 def _print(p: dict[str, Any], task_file: Path, models_file: Path | None) -> None:
     best, zero, test, spent = p["best"], p["zero_shot"], p["test"], p["spent_usd"]
-    typer.echo(f"{p['task']} · {p['model']} · proposer {p['proposer']} · {p['candidates_evaluated']} candidates, "
-               f"{p['rounds']} round(s)")
+    typer.echo(
+        f"{p['task']} · {p['model']} · proposer {p['proposer']} · {p['candidates_evaluated']} candidates, "
+        f"{p['rounds']} round(s)"
+    )
     if zero:
         typer.echo(f"zero-shot dev: {pct(zero['dev_score'])} on {zero['dev_examples']} examples")
     if best:
         typer.echo(f"chosen ({best['origin']}) dev: {pct(best['dev_score'])} on {best['dev_examples']} examples")
     if test:
-        typer.echo(f"chosen on test: {pct(test['score'])} [{pct(test['ci_low'])}, {pct(test['ci_high'])}] n={test['n']}")
-    typer.echo(f"spent: search {money(spent['search'])} (proposer {money(spent['search_proposer'])}, evaluation "
-               f"{money(spent['search_evaluation'])}) + confirmation {money(spent['confirmation'])} = "
-               f"{money(spent['total'])} of {money(p['budget_usd'])}")
+        typer.echo(
+            f"chosen on test: {pct(test['score'])} [{pct(test['ci_low'])}, {pct(test['ci_high'])}] n={test['n']}"
+        )
+    typer.echo(
+        f"spent: search {money(spent['search'])} (proposer {money(spent['search_proposer'])}, evaluation "
+        f"{money(spent['search_evaluation'])}) + confirmation {money(spent['confirmation'])} = "
+        f"{money(spent['total'])} of {money(p['budget_usd'])}"
+    )
     if p["stopped"]:
         typer.echo(f"stopped early: {p['stopped']}")
     if p["final_prompt"]:
         typer.echo("final prompt:\n" + p["final_prompt"])
     if p.get("pipeline_path"):
         models = f" --models {models_file}" if models_file else ""
-        typer.echo(f"pipeline: {p['pipeline_path']} (rerun: taskladder eval {task_file} --pipeline "
-                   f"{p['pipeline_path']}{models} --split test)")
+        typer.echo(
+            f"pipeline: {p['pipeline_path']} (rerun: taskladder eval {task_file} --pipeline "
+            f"{p['pipeline_path']}{models} --split test)"
+        )
+
+
+def _names(text: str | None) -> list[str] | None:
+    return None if text is None else [n.strip() for n in text.split(",") if n.strip()]

@@ -7,7 +7,10 @@ that draws exactly the same demos again.
 
 from __future__ import annotations
 
+from ..embeddings.model import embed_extra_missing
+from ..errors import ConfigError
 from ..pipeline import DemoSpec
+from ..pipeline.spec import NEAREST_STRATEGIES
 from ..task import Task
 from .candidate import Candidate
 from .options import OptimizeOptions
@@ -19,19 +22,44 @@ def demo_candidates(task: Task, options: OptimizeOptions) -> list[Candidate]:
     has_label = any(o.type == "label" for o in task.spec.outputs.values())
     spread = "stratified" if has_label else "random"
     k = options.shots
-    out = [Candidate(None, DemoSpec(strategy=spread, k=k, seed=options.seed + i), f"{spread} demos seed {options.seed + i}")
-           for i in range(options.demo_seeds)]
-    out += [Candidate(None, spec, f"nearest (bm25) demos k={spec.k}") for spec in knn_sets(options)]
+    out = [
+        Candidate(
+            None, DemoSpec(strategy=spread, k=k, seed=options.seed + i), f"{spread} demos seed {options.seed + i}"
+        )
+        for i in range(options.demo_seeds)
+    ]
+    out += [Candidate(None, spec, f"nearest ({spec.strategy}) demos k={spec.k}") for spec in knn_sets(options)]
     if options.rationales:
-        out.append(Candidate(None, DemoSpec(strategy=spread, k=k, seed=options.seed, rationales=True,
-                                            rationale_pool=options.rationale_pool),
-                             "self-generated rationale demos (STaR)"))
+        out.append(
+            Candidate(
+                None,
+                DemoSpec(
+                    strategy=spread, k=k, seed=options.seed, rationales=True, rationale_pool=options.rationale_pool
+                ),
+                "self-generated rationale demos (STaR)",
+            )
+        )
     return out
 
 
+def nearest_strategies(options: OptimizeOptions) -> list[str]:
+    """How the nearest-neighbour sets rank train rows: as asked, else bm25 (always available)
+    and embedding when the embed extra is installed (checked without importing torch)."""
+    if options.knn_strategies is not None:
+        unknown = [s for s in options.knn_strategies if s not in NEAREST_STRATEGIES]
+        if unknown:
+            raise ConfigError(
+                f"optimize: unknown nearest-neighbour strategy {', '.join(unknown)}; "
+                f"use {', '.join(NEAREST_STRATEGIES)}"
+            )
+        return list(dict.fromkeys(options.knn_strategies))
+    return ["bm25"] + ([] if embed_extra_missing() else ["embedding"])
+
+
 def knn_sets(options: OptimizeOptions) -> list[DemoSpec]:
-    """The nearest-neighbour demo sets, ``shots`` first: each input gets its own demos."""
+    """The nearest-neighbour demo sets, bm25 at ``shots`` first (the knn-shots rung's own set):
+    each input gets its own demos; every strategy at every size."""
     if not options.knn or options.shots <= 0:
         return []
-    sizes = dict.fromkeys([options.shots, *options.knn_sizes])
-    return [DemoSpec(strategy="bm25", k=k, seed=options.seed) for k in sizes if k > 0]
+    sizes = [k for k in dict.fromkeys([options.shots, *options.knn_sizes]) if k > 0]
+    return [DemoSpec(strategy=s, k=k, seed=options.seed) for s in nearest_strategies(options) for k in sizes]

@@ -14,6 +14,11 @@ class OptimizeOptions(BaseModel):
     demo_seeds: int = Field(default=2, ge=0)  # random label-stratified demo sets drawn from train
     knn: bool = True  # a nearest-neighbour (bm25) demo set: each input gets the train rows nearest it
     knn_sizes: list[int] = Field(default_factory=list)  # more nearest-neighbour set sizes beside ``shots``
+    # How "nearest" is measured (demo strategies: bm25, embedding, mmr), each at every size. None:
+    # bm25, plus embedding when the embed extra is installed. Which retriever picks the demos is
+    # a prompt choice like any other: on short paraphrased inputs (support tickets) sentence
+    # embeddings find same-intent rows that share few words, where BM25 matches a second topic.
+    knn_strategies: list[str] | None = None
     # Round 0 also pairs each proposed instruction with the nearest-neighbour demos: per-example
     # demo selection (what knn-shots does) is then inside the space the search explores.
     combine_knn: bool = True
