@@ -59,7 +59,11 @@ SmolLM2 for 400-token proposals, which scored 0-12.5% on 8 dev rows last time):
 78.6]; optimize 73.2% [64.3, 80.4], it chose embedding demos k=8 (dev 81.2% vs 75.0% for bm25;
 274 of 300 calls, 112 of them the confirmation). optimize - knn-shots +3.6 points, 95% CI [-5.0,
 +12.1], McNemar p=0.541, n=112: the target (outside the CI) is still NOT met. The saved pipeline
-reran to 73.2% with 0 fresh calls. Why it stops there: SmolLM2 mostly copies its demos' label
+reran to 73.2% with 0 fresh calls. The same command with all three hand-written rungs (``--stages
+hand,optimize --rounds 1 --test-limit 0``, locked, load 2.9 at the end; optimize and knn-shots
+replayed, 0 fresh calls): zero-shot dev 6.2%, test 4.5% [0.9, 8.9]; few-shot dev 21.9%, test
+24.1% [17.0, 32.1]; knn-shots and optimize as above (392 s for the 208 fresh zero-/few-shot calls),
+so knn-shots stays the best hand-written rung on dev and the figure stands. Why it stops there: SmolLM2 mostly copies its demos' label
 (its answer is the nearest demo's label on 84% of test rows); the embedding neighbour is right on
 81% of test rows (bm25's on 73%), and SmolLM2 strays from a right nearest demo on 12 of 112.
 """
