@@ -2,17 +2,56 @@
 ``runs``, ``report`` and ``export-records``, each timed with its peak memory (issue 20).
 
 Each phase is its own ``taskladder`` process on one store, so its peak RSS (from ``wait4``)
-is its own. The eval reports calls/s; a bare aiohttp loop over the same number of calls on
-the same server is the peer (ratio = bare time / eval time).
+is its own. The eval reports calls/s; a bare aiohttp loop over up to ``--bare-n`` calls on the
+same server is the peer (ratio = eval calls/s / bare calls/s). ``--kill-after S`` SIGKILLs the eval
+S seconds in and runs it again: the rerun must resume the same run and end with n records.
 
     python benchmarks/bench_million.py                 # 20,000 rows (a few minutes on 2 cores)
-    python benchmarks/bench_million.py --n 1000000     # the real run
+    python benchmarks/bench_million.py --n 1000000 --kill-after 300 --deadline-min 20
 
-Measured 2026-12-06, ``--n 100000`` (2 cores, locked, load 1.3): eval 113.1 s / 280 MB peak RSS
-(884 calls/s for the whole command; the bare loop 2,504 calls/s: 0.35x), baseline/majority 32.7 s /
-274 MB, runs 1.3 s / 58 MB, report 9.3 s / 238 MB, export-records 7.4 s / 93 MB; store 203 MB
-(2,133 bytes per row). Not run at 1M. The eval's and baseline's peaks still grow with n: the task
-table is held as Example objects (~1 KB each).
+Measured 2026-12-06, ``--n 100000`` (2 cores, locked, load 1.3), before the task table was packed:
+eval 113.1 s / 280 MB peak RSS (884 calls/s for the whole command; the bare loop 2,504 calls/s:
+0.35x), baseline/majority 32.7 s / 274 MB, runs 1.3 s / 58 MB, report 9.3 s / 238 MB,
+export-records 7.4 s / 93 MB; store 203 MB (2,133 bytes per row).
+
+Measured 2026-12-07 with the table packed (``task.packed``), ``--bare-n 50000``, 2 cores, locked:
+
+    n        phase              wall s   peak RSS MB   (load at start)
+    20,000   eval               17.3     119           (1.60)
+             baseline/majority  3.7      105
+             runs / export      1.0 / 1.9    58 / 65
+             report             4.7      238
+    100,000  eval               94.7     131           (1.40)
+             baseline/majority  21.6     117
+             runs / export      1.1 / 6.8    58 / 93
+             report             5.2      238
+
+The eval's peak grows by 12 MB from 20k to 100k rows (~150 bytes a row: the packed rows, the run
+tally's columns; it was ~1.6 KB a row as Example objects), the baseline's by 12 MB (it was 274 MB
+at 100k). Eval 1,056 calls/s at 100k (bare loop 3,877 calls/s over 50k calls: 0.27x); store
+2,133 bytes per row. export-records still sorts the run's ids in memory (~350 bytes a row).
+
+``--n 1000000 --kill-after 300 --deadline-min 20 --bare-n 50000`` (2 cores, locked, load 1.81 at
+the start, 1.36 at the end; 20.7 min):
+
+    phase                      wall s   peak RSS MB
+    eval, SIGKILLed at 300 s   300.0    332
+    eval, rerun: resumed       843.9    332
+    runs                         0.9     59
+    export-records jsonl        69.3    386
+
+1,000,128 calls (the 128 in flight at the kill were asked again) in 1,143.9 s: 874 calls/s over the
+two whole commands (start-ups, two loads of the million-row table and the resume included); the bare
+loop 2,468 calls/s over 50,000 calls: 0.35x. After the SIGKILL the run was left ``running``; the
+rerun resumed that run, kept its 276,000 records and finished with n = 1,000,000. Store 1,320 MB
+(1,384 bytes per row). report and baselines were past the 20 min deadline (run apart below).
+
+Eval peak RSS 119 / 131 / 332 MB at 20k / 100k / 1M rows: not flat, ~220 bytes a row (as Example
+objects the table alone was ~1.6 KB a row, ~1.7 GB at 1M by that rate, never run). Of that, by
+the arrays' sizes: the packed rows 88 bytes (offsets and id hashes included; measured on this table)
+plus 8 for the split's index, the run tally's columns ~50; the rest is held while the table loads
+(the file's bytes and text, ~50 MB each at 1M). export-records peaks at 386 MB: it sorts the run's
+ids in memory (Store.iter_records_ordered).
 """
 
 from __future__ import annotations
@@ -157,6 +196,8 @@ def main() -> int:
                 rows.append(phase("eval (hosted, loopback)", eval_cmd, env, home))
             calls = int(server.stats()["requests"])
             bare = bare_in_child(server.url, min(n, args.bare_n), args.concurrency)
+        if "eval" not in phases:  # the baseline's run is the one the other phases read
+            baseline_phases(args.baselines, wanted, rows, tl, env, home)
         # Cheapest first, so a --deadline-min cuts the costliest phase, not the quick ones.
         if wanted("runs"):
             rows.append(phase("runs", [*tl, "runs"], env, home))
@@ -164,18 +205,21 @@ def main() -> int:
             rows.append(
                 phase(
                     "export-records jsonl",
-                    [*tl, "export-records", _loop_run(env)["run_id"], "-o", "r.jsonl"],
+                    [
+                        *tl,
+                        "export-records",
+                        _loop_run(env, "loop" if "eval" in phases else None)["run_id"],
+                        "-o",
+                        "r.jsonl",
+                    ],
                     env,
                     home,
                 )
             )
         if wanted("report"):
             rows.append(phase("report", [*tl, "report", "--task", "million", "-o", "report.html"], env, home))
-        for b in args.baselines.split(","):
-            if wanted("baselines"):
-                rows.append(
-                    phase(f"eval baseline/{b}", [*tl, "eval", "task.yaml", "--model", f"baseline/{b}", "-q"], env, home)
-                )
+        if "eval" in phases:
+            baseline_phases(args.baselines, wanted, rows, tl, env, home)
         store_mb = sum(p.stat().st_size for p in (home / "home").glob("taskladder.sqlite*")) / 2**20
     print(
         f"n = {n:,} rows, concurrency {args.concurrency}, server latency {args.latency_ms} ms, load {os.getloadavg()}"
@@ -203,8 +247,16 @@ def main() -> int:
     return 0
 
 
-def _loop_run(env: dict[str, str]) -> dict:
-    """The newest run of the hosted model, as ``taskladder runs --json`` shows it."""
+def baseline_phases(baselines: str, wanted, rows: list[dict], tl: list[str], env: dict[str, str], home: Path) -> None:
+    for b in baselines.split(","):
+        if wanted("baselines"):
+            rows.append(
+                phase(f"eval baseline/{b}", [*tl, "eval", "task.yaml", "--model", f"baseline/{b}", "-q"], env, home)
+            )
+
+
+def _loop_run(env: dict[str, str], model: str | None = "loop") -> dict:
+    """The newest run of the hosted model (``model=None``: of any), as ``taskladder runs --json`` shows it."""
     out = subprocess.run(
         [sys.executable, "-m", "taskladder", "runs", "--json", "--limit", "50"],
         env=env,
@@ -212,7 +264,7 @@ def _loop_run(env: dict[str, str]) -> dict:
         text=True,
         check=True,
     ).stdout
-    return [r for r in json.loads(out)["runs"] if r["model"] == "loop"][0]
+    return [r for r in json.loads(out)["runs"] if r["model"] == "loop" or model is None][0]
 
 
 if __name__ == "__main__":
