@@ -18,7 +18,7 @@ models:
     climb:                            # optional: a slow model climbs less than the others
       rungs: [zero-shot, few-shot, knn-shots, finetune]
       limit: 40                       # first 40 dev (and test) examples
-      tune: {rows: 160, epochs: 1, lr: 3.0e-3}  # finetune rung: 160 train rows, 1 epoch
+      tune: {rows: 160, epochs: 2}    # finetune rung: 160 train rows, 2 epochs
       # tune: {replay_file: general/, replay_ratio: 0.25}  # general-data replay (a path
       #   relative to this file's folder), as `tune --replay-file/--replay-ratio`
 ```
