@@ -16,8 +16,9 @@ from helpers import sentiment_rows, write_task  # noqa: E402
 
 from taskladder.errors import ConfigError, DataError, TaskladderError  # noqa: E402
 from taskladder.local.engine import LocalModel  # noqa: E402
-from taskladder.mix.causal_eval import GeneralRow, general_scores, original_answers, read_general_rows  # noqa: E402
+from taskladder.mix.causal_eval import general_scores, original_answers, read_general_rows  # noqa: E402
 from taskladder.mix.causal_sweep import is_causal_lm  # noqa: E402
+from taskladder.tune.data import ChatPair  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).parent))
 from local_tiny import build_tiny_model  # noqa: E402
@@ -26,9 +27,23 @@ from mix_models import perturbed_copy  # noqa: E402
 GENERAL = [
     {"instruction": "Say what the customer wants.", "input": "my card was lost", "output": "lost_card"},
     {"prompt": "route the message to the team", "answer": "password reset"},
-    {"instruction": "Answer the user.", "instances": [{"input": "", "output": "refund my order please"}]},
+    {
+        "instruction": "Answer the user.",
+        "instances": [{"input": "", "output": " "}, {"input": "", "output": "refund my order please"}, {"output": "x"}],
+    },
+    {
+        "messages": [
+            {"role": "system", "content": "Be brief."},
+            {"role": "user", "content": "hi"},
+            {"role": "assistant", "content": "hello"},
+        ]
+    },
     {"instruction": "Pick exactly one intent.", "output": "refund_request"},
 ]
+
+
+def user(text: str) -> list[dict[str, str]]:
+    return [{"role": "user", "content": text}]
 
 
 @pytest.fixture(scope="module")
@@ -47,19 +62,21 @@ def general_file(tmp_path) -> Path:
 
 def test_reads_instruction_rows_in_each_shape(general_file, tmp_path):
     rows = read_general_rows(general_file)
-    assert rows[0] == GeneralRow("Say what the customer wants.\n\nmy card was lost", "lost_card")
-    assert rows[1] == GeneralRow("route the message to the team", "password reset")
-    assert rows[2] == GeneralRow("Answer the user.", "refund my order please")
+    assert rows[0] == ChatPair(user("Say what the customer wants.\n\nmy card was lost"), "lost_card")
+    assert rows[1] == ChatPair(user("route the message to the team"), "password reset")
+    # one answer per instruction: the first instance with an answer (a blank one scores nothing)
+    assert rows[2] == ChatPair(user("Answer the user."), "refund my order please")
+    assert rows[3] == ChatPair(GENERAL[3]["messages"][:2], "hello") and len(rows) == len(GENERAL)
     assert read_general_rows(general_file, limit=2) == rows[:2]
     (tmp_path / "bad.jsonl").write_text('{"instruction": "no answer"}\n')
-    with pytest.raises(DataError, match="without an output"):
+    with pytest.raises(DataError, match="output"):
         read_general_rows(tmp_path / "bad.jsonl")
 
 
 def test_reads_the_shared_general_folder():
     folder = shared_path("general")
     rows = read_general_rows(folder)
-    assert len(rows) == 427 and all(r.prompt and r.answer.strip() for r in rows)
+    assert len(rows) == 427 and all(r.prompt[0]["content"] and r.answer.strip() for r in rows)  # one per instruction
 
 
 def test_general_scores_the_original_agrees_with_itself(tiny, general_file):
@@ -151,7 +168,7 @@ def test_mix_rung_after_finetune(tiny, tmp_path, general_file):
     sweep = mixed.mix
     assert sweep is not None and sweep["kind"] == "causal" and sweep["of"] == tuned.model
     assert [p["alpha"] for p in sweep["points"]] == [0.0, 0.5, 1.0]
-    assert "4 rows of general.jsonl" in sweep["general_measure"]
+    assert "5 rows of general.jsonl" in sweep["general_measure"]
     chosen = sweep["chosen"]
     assert mixed.model.endswith(f"-linear-{chosen['alpha']:g}") and mixed.general_score == chosen["general"]
     assert mixed.score == pytest.approx(chosen["task_dev"] / 100, abs=1e-5)  # the sweep's dev run, from the cache
@@ -171,7 +188,7 @@ def test_without_a_general_set_the_original_answers_the_packaged_prompts():
             return [Generated(f"answer {i}" if i % 2 else "", 1, 1, [1]) for i, _ in enumerate(prompts)]
 
     rows = packaged_general(Original())  # type: ignore[arg-type]
-    assert rows[0] == GeneralRow(GENERAL_PROMPTS[1], "answer 1") and len(rows) == len(GENERAL_PROMPTS) // 2
+    assert rows[0] == ChatPair(user(GENERAL_PROMPTS[1]), "answer 1") and len(rows) == len(GENERAL_PROMPTS) // 2
 
     class Silent:
         def generate(self, prompts, max_new_tokens, batch_size=None):

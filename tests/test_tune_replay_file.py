@@ -13,7 +13,7 @@ from conftest import shared_path
 
 from taskladder.errors import ConfigError, DataError
 from taskladder.tune import ChatPair, TuneConfig
-from taskladder.tune.replay_file import file_replay, read_replay
+from taskladder.tune.replay_file import file_replay, read_general
 
 REPO = Path(__file__).resolve().parents[1]
 CHAT = {
@@ -43,15 +43,19 @@ def test_both_forms_a_folder_and_instances_become_chat_pairs(tmp_path):
     folder = tmp_path / "general"
     folder.mkdir()
     write(folder / "a.jsonl", [CHAT, SELF_INSTRUCT])
-    write(folder / "b.jsonl", [ALPACA])
+    write(folder / "b.jsonl", [ALPACA, {"prompt": " Say hi. ", "answer": "Hi."}])
     (folder / "notes.txt").write_text("not read")
-    pairs = read_replay([folder])
+    pairs = read_general([folder])
     assert pairs == [
         ChatPair(CHAT["messages"][:2], "Tokyo."),
         ChatPair([{"role": "user", "content": "Give the opposite word.\n\ngenerous"}], "stingy"),
         ChatPair([{"role": "user", "content": "Give the opposite word.\n\nhot"}], "cold"),  # blank output skipped
         ChatPair([{"role": "user", "content": "Name a primary colour."}], "Red."),
+        ChatPair([{"role": "user", "content": "Say hi."}], "Hi."),
     ]
+    # mix-sweep's general set: one answer per instruction, the first that has one
+    assert read_general([folder], first_instance=True) == [pairs[0], pairs[1], pairs[3], pairs[4]]
+    assert read_general([folder], limit=2) == pairs[:2]
 
 
 def test_draw_is_seeded_without_replacement_and_cycles_evenly(tmp_path):
@@ -70,6 +74,7 @@ def test_draw_is_seeded_without_replacement_and_cycles_evenly(tmp_path):
         ([{"text": "no instruction"}], "instruction"),
         ([{"messages": [{"role": "user", "content": "hi"}, {"role": "user", "content": "again"}]}], "assistant"),
         ([{"messages": "hi"}], "messages"),
+        ([{"prompt": ["hi"], "answer": "hello"}], "prompt"),
         ([{"instruction": "x", "instances": [{"input": "a", "output": 3}]}], "output"),
         (["not json"], "JSON"),
         ([], "no general examples"),
@@ -78,19 +83,19 @@ def test_draw_is_seeded_without_replacement_and_cycles_evenly(tmp_path):
 def test_bad_files_name_the_file_and_line(tmp_path, rows, match):
     path = write(tmp_path / "g.jsonl", rows)
     with pytest.raises(DataError, match=match) as err:
-        read_replay([path])
+        read_general([path])
     assert "g.jsonl" in str(err.value)
 
 
 def test_missing_path_and_folder_without_jsonl(tmp_path):
-    with pytest.raises(DataError, match="no such replay file"):
-        read_replay([tmp_path / "absent.jsonl"])
+    with pytest.raises(DataError, match="no such general-data file"):
+        read_general([tmp_path / "absent.jsonl"])
     with pytest.raises(DataError, match=r"no \*\.jsonl"):
-        read_replay([tmp_path])
+        read_general([tmp_path])
 
 
 def test_the_shared_general_instructions_read_as_replay():
-    pairs = read_replay([shared_path("general")])
+    pairs = read_general([shared_path("general")])
     assert len(pairs) >= 427  # 427 instructions, some with several instances
     assert all(p.answer.strip() and p.prompt[0]["content"].strip() for p in pairs)
 

@@ -13,7 +13,7 @@ from ..tune import TuneConfig, pairs_from_jsonl, pairs_from_task
 from ..tune import tune as run_tune
 from ..tune.data import check_enough, pair_for
 from ..tune.record import store_tune_run
-from ..tune.replay_file import DEFAULT_FILE_RATIO, read_replay
+from ..tune.replay_file import DEFAULT_FILE_RATIO, read_general
 from ..tune.train import truncated_note
 from .app import app, print_json
 from .common import load_task_arg, settings_of, store_of
@@ -157,7 +157,7 @@ def tune(
         replay_files=files,
         threads=threads,
     )
-    pool = len(read_replay([Path(f) for f in files])) if files else 0  # a bad file fails before the model loads
+    pool = len(read_general([Path(f) for f in files])) if files else 0  # a bad file fails before the model loads
     if ratio and not as_json:
         n = round(ratio * len(train))
         sys.stderr.write(

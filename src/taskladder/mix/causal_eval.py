@@ -10,9 +10,10 @@ sampling, so a sweep of several alphas stays cheap on a CPU):
   mix also ranks first, each given the original's answer so far: 100 for the original
   itself; it falls as the mix drifts from what the original would have said.
 
-A general set is JSONL instruction rows: ``instruction`` (+ ``input``) with ``output``, or
-self-instruct's ``instances: [{input, output}]`` (``../shared/data/general``), or
-``prompt``/``answer``; a folder reads every ``*.jsonl`` in it. Without one, the packaged
+A general set is JSONL rows in any form ``tune --replay-file`` reads (tune/replay_file.py):
+``instruction`` (+ ``input``) with ``output``, self-instruct's ``instances: [{input, output}]``
+(``../shared/data/general``; the first instance with an answer), ``prompt``/``answer`` or chat
+``messages``; a folder reads every ``*.jsonl`` in it. Without one, the packaged
 general prompts (tune/general_prompts.py) are answered by the original and those answers are
 the reference: NLL then measures drift from the original, as agreement does.
 """
@@ -23,19 +24,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import DataError
-from ..jsonl import iter_jsonl
 from ..local.engine import LocalModel, set_threads
+from ..tune.data import ChatPair
+from ..tune.replay_file import read_general
 
 ANSWER_TOKENS = 64  # reference answer tokens scored per row: enough to weigh, cheap to run
 AGREEMENT_TOKENS = 32  # greedy tokens of the original's answer compared per prompt
 BATCH = 8
-
-
-@dataclass(frozen=True)
-class GeneralRow:
-    prompt: str
-    answer: str
 
 
 @dataclass(frozen=True)
@@ -44,46 +39,22 @@ class GeneralScores:
     agreement: float  # % of the original's greedy answer tokens the model also ranks first
 
 
-def read_general_rows(path: Path | str, limit: int | None = None) -> list[GeneralRow]:
-    """Instruction rows from a JSONL file or a folder of them (sorted by file name)."""
-    path = Path(path)
-    files = sorted(path.glob("*.jsonl")) if path.is_dir() else [path]
-    if not files:
-        raise DataError(str(path), "no *.jsonl files: give instruction rows (instruction/input/output)")
-    rows: list[GeneralRow] = []
-    for file in files:
-        for line, data in iter_jsonl(file, missing="no such general set; give JSONL instruction rows or a folder"):
-            rows.extend(_rows_of(data, str(file), line))
-            if limit and len(rows) >= limit:
-                return rows[:limit]
-    return rows
+def read_general_rows(path: Path | str, limit: int | None = None) -> list[ChatPair]:
+    """A general set from a JSONL file or a folder of them (tune/replay_file.py reads both):
+    one answer per instruction, so the set stays as varied as it is long."""
+    return read_general([Path(path)], first_instance=True, limit=limit)
 
 
-def _rows_of(data: dict[str, Any], file: str, line: int) -> list[GeneralRow]:
-    if "prompt" in data and "answer" in data:
-        return [GeneralRow(str(data["prompt"]), str(data["answer"]))]
-    instruction = data.get("instruction")
-    if not isinstance(instruction, str):
-        raise DataError(file, "expected instruction (+ input) with output, or prompt with answer", row=line)
-    instances = data.get("instances") or [{"input": data.get("input", ""), "output": data.get("output")}]
-    out = []
-    for inst in instances[:1]:  # one answer per instruction: the set stays as varied as it is long
-        if not isinstance(inst, dict) or not str(inst.get("output") or "").strip():
-            raise DataError(file, "an instruction without an output to score", row=line)
-        given = str(inst.get("input") or "").strip()
-        out.append(GeneralRow(f"{instruction}\n\n{given}" if given else instruction, str(inst["output"])))
-    return out
+def original_answers(
+    model: LocalModel, prompts: list[list[dict[str, str]]], max_tokens: int = AGREEMENT_TOKENS
+) -> list[list[int]]:
+    """The original model's greedy answer token ids (end of turn excluded) to each prompt (chat messages)."""
+    return [g.ids for g in model.generate(prompts, max_tokens, batch_size=BATCH)]
 
 
-def original_answers(model: LocalModel, prompts: list[str], max_tokens: int = AGREEMENT_TOKENS) -> list[list[int]]:
-    """The original model's greedy answer token ids (end of turn excluded) to each prompt."""
-    messages = [[{"role": "user", "content": p}] for p in prompts]
-    return [g.ids for g in model.generate(messages, max_tokens, batch_size=BATCH)]
-
-
-def general_scores(model: LocalModel, rows: list[GeneralRow], original: list[list[int]]) -> GeneralScores:
+def general_scores(model: LocalModel, rows: list[ChatPair], original: list[list[int]]) -> GeneralScores:
     """NLL of ``rows``' answers and agreement with ``original`` (token ids, one list per row's prompt)."""
-    prompts = [model.encode(model.prompt_text([{"role": "user", "content": r.prompt}])) for r in rows]
+    prompts = [model.encode(model.prompt_text(r.prompt)) for r in rows]
     eos = model.tokenizer.eos_token_id
     references = [(model.encode(r.answer)[:ANSWER_TOKENS] + ([eos] if eos is not None else [])) for r in rows]
     import torch

@@ -24,7 +24,8 @@ from pathlib import Path
 from ..errors import TaskladderError
 from ..local.engine import LocalModel, forget_model, load_model
 from ..local.source import LocalSource
-from .causal_eval import ANSWER_TOKENS, BATCH, GeneralRow, general_scores, original_answers
+from ..tune.data import ChatPair
+from .causal_eval import ANSWER_TOKENS, BATCH, general_scores, original_answers
 from .methods import MixSpec
 from .rule import SweepPoint, choose_alpha
 from .stream import mix_folders
@@ -51,7 +52,7 @@ def mix_folder_for(mixes_dir: Path, base: Path, tuned: Path, method: str, alpha:
 def sweep_causal(
     base: Path,
     tuned: Path,
-    general: list[GeneralRow] | None,
+    general: list[ChatPair] | None,
     mixes_dir: Path,
     score_task: TaskScorer,
     *,
@@ -104,13 +105,13 @@ def sweep_causal(
     return SweepResult(points=points, delta=delta, chosen=chosen), folders[chosen.alpha]
 
 
-def packaged_general(original: LocalModel) -> list[GeneralRow]:
+def packaged_general(original: LocalModel) -> list[ChatPair]:
     """The packaged general prompts (tune/general_prompts.py) answered greedily by the original."""
     from ..tune.general_prompts import GENERAL_PROMPTS
 
     messages = [[{"role": "user", "content": p}] for p in GENERAL_PROMPTS]
     answers = original.generate(messages, ANSWER_TOKENS, batch_size=BATCH)
-    rows = [GeneralRow(p, a.text) for p, a in zip(GENERAL_PROMPTS, answers) if a.text]
+    rows = [ChatPair(m, a.text) for m, a in zip(messages, answers) if a.text]
     if not rows:
         raise TaskladderError(
             "the original model answered none of the packaged general prompts; "

@@ -9,7 +9,13 @@ holds one example per line in either of two forms:
   step and ``export`` read and write);
 - instruction: ``{"instruction": ..., "input": ..., "output": ...}``, or self-instruct's
   ``{"instruction": ..., "instances": [{"input": ..., "output": ...}, ...]}`` (one example per
-  instance), as in ``shared/data/general``.
+  instance), as in ``shared/data/general``;
+- prompt/answer: ``{"prompt": ..., "answer": ...}`` (one user turn and its answer).
+
+An instance whose output is blank is skipped (it teaches nothing and scores nothing); one
+without a string output is an error. ``read_general`` is also how ``mix-sweep`` and the ``mix``
+rung read a causal LM's general set (mix/causal_eval.py), with ``first_instance``: one answer
+per instruction, so an evaluation set stays as varied as it is long.
 
 ``n`` rows are drawn seeded and without replacement; a file with fewer examples than asked is
 cycled through (each example used as evenly as the count allows), as the packaged prompts are.
@@ -28,13 +34,14 @@ from .data import ROLES, ChatPair
 DEFAULT_FILE_RATIO = 0.25  # a replay file without a ratio (--replay-file, climb.tune): one replay row in five
 
 FORMS = (
-    '{"messages": [..., {"role": "assistant", ...}]} or {"instruction", "input", "output"} '
-    '(or "instances": [{"input", "output"}])'
+    '{"messages": [..., {"role": "assistant", ...}]}, {"instruction", "input", "output"} '
+    '(or "instances": [{"input", "output"}]) or {"prompt", "answer"}'
 )
 
 
 def replay_files(paths: list[Path]) -> list[Path]:
-    """The files a list of ``--replay-file`` arguments names: a folder stands for its ``*.jsonl``."""
+    """The files a list of ``--replay-file`` (or ``--general``) arguments names: a folder stands
+    for its ``*.jsonl``."""
     out: list[Path] = []
     for p in paths:
         if p.is_dir():
@@ -45,17 +52,20 @@ def replay_files(paths: list[Path]) -> list[Path]:
         elif p.is_file():
             out.append(p)
         else:
-            raise DataError(str(p), "no such replay file or folder")
+            raise DataError(str(p), "no such general-data file or folder")
     return out
 
 
-def read_replay(paths: list[Path]) -> list[ChatPair]:
-    """Every general example in ``paths`` (files or folders), in file order."""
+def read_general(paths: list[Path], *, first_instance: bool = False, limit: int | None = None) -> list[ChatPair]:
+    """Every general example in ``paths`` (files or folders), in file order; with
+    ``first_instance`` only an instruction's first instance with an answer; at most ``limit``."""
     pairs: list[ChatPair] = []
     for path in replay_files(paths):
         before = len(pairs)
         for line, obj in iter_jsonl(path):
-            pairs += _pairs_of(obj, str(path), line)
+            pairs += _pairs_of(obj, str(path), line, first_instance)
+            if limit and len(pairs) >= limit:
+                return pairs[:limit]
         if len(pairs) == before:
             raise DataError(str(path), f"no general examples; each line is {FORMS}")
     return pairs
@@ -65,7 +75,7 @@ def file_replay(paths: list[Path], n: int, seed: int) -> list[ChatPair]:
     """``n`` replay pairs drawn seeded from the user's general files."""
     if n <= 0:
         return []
-    pool = read_replay(paths)
+    pool = read_general(paths)
     rng = random.Random(f"replay:{seed}")
     out: list[ChatPair] = []
     while len(out) < n:  # each pass a fresh shuffle: no example twice before every one has been used
@@ -75,7 +85,7 @@ def file_replay(paths: list[Path], n: int, seed: int) -> list[ChatPair]:
     return out
 
 
-def _pairs_of(obj: dict[str, Any], where: str, line: int) -> list[ChatPair]:
+def _pairs_of(obj: dict[str, Any], where: str, line: int, first_instance: bool) -> list[ChatPair]:
     if "messages" in obj:
         messages = obj["messages"]
         if (
@@ -95,6 +105,11 @@ def _pairs_of(obj: dict[str, Any], where: str, line: int) -> list[ChatPair]:
         if messages[-1]["role"] != "assistant":
             raise DataError(where, "the last message must be the assistant's answer", line=line, field="messages")
         return [ChatPair([dict(m) for m in messages[:-1]], messages[-1]["content"])]
+    if "prompt" in obj and "answer" in obj:
+        prompt, answer = obj["prompt"], obj["answer"]
+        if not isinstance(prompt, str) or not prompt.strip() or not isinstance(answer, str):
+            raise DataError(where, '"prompt" and "answer" must be strings', line=line, field="prompt")
+        return [ChatPair([{"role": "user", "content": prompt.strip()}], answer.strip())] if answer.strip() else []
     instruction = obj.get("instruction")
     if not isinstance(instruction, str) or not instruction.strip():
         raise DataError(where, f"each line is {FORMS}", line=line)
@@ -112,4 +127,6 @@ def _pairs_of(obj: dict[str, Any], where: str, line: int) -> list[ChatPair]:
         if answer.strip():  # an instance without a reference answer teaches nothing
             prompt = f"{instruction.strip()}\n\n{given.strip()}" if given.strip() else instruction.strip()
             out.append(ChatPair([{"role": "user", "content": prompt}], answer.strip()))
+            if first_instance:
+                break
     return out

@@ -27,7 +27,7 @@ from ...errors import TaskladderError
 from ...local.engine import model_folder
 from ...local.source import PREFIX, models_dir, resolve_local
 from ...mix import MixSpec, mix_folders
-from ...mix.causal_eval import GeneralRow, read_general_rows
+from ...mix.causal_eval import read_general_rows
 from ...mix.causal_sweep import sweep_causal
 from ...mix.folder import resolve_model_dir
 from ...mix.sweep import sweep_embedder
@@ -35,6 +35,7 @@ from ...pipeline import PipelineSpec
 from ...runner import evaluate
 from ...settings import Settings
 from ...task import Example
+from ...tune.data import ChatPair
 from ...tune.record import stored_lineage
 from ..results import RungResult, row_from_run
 from .base import ClimbRung, ClimbState, LadderContext, ModelState
@@ -216,7 +217,7 @@ class Mix(ClimbRung):
         state.add(row, ev)
 
 
-def causal_general(state: ClimbState) -> tuple[list[GeneralRow] | None, str]:
+def causal_general(state: ClimbState) -> tuple[list[ChatPair] | None, str]:
     """The general instructions a fine-tuned LLM's mix is weighed on, and what they are: the
     climb's general set when it is instruction rows (JSONL or a folder), else the packaged
     prompts (None: ``sweep_causal`` has the original answer them)."""
