@@ -91,15 +91,18 @@ def _param_groups(model: Any, weight_decay: float) -> list[dict[str, Any]]:
     return [{"params": decay, "weight_decay": weight_decay}, {"params": plain, "weight_decay": 0.0}]
 
 
-def tune_encoder(texts: list[str], labels: list[str], cfg: ContrastiveConfig, out_dir: Path,
-                 settings: Settings | None = None) -> dict[str, Any]:
+def tune_encoder(
+    texts: list[str], labels: list[str], cfg: ContrastiveConfig, out_dir: Path, settings: Settings | None = None
+) -> dict[str, Any]:
     """Tune ``cfg.base`` on contrastive pairs of (texts, labels); save it at ``out_dir``; its summary."""
     import torch
 
     pairs = contrastive_pairs(texts, labels, cfg)
     if not any(p[2] == 1.0 for p in pairs) or not any(p[2] == 0.0 for p in pairs):
-        raise TaskladderError("contrastive tuning needs two examples of some label and two different labels "
-                              "in train; give more training examples")
+        raise TaskladderError(
+            "contrastive tuning needs two examples of some label and two different labels "
+            "in train; give more training examples"
+        )
     started = time.perf_counter()
     torch.manual_seed(cfg.seed)
     model = copy.deepcopy(load_model(cfg.base, **load_options(settings or Settings.from_env())))
@@ -109,13 +112,14 @@ def tune_encoder(texts: list[str], labels: list[str], cfg: ContrastiveConfig, ou
     total = cfg.epochs * math.ceil(len(pairs) / cfg.batch_size)
     warm = max(1, int(cfg.warmup * total))
     schedule = torch.optim.lr_scheduler.LambdaLR(  # linear warmup then linear decay, as SetFit does
-        optimizer, lambda s: min((s + 1) / warm, max(0.0, (total - s) / max(1, total - warm))))
+        optimizer, lambda s: min((s + 1) / warm, max(0.0, (total - s) / max(1, total - warm)))
+    )
     tokenize = getattr(model, "preprocess", None) or model.tokenize  # `tokenize` before sentence-transformers 6
     rng, losses = random.Random(cfg.seed), []
     for _ in range(cfg.epochs):
         rng.shuffle(pairs)
         for start in range(0, len(pairs), cfg.batch_size):
-            batch = pairs[start:start + cfg.batch_size]
+            batch = pairs[start : start + cfg.batch_size]
             features = [tokenize([p[0] for p in batch]), tokenize([p[1] for p in batch])]
             loss = loss_fn(features, torch.tensor([p[2] for p in batch], dtype=torch.float32))
             loss.backward()
@@ -130,9 +134,15 @@ def tune_encoder(texts: list[str], labels: list[str], cfg: ContrastiveConfig, ou
     shutil.rmtree(tmp, ignore_errors=True)
     model.save(str(tmp), create_model_card=False, safe_serialization=True)
     window = max(1, len(losses) // 10)
-    info = {"config": asdict(cfg), "pairs": len(pairs), "steps": len(losses), "train_rows": len(texts),
-            "first_loss": round(sum(losses[:window]) / window, 5), "last_loss": round(sum(losses[-window:]) / window, 5),
-            "wall_s": round(time.perf_counter() - started, 2)}
+    info = {
+        "config": asdict(cfg),
+        "pairs": len(pairs),
+        "steps": len(losses),
+        "train_rows": len(texts),
+        "first_loss": round(sum(losses[:window]) / window, 5),
+        "last_loss": round(sum(losses[-window:]) / window, 5),
+        "wall_s": round(time.perf_counter() - started, 2),
+    }
     (tmp / TUNE_INFO).write_text(json.dumps(info, indent=2))
     shutil.rmtree(out_dir, ignore_errors=True)
     tmp.rename(out_dir)
