@@ -63,6 +63,7 @@ def main() -> None:
     ap.add_argument("--test-limit", type=int, default=1000, help="seeded sample of the 3,080 test rows")
     ap.add_argument("--sts-limit", type=int, default=750, help="first N STS-B dev pairs")
     ap.add_argument("--max-pairs", type=int, default=ContrastiveConfig.max_pairs, help="contrastive pairs per tuning")
+    ap.add_argument("--lr", type=float, default=ContrastiveConfig.lr, help="tuning learning rate")
     ap.add_argument("--out", type=Path, default=Path("bench_mix_banking77.json"))
     ap.add_argument("--png", type=Path, default=Path("bench_mix_banking77.png"), help="task-vs-STS curve per shots")
     args = ap.parse_args()
@@ -80,7 +81,7 @@ def main() -> None:
                 dev = per_intent(train_all, args.dev_shots, rng, {t for t, _ in train})
                 started = time.perf_counter()
                 tuned = Path(tmp) / f"tuned-{shots}-{seed}"
-                info = tune_encoder(*split(train), ContrastiveConfig(seed=seed, max_pairs=args.max_pairs), tuned)
+                info = tune_encoder(*split(train), ContrastiveConfig(seed=seed, max_pairs=args.max_pairs, lr=args.lr), tuned)
                 tune_s = time.perf_counter() - started
                 sweep = sweep_embedder(
                     base,
@@ -117,7 +118,7 @@ def main() -> None:
                 args.out.write_text(json.dumps(results, indent=2))
     print(
         f"\nBanking77, test sample {len(test)}, STS-B dev {len(general)} pairs, delta {args.delta}, "
-        f"alphas {alphas}, {args.max_pairs} pairs per tuning"
+        f"alphas {alphas}, {args.max_pairs} pairs per tuning at lr {args.lr:g}"
     )
     print(
         f"{'shots':>5} {'base acc':>9} {'tuned acc':>9} {'mix acc':>8} {'base sts':>8} {'tuned sts':>9} "

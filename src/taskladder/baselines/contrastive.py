@@ -85,7 +85,8 @@ def _cosine_loss(model: Any) -> Any:
 
 def _param_groups(model: Any, weight_decay: float) -> list[dict[str, Any]]:
     """AdamW groups as SetFit sets them: no decay on biases and LayerNorm weights."""
-    decay, plain = [], []
+    decay: list[Any] = []
+    plain: list[Any] = []
     for name, param in model.named_parameters():
         (plain if "bias" in name or "LayerNorm" in name else decay).append(param)
     return [{"params": decay, "weight_decay": weight_decay}, {"params": plain, "weight_decay": 0.0}]
