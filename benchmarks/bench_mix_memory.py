@@ -9,6 +9,19 @@ Run: nice -n 10 python benchmarks/bench_mix_memory.py [--rows 8192] [--cols 4096
 (defaults: a 128 MiB float32 largest tensor, ~300 MiB per model folder, in a temp folder).
 mergekit, the issue's peer, is compared in bench_mix_memory's sibling bench_mix_mergekit.py (installed
 in its own folder, never into the venv).
+
+Measured (locked, 2-core machine, defaults: 192 MiB float32 folders, largest tensor 128 MiB;
+load average 1.90 at the start, 1.78 at the end, 16 s in all):
+
+          method model MiB largest MiB peak growth MiB x largest target <=2.5x  time s ru_maxrss growth MiB
+          linear       192         128              16      0.12           yes     0.3                  181
+ task-arithmetic       192         128              56      0.44           yes     0.4                  180
+            ties       192         128              94      0.74           yes     2.1                  176
+            dare       192         128              60      0.47           yes     1.3                  177
+
+The target holds with room: at most 0.74x the largest tensor (TIES). The ru_maxrss column (~1.4x for
+every method, linear included) is the parent's inherited peak, not the merge's: the 1.94x (TIES)
+recorded before this script read VmHWM came from that figure.
 """
 
 from __future__ import annotations
