@@ -19,9 +19,9 @@ load average 1.90 at the start, 1.78 at the end, 16 s in all):
             ties       192         128              94      0.74           yes     2.1                  176
             dare       192         128              60      0.47           yes     1.3                  177
 
-The target holds with room: at most 0.74x the largest tensor (TIES). The ru_maxrss column (~1.4x for
-every method, linear included) is the parent's inherited peak, not the merge's: the 1.94x (TIES)
-recorded before this script read VmHWM came from that figure.
+The target holds with room: at most 0.74x the largest tensor (TIES). The ru_maxrss column reads
+~1.4x for every method, linear included: the parent's inherited peak, not the merge's. The 1.94x
+(TIES) recorded before this script read VmHWM was read through ru_maxrss the same way.
 """
 
 from __future__ import annotations
