@@ -44,9 +44,13 @@ the start, 1.36 at the end; 20.7 min):
 two whole commands (start-ups, two loads of the million-row table and the resume included); the bare
 loop 2,468 calls/s over 50,000 calls: 0.35x. After the SIGKILL the run was left ``running``; the
 rerun resumed that run, kept its 276,000 records and finished with n = 1,000,000. Store 1,320 MB
-(1,384 bytes per row). report and baselines were past the 20 min deadline (run apart below).
+(1,384 bytes per row). report and baselines were past the 20 min deadline, so they ran apart:
 
-Eval peak RSS 119 / 131 / 332 MB at 20k / 100k / 1M rows: not flat, ~220 bytes a row (as Example
+``--n 1000000 --phases baselines,runs,report`` (2 cores, locked, load 1.83 at the start, 1.07 at the
+end; 4.8 min): baseline/majority 269.5 s / 333 MB peak RSS (195 s CPU), runs 0.8 s / 59 MB, report
+(over the baseline's million records) 16.9 s / 238 MB, flat from 20k; store 717 MB.
+
+Eval peak RSS 119 / 131 / 332 MB at 20k / 100k / 1M rows (baseline 105 / 117 / 333): not flat, ~220 bytes a row (as Example
 objects the table alone was ~1.6 KB a row, ~1.7 GB at 1M by that rate, never run). Of that, by
 the arrays' sizes: the packed rows 88 bytes (offsets and id hashes included; measured on this table)
 plus 8 for the split's index, the run tally's columns ~50; the rest is held while the table loads
