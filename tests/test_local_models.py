@@ -62,6 +62,9 @@ def test_label_likelihoods_pick_the_label_the_model_prefers(tiny):
         logp = torch.log_softmax(logits, -1)
         expected = sum(float(logp[len(prompt) - 1 + j, t]) for j, t in enumerate(answer))
         assert score == pytest.approx(expected, abs=1e-3)
+    # the prompt's KV cache reused per label gives what one whole pass per row gives
+    assert model._label_logprobs_whole(prompt, [model.encode(x) + [model.tokenizer.eos_token_id] for x in labels]) \
+        == pytest.approx(scores, abs=1e-3)
 
 
 def test_client_batches_concurrent_calls_and_costs_nothing(tiny, tmp_path):
