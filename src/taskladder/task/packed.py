@@ -76,10 +76,6 @@ class PackedTable:
     def id_hashes(self) -> np.ndarray:
         return self._parts()[2]
 
-    def nbytes(self) -> int:
-        buf, ends, hashes = self._parts()
-        return len(buf) + ends.nbytes + hashes.nbytes
-
     def view(self, index: np.ndarray | None = None) -> "PackedExamples":
         return PackedExamples(self, np.arange(len(self), dtype=np.int64) if index is None else index)
 
@@ -91,13 +87,6 @@ class PackedExamples(Sequence[Example]):
         self.table = table
         self.rows = np.asarray(index, dtype=np.int64)
         self._sorted: tuple[np.ndarray, np.ndarray] | None = None
-
-    @classmethod
-    def of(cls, examples: Iterable[Example]) -> "PackedExamples":
-        table = PackedTable()
-        for e in examples:
-            table.append(e.id, e.inputs, e.outputs, e.extra)
-        return table.view()
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -119,11 +108,6 @@ class PackedExamples(Sequence[Example]):
     def take(self, positions: np.ndarray) -> "PackedExamples":
         """These rows (positions, or a boolean mask, over this view)."""
         return PackedExamples(self.table, self.rows[positions])
-
-    def ids(self) -> Iterator[str]:
-        row = self.table.row
-        for at in self.rows.tolist():
-            yield row(at)[0]
 
     def id_hashes(self) -> np.ndarray:
         return self.table.id_hashes()[self.rows]
@@ -151,8 +135,9 @@ class PackedExamples(Sequence[Example]):
         """Positions whose id an earlier position already has, each with the first position of
         that id: an (n, 2) array in position order. Found by sorting the id hashes (8 bytes a
         row, not a dict of a million ids); equal hashes are told apart by the ids themselves."""
-        order = np.argsort(self.id_hashes(), kind="stable")  # stable: equal ids stay in position order
-        _, starts, counts = np.unique(self.id_hashes()[order], return_index=True, return_counts=True)
+        hashes = self.id_hashes()
+        order = np.argsort(hashes, kind="stable")  # stable: equal ids stay in position order
+        _, starts, counts = np.unique(hashes[order], return_index=True, return_counts=True)
         found: list[tuple[int, int]] = []
         for s, c in zip(starts[counts > 1].tolist(), counts[counts > 1].tolist()):
             firsts: dict[str, int] = {}
