@@ -13,7 +13,7 @@ from ..tune import TuneConfig, pairs_from_jsonl, pairs_from_task
 from ..tune import tune as run_tune
 from ..tune.data import check_enough, pair_for
 from ..tune.record import store_tune_run
-from ..tune.replay_file import DEFAULT_FILE_RATIO, read_general
+from ..tune.replay_file import effective_replay_ratio, read_general
 from ..tune.train import truncated_note
 from .app import app, print_json
 from .common import load_task_arg, settings_of, store_of
@@ -143,7 +143,7 @@ def tune(
             return
     dev = [pair_for(task, e) for e in task.dev]
     files = [str(p) for p in replay_file or []]
-    ratio = replay_ratio if replay_ratio is not None else (DEFAULT_FILE_RATIO if files else 0.0)
+    ratio = effective_replay_ratio(replay_ratio, bool(files))
     cfg = TuneConfig(
         base=base,
         name=name,

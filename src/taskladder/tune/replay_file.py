@@ -33,6 +33,14 @@ from .data import ROLES, ChatPair
 
 DEFAULT_FILE_RATIO = 0.25  # a replay file without a ratio (--replay-file, climb.tune): one replay row in five
 
+
+def effective_replay_ratio(asked: float | None, has_files: bool) -> float:
+    """The replay ratio a tune uses: the one asked for, else one replay row in five with a
+    replay file and none without (then no replay at all)."""
+    if asked is not None:
+        return asked
+    return DEFAULT_FILE_RATIO if has_files else 0.0
+
 FORMS = (
     '{"messages": [..., {"role": "assistant", ...}]}, {"instruction", "input", "output"} '
     '(or "instances": [{"input", "output"}]) or {"prompt", "answer"}'

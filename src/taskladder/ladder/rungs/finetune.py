@@ -31,7 +31,7 @@ from ...tune import TuneConfig
 from ...tune import tune as run_tune
 from ...tune.data import check_enough, pair_for
 from ...tune.record import store_tune_run, stored_lineage, training_cost_usd, tuned_name
-from ...tune.replay_file import DEFAULT_FILE_RATIO
+from ...tune.replay_file import effective_replay_ratio
 from ...tune.train import dataset_hash, truncated_note
 from ..results import RungResult, dropped_reason, row_from_run
 from .base import ClimbRung, ClimbState, LadderContext, ModelState
@@ -69,8 +69,8 @@ class FineTune(ClimbRung):
             state.add(RungResult(model=name, rung=self.name, pipeline={}, status="unavailable", reason=str(exc)))
             return
         settings = own.overrides() if own else {}
-        if settings.get("replay_files") and "replay_ratio" not in settings:  # as tune --replay-file alone
-            settings["replay_ratio"] = DEFAULT_FILE_RATIO
+        if settings.get("replay_files"):  # a file without a ratio replays as tune --replay-file alone
+            settings["replay_ratio"] = effective_replay_ratio(settings.get("replay_ratio"), True)
         cfg = TuneConfig(base=base_cfg.model, seed=opts.seed, **settings)
         cfg.name = tuned_name(state.task.name, base_cfg.model, dataset_hash(train, dev), cfg.hyper())
         home = Settings.from_env().home
