@@ -24,6 +24,7 @@ from .common import (
     BACKEND_OPTION,
     DEDUPE_HELP,
     backend_scope,
+    comma_list,
     load_task_arg,
     money,
     pct,
@@ -69,7 +70,7 @@ def climb_command(
                             general_set=str(general) if general else None, general_limit=general_limit,
                             mix_delta=mix_delta, mix_nll_delta=mix_nll_delta)
     if rungs:
-        chosen = tuple(r.strip() for r in rungs.split(",") if r.strip())
+        chosen = tuple(comma_list(rungs))
         known = rung_names(selectable=True)
         unknown = [r for r in chosen if r not in known]
         if unknown:

@@ -14,7 +14,7 @@ from ..redaction import redact_text
 from ..report import write_report
 from ..report.sections.prompt_search import trajectory_svg
 from .app import app, print_json
-from .common import DEDUPE_HELP, load_task_arg, money, pct, store_of
+from .common import DEDUPE_HELP, comma_list, load_task_arg, money, pct, store_of
 
 
 @app.command("optimize")
@@ -73,7 +73,7 @@ def optimize_command(
         shots=shots,
         max_calls=max_calls,
         confirm=not no_test,
-        knn_strategies=_names(knn_strategies),
+        knn_strategies=comma_list(knn_strategies) if knn_strategies is not None else None,
     )
     result = optimize(
         task,
@@ -144,7 +144,3 @@ def _print(p: dict[str, Any], task_file: Path, models_file: Path | None) -> None
             f"pipeline: {p['pipeline_path']} (rerun: taskladder eval {task_file} --pipeline "
             f"{p['pipeline_path']}{models} --split test)"
         )
-
-
-def _names(text: str | None) -> list[str] | None:
-    return None if text is None else [n.strip() for n in text.split(",") if n.strip()]

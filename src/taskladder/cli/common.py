@@ -53,6 +53,11 @@ def run_json(run, task_name: str) -> dict[str, Any]:
     return out
 
 
+def comma_list(text: str) -> list[str]:
+    """The names in a comma-separated option value (``--rungs a,b``), blanks dropped."""
+    return [n.strip() for n in text.split(",") if n.strip()]
+
+
 def money(x: float | None, digits: int = 4) -> str:
     """Dollars as every command prints them (``taskladder.money.usd``); ``digits`` is kept for
     callers written before, the helper decides how many digits are needed to be right."""
