@@ -33,7 +33,7 @@ def make_pool(n=60, seed=0):
 
 
 def selector(strategy, k, seed=0):
-    opts = {"embed_fn": hashed_embed} if strategy in ("embedding", "mmr") else {}
+    opts = {"embed_fn": hashed_embed} if strategy in ("embedding", "mmr", "fusion") else {}
     return make_selector(strategy, k, seed, **opts)
 
 

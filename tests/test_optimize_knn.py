@@ -63,11 +63,11 @@ def task(tmp_path):
 
 def test_default_strategies_add_embedding_only_when_the_embed_extra_is_installed(monkeypatch):
     monkeypatch.setattr(demosets, "embed_extra_missing", lambda: [])
-    assert nearest_strategies(OptimizeOptions()) == ["bm25", "embedding"]
+    assert nearest_strategies(OptimizeOptions()) == ["bm25", "embedding", "fusion"]
     monkeypatch.setattr(demosets, "embed_extra_missing", lambda: ["torch"])
     assert nearest_strategies(OptimizeOptions()) == ["bm25"]
     # Asked-for strategies are used as given (deduplicated), each at every size, bm25 at ``shots`` first.
-    options = OptimizeOptions(shots=4, knn_sizes=[8, 4], knn_strategies=["bm25", "mmr", "bm25"])
+    options = OptimizeOptions(shots=4, knn_sizes=[8, 4], knn_strategies=["bm25", "mmr", "bm25"], vote_last=False)
     assert [(s.strategy, s.k) for s in knn_sets(options)] == [("bm25", 4), ("bm25", 8), ("mmr", 4), ("mmr", 8)]
     with pytest.raises(ConfigError, match="stratified"):
         nearest_strategies(OptimizeOptions(knn_strategies=["stratified"]))

@@ -41,7 +41,7 @@ def eval_command(
     split: str = typer.Option("dev", "--split", help="dev or test (train for diagnostics)."),
     limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Only the first N examples of the split."),
     shots: int = typer.Option(0, "--shots", min=0, help="k-shot demos drawn from train (stratified for labels)."),
-    demo_strategy: Optional[str] = typer.Option(None, "--demos", help="Demo selection: random, stratified, bm25, embedding, mmr."),
+    demo_strategy: Optional[str] = typer.Option(None, "--demos", help="Demo selection: random, stratified, bm25, embedding, mmr, fusion."),
     concurrency: Optional[int] = typer.Option(None, "--concurrency", min=1, help="Concurrent calls per model."),
     metric: Optional[str] = typer.Option(None, "--metric", help="Override the task's metric."),
     data_dir: Optional[Path] = typer.Option(None, "--data", help="Folder the task's data paths resolve from."),

@@ -44,7 +44,7 @@ def optimize_command(
     knn_strategies: Optional[str] = typer.Option(
         None,
         "--knn-strategies",
-        help="How nearest-neighbour demo sets rank train rows, comma-separated: bm25, embedding, mmr (default: bm25, plus embedding when the embed extra is installed).",
+        help="How nearest-neighbour demo sets rank train rows, comma-separated: bm25, embedding, mmr, fusion (default: bm25, plus embedding when the embed extra is installed).",
     ),
     max_calls: Optional[int] = typer.Option(
         None, "--max-calls", min=1, help="Also cap the calls (cached ones counted): a budget for free local models."

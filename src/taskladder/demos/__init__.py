@@ -8,6 +8,7 @@ the most similar LAST. No strategy can return the query itself or a copy of its 
 from .base import DemoSelector
 from .dense import EmbeddingSelector
 from .factory import STRATEGIES, make_selector
+from .fusion import FusionSelector
 from .guard import LeakGuard, filter_leaks, normalize_text
 from .lexical import BM25Index, BM25Selector
 from .mmr import MMRSelector
@@ -15,6 +16,6 @@ from .simple import RandomSelector, StratifiedSelector
 
 __all__ = [
     "make_selector", "STRATEGIES", "DemoSelector", "RandomSelector", "StratifiedSelector",
-    "BM25Selector", "BM25Index", "EmbeddingSelector", "MMRSelector", "LeakGuard",
+    "BM25Selector", "BM25Index", "EmbeddingSelector", "MMRSelector", "FusionSelector", "LeakGuard",
     "filter_leaks", "normalize_text",
 ]

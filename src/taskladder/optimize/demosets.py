@@ -7,6 +7,7 @@ that draws exactly the same demos again.
 
 from __future__ import annotations
 
+from ..demos.order import DemoOrder
 from ..embeddings.model import embed_extra_missing
 from ..errors import ConfigError
 from ..pipeline import DemoSpec
@@ -28,7 +29,7 @@ def demo_candidates(task: Task, options: OptimizeOptions) -> list[Candidate]:
         )
         for i in range(options.demo_seeds)
     ]
-    out += [Candidate(None, spec, f"nearest ({spec.strategy}) demos k={spec.k}") for spec in knn_sets(options)]
+    out += [Candidate(None, spec, nearest_origin(spec)) for spec in knn_sets(options)]
     if options.rationales:
         out.append(
             Candidate(
@@ -42,9 +43,14 @@ def demo_candidates(task: Task, options: OptimizeOptions) -> list[Candidate]:
     return out
 
 
+def nearest_origin(spec: DemoSpec) -> str:
+    return f"nearest ({spec.strategy}) demos k={spec.k}" + (f", {spec.order}" if spec.order else "")
+
+
 def nearest_strategies(options: OptimizeOptions) -> list[str]:
-    """How the nearest-neighbour sets rank train rows: as asked, else bm25 (always available)
-    and embedding when the embed extra is installed (checked without importing torch)."""
+    """How the nearest-neighbour sets rank train rows: as asked, else bm25 (always available),
+    and embedding and their rank fusion when the embed extra is installed (checked without
+    importing torch)."""
     if options.knn_strategies is not None:
         unknown = [s for s in options.knn_strategies if s not in NEAREST_STRATEGIES]
         if unknown:
@@ -53,13 +59,19 @@ def nearest_strategies(options: OptimizeOptions) -> list[str]:
                 f"use {', '.join(NEAREST_STRATEGIES)}"
             )
         return list(dict.fromkeys(options.knn_strategies))
-    return ["bm25"] + ([] if embed_extra_missing() else ["embedding"])
+    return ["bm25"] + ([] if embed_extra_missing() else ["embedding", "fusion"])
 
 
 def knn_sets(options: OptimizeOptions) -> list[DemoSpec]:
     """The nearest-neighbour demo sets, bm25 at ``shots`` first (the knn-shots rung's own set):
-    each input gets its own demos; every strategy at every size."""
+    each input gets its own demos; every strategy at every size, in every demo order."""
     if not options.knn or options.shots <= 0:
         return []
     sizes = [k for k in dict.fromkeys([options.shots, *options.knn_sizes]) if k > 0]
-    return [DemoSpec(strategy=s, k=k, seed=options.seed) for s in nearest_strategies(options) for k in sizes]
+    orders: list[DemoOrder | None] = [None, "vote-last"] if options.vote_last else [None]
+    return [
+        DemoSpec(strategy=s, k=k, seed=options.seed, order=o)
+        for o in orders
+        for s in nearest_strategies(options)
+        for k in sizes
+    ]

@@ -19,6 +19,9 @@ class OptimizeOptions(BaseModel):
     # a prompt choice like any other: on short paraphrased inputs (support tickets) sentence
     # embeddings find same-intent rows that share few words, where BM25 matches a second topic.
     knn_strategies: list[str] | None = None
+    # Each nearest set also in vote-last order (demos.order): the same demos grouped by answer,
+    # the answer most neighbours share nearest the input, where a small model copies from.
+    vote_last: bool = True
     # Round 0 also pairs each proposed instruction with the nearest-neighbour demos: per-example
     # demo selection (what knn-shots does) is then inside the space the search explores.
     combine_knn: bool = True

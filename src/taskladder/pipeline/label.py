@@ -73,7 +73,7 @@ def _demos(spec: PipelineSpec, shots_used: float | None) -> str:
         kind = MAX_SHOTS
     else:
         kind = KNN_SHOTS if demos.strategy in NEAREST_STRATEGIES else FEW_SHOT
-    how = [demos.strategy, *(["rationales"] if demos.rationales else [])]
+    how = [demos.strategy, *(["rationales"] if demos.rationales else []), *([demos.order] if demos.order else [])]
     return f"{kind} {count} ({', '.join(how)})"
 
 

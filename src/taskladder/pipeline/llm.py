@@ -77,7 +77,8 @@ class LLMPipeline:
     def messages(self, example: Example) -> tuple[list[dict[str, str]], dict[str, Any]]:
         """The chat messages for ``example`` and a trace of what went into them."""
         k = self.spec.demos.k if self.spec.demos else 0
-        demos = pick_demos(self._selector, example, k, packing=bool(self._context_tokens))
+        order = self.spec.demos.order if self.spec.demos else None
+        demos = pick_demos(self._selector, example, k, packing=bool(self._context_tokens), order=order)
         trace: dict[str, Any] = {}
         context = None
         if self._retriever is not None:

@@ -14,19 +14,23 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, Field, ValidationError
 
+from ..demos.order import DemoOrder
 from ..errors import ConfigError
 from ..store import SCHEMA_VERSION
 from ..yamlfile import format_validation_error, load_yaml
 
 
 class DemoSpec(BaseModel):
-    strategy: str = "stratified"  # random | stratified | bm25 | embedding | mmr
+    strategy: str = "stratified"  # random | stratified | bm25 | embedding | mmr | fusion
     k: int = Field(default=0, ge=0)
     seed: int = 0
     max_shots: bool = False  # pack as many as fit the context window (k is then an upper bound)
     max_prompt_tokens: int | None = None  # packing budget; default: the model's context window
     rationales: bool = False  # demos carry self-generated rationales kept only when correct
     rationale_pool: int = Field(default=64, ge=1)  # train examples the rationales are bootstrapped on
+    # Prompt order of the k demos (see demos.order); None: the most similar last. Not used when
+    # packing (max_shots), which keeps the most preferred demos last as it drops the rest.
+    order: DemoOrder | None = None
 
     model_config = {"extra": "forbid"}
 
@@ -52,7 +56,7 @@ class SamplingSpec(BaseModel):
 # shapes take their names from here, so a spec run by `eval` and the same rung of a
 # climb are labelled alike.
 ZERO_SHOT, FEW_SHOT, MAX_SHOTS, KNN_SHOTS = "zero-shot", "few-shot", "max-shots", "knn-shots"
-NEAREST_STRATEGIES = ("bm25", "embedding", "mmr")
+NEAREST_STRATEGIES = ("bm25", "embedding", "mmr", "fusion")
 
 
 class PipelineSpec(BaseModel):

@@ -6,6 +6,7 @@ import random
 from typing import Any
 
 from ...demos import make_selector
+from ...demos.order import ordered
 from ...models.caller import Caller
 from ...prompt import context_window
 from ...reasoning import bootstrap_rationales
@@ -53,10 +54,10 @@ def packing_budget(demos: DemoSpec, configured_window: int | None, model: str) -
     return demos.max_prompt_tokens or configured_window or context_window(model) or DEFAULT_CONTEXT_TOKENS
 
 
-def pick_demos(selector, example: Example, k: int, packing: bool) -> list[Example]:
+def pick_demos(selector, example: Example, k: int, packing: bool, order: str | None = None) -> list[Example]:
     if selector is None:
         return []
     if packing:
         # max-shots: a ranked list (best first) up to k, packed later until the context is full.
         return selector.ranked(example, k)
-    return selector.select(example)
+    return ordered(selector.select(example), order)

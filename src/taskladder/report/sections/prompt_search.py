@@ -40,11 +40,14 @@ def _demos(demos: dict[str, Any] | None) -> str:
         "bm25": "the nearest train rows to each input (BM25), chosen per example",
         "embedding": "the nearest train rows to each input (embeddings), chosen per example",
         "mmr": "near and diverse train rows for each input (MMR), chosen per example",
+        "fusion": "the nearest train rows to each input (BM25 and embeddings, rank-fused), chosen per example",
         "stratified": "a fixed label-stratified set from train",
         "random": "a fixed random set from train",
     }
     text = f"{demos['k']} × {how.get(demos.get('strategy', ''), demos.get('strategy', '?'))}"
     text += f", seed {demos.get('seed', 0)}"
+    if demos.get("order") == "vote-last":
+        text += ", grouped by answer, the answer most neighbours share nearest the input"
     if demos.get("rationales"):
         text += ", with self-generated rationales kept only where they led to the right answer"
     return text
