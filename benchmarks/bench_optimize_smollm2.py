@@ -3,7 +3,7 @@ as the task model on the bundled support-ticket example. Prints measured figures
 
     OMP_NUM_THREADS=1 python benchmarks/bench_optimize_smollm2.py [-m local/smollm2] [--max-calls 300]
            [--search-limit 32] [--minibatch 8] [--shots 8] [--knn-sizes ''] [--knn-strategies bm25,embedding]
-           [--rounds 2] [--proposals 2]
+           [--rounds 2] [--proposals 2] [--no-vote-last]
            [--test-limit 64] [--stages hand,optimize,peer] [--hand zero-shot,few-shot,knn-shots]
            [--peer mipro] [--peer-trials 4] [--peer-candidates 2] [--peer-save PROGRAM.json] [--store PATH]
 
@@ -13,7 +13,11 @@ of them is picked on the first ``--search-limit`` dev rows, as a climb would; op
 on the same dev rows. Each is measured once on the first ``--test-limit`` test rows (default 64;
 0 = the whole split), and the paired McNemar test gives B − A with a 95% CI. optimize runs under
 ``--max-calls`` (calls, cached ones counted, confirmation on test included: a local model costs
-$0, so the budget is in calls).
+$0, so the budget is in calls). optimize's demo sets: zero-shot, seeded label-stratified sets,
+and the nearest-neighbour sets (bm25, embedding, and their reciprocal-rank fusion, each in
+similarity order and in vote-last order: the same demos grouped by answer, the answer most
+neighbours share nearest the input; ``--no-vote-last`` drops the second order), plus proposed
+instructions alone and paired with the bm25 demos.
 
 The peer (``--peer mipro``): DSPy's MIPROv2 calls the same model through ``taskladder serve
 --model MODEL`` (started here on a free loopback port), searches on the same dev rows with
@@ -308,6 +312,9 @@ def parse_args() -> argparse.Namespace:
         help="nearest-neighbour demo strategies searched, comma-separated (default: optimize's own, "
         "bm25 plus embedding when the embed extra is installed)",
     )
+    ap.add_argument(
+        "--no-vote-last", action="store_true", help="search nearest sets in similarity order only (no vote-last)"
+    )
     ap.add_argument("--rationales", action="store_true")
     ap.add_argument("--test-limit", type=int, default=64, help="first N test rows (0: the whole test split)")
     ap.add_argument("--seed", type=int, default=0)
@@ -365,6 +372,7 @@ def main() -> None:
             knn_sizes=sizes,
             knn_strategies=None if args.knn_strategies is None else [s for s in args.knn_strategies.split(",") if s],
             rationales=args.rationales,
+            vote_last=not args.no_vote_last,
             max_calls=args.max_calls,
             seed=args.seed,
         )
@@ -444,6 +452,15 @@ def report(
             f"{'':>17} {peer['calls']:>6} {peer['calls']:>6}"
         )
     if out:
+        reached: dict[str, tuple[int, float]] = {}
+        for p in out["trajectory"]:
+            if p["kind"] == "evaluate" and p["score"] is not None:
+                reached[p["candidate"]] = (p["examples"], p["score"])
+        ranked = sorted(reached.items(), key=lambda kv: (-kv[1][0], -kv[1][1]))
+        print(
+            "search (dev score at the most dev rows each candidate reached): "
+            + "; ".join(f"{name} {pct(score).strip()} on {n}" for name, (n, score) in ranked)
+        )
         print(
             f"optimize spend: calls {out['charged_usd']['calls']} of {args.max_calls} (cached counted; search "
             f"{out['charged_usd']['calls'] - (tt['n'] if tt else 0)}, confirmation {tt['n'] if tt else 0}), "
