@@ -95,8 +95,10 @@ earlier candidate wins a tie). From the stored records (no calls): vote-last mad
 its last demo's label on 92.9% of test rows (knn-shots: 82.1%), so the score is now capped by
 how often the vote puts the right label last: 75.0% of test rows with bm25. On the whole dev
 split (nearest-label counts, no model calls) that rate is 77.7% for bm25 vote-last and 85.7% for
-embedding vote-last, but the first 64 dev rows the search scores on favour bm25: a larger
-search set is the next lever, not a new candidate. DSPy MIPROv2 was not rerun on these splits:
+embedding vote-last, but the first 64 dev rows the search scores on favour bm25. SmolLM2 on the
+whole dev split (112 rows, locked, load 1.9 -> 2.0): bm25 k=8 (= knn-shots) 74.1%, bm25
+vote-last 78.6%, fusion vote-last 84.8%, embedding vote-last 85.7%: a larger search set is
+the next lever, not a new candidate. DSPy MIPROv2 was not rerun on these splits:
 see the s29 report (its ~300 calls at the 3.6 s/call measured above do not fit one locked job,
 and calls through ``serve --model`` are not cached, so it cannot be split).
 """
