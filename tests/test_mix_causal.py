@@ -196,3 +196,44 @@ def test_without_a_general_set_the_original_answers_the_packaged_prompts():
 
     with pytest.raises(TaskladderError, match="none of the packaged general prompts"):
         packaged_general(Silent())  # type: ignore[arg-type]
+
+
+def test_sweep_reuses_a_measured_original(tiny, tmp_path, general_file):
+    """Seeds tuned from one base share alpha 0 (the original): given its point, the sweep neither
+    mixes nor scores it again, rules with it as the reference and never removes the base."""
+    from dataclasses import replace
+
+    from taskladder.mix.causal_sweep import sweep_causal
+
+    base, tuned = tiny
+    general = read_general_rows(general_file)
+    scored: list[float] = []
+
+    def score(name: str, folder: Path) -> tuple[float, float | None]:
+        alpha = json.loads((folder / "taskladder-mix.json").read_text())["alpha"]
+        scored.append(alpha)
+        return 50.0 + 10 * alpha, 40.0 + 10 * alpha  # the task improves with alpha
+
+    full, _ = sweep_causal(base, tuned, general, tmp_path / "a", score, alphas=(0.0, 0.5, 1.0), delta=100.0)
+    assert scored == [0.0, 0.5, 1.0]
+    scored.clear()
+    original = full.point(0.0)
+    again, folder = sweep_causal(
+        base, tuned, general, tmp_path / "b", score, alphas=(0.0, 0.5, 1.0), delta=100.0, original_point=original
+    )
+    assert scored == [0.5, 1.0] and again.points[0] == original
+    assert [(p.alpha, p.nll) for p in again.points] == [(p.alpha, p.nll) for p in full.points]
+    assert again.chosen.alpha == 1.0 and folder.parent == tmp_path / "b"
+    # a strict rule that only the original passes: the base is chosen and left in place
+    strict, folder = sweep_causal(
+        base,
+        tuned,
+        general,
+        tmp_path / "c",
+        score,
+        alphas=(0.5, 1.0),
+        delta=0.0,
+        original_point=replace(original, general=1e9),
+    )
+    assert strict.chosen.alpha == 0.0 and folder == base and (base / "config.json").is_file()
+    assert not any((tmp_path / "c").glob("*"))

@@ -60,21 +60,27 @@ def sweep_causal(
     delta: float = DEFAULT_NLL_DELTA,
     method: str = "linear",
     progress: Callable[[SweepPoint], None] | None = None,
+    original_point: SweepPoint | None = None,
 ) -> tuple[SweepResult, Path]:
-    """The sweep, and the chosen mix's folder (kept; every other alpha's folder is removed).
+    """The sweep, and the chosen mix's folder (kept; every other alpha's folder is removed;
+    ``base`` itself when the original is chosen from ``original_point``).
 
-    ``general`` None: the packaged general prompts, with the original's answers as reference."""
+    ``general`` None: the packaged general prompts, with the original's answers as reference.
+    ``original_point``: alpha 0 as already measured on the same task and general set (it is the
+    original model whatever was tuned from it, so seeds or tunings of one base share it): taken
+    as alpha 0's point instead of mixing and scoring the original again."""
     original = LocalModel.from_folder(base, name="original")
     if general is None:
         general = packaged_general(original)
     answers = original_answers(original, [r.prompt for r in general])
-    reference = None if 0.0 in alphas else -general_scores(original, general, answers).nll
+    known = original_point is not None
+    reference = None if 0.0 in alphas or known else -general_scores(original, general, answers).nll
     del original
-    points: list[SweepPoint] = []
-    folders: dict[float, Path] = {}
+    points: list[SweepPoint] = [original_point] if original_point is not None else []
+    folders: dict[float, Path] = {0.0: base} if known else {}
     chosen: SweepPoint | None = None
     try:
-        for alpha in sorted(set(alphas)):
+        for alpha in sorted(set(alphas) - ({0.0} if known else set())):
             folder = mix_folder_for(mixes_dir, base, tuned, method, alpha)
             folders[alpha] = folder
             if not (folder / "config.json").is_file():  # the same inputs and alpha give the same mix
@@ -96,11 +102,12 @@ def sweep_causal(
                 progress(point)
         if reference is None:
             reference = next(p.general for p in points if p.alpha == 0.0)
+        points.sort(key=lambda p: p.alpha)
         chosen = choose_alpha(points, delta, reference)
     finally:
         kept = folders[chosen.alpha] if chosen is not None else None
         for folder in folders.values():
-            if folder != kept:
+            if folder != kept and folder != base:  # never the original's own folder
                 shutil.rmtree(folder, ignore_errors=True)
     return SweepResult(points=points, delta=delta, chosen=chosen), folders[chosen.alpha]
 
