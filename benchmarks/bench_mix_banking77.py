@@ -97,7 +97,17 @@ def main() -> None:
     ap.add_argument("--lr", default=str(ContrastiveConfig.lr), help="tuning learning rate (comma list)")
     ap.add_argument("--out", type=Path, default=Path("bench_mix_banking77.json"))
     ap.add_argument("--png", type=Path, default=Path("bench_mix_banking77.png"), help="task-vs-STS curve per shots")
+    ap.add_argument(
+        "--table", help="no run: the table and curve of earlier --out files (comma list), e.g. one per seed"
+    )
     args = ap.parse_args()
+    if args.table:
+        results = [r for f in args.table.split(",") for r in json.loads(Path(f).read_text())]
+        print(f"Banking77, rows of {args.table}")
+        print_table(results)
+        draw(results, args.png)
+        print(f"curve: {args.png}")
+        return
     train_all, test_all = rows(SHARED / "banking77" / "train.csv"), rows(SHARED / "banking77" / "test.csv")
     test = random.Random(0).sample(test_all, min(args.test_limit, len(test_all)))
     sts_all = read_sts_pairs(SHARED / "stsb" / "dev.csv")
@@ -123,6 +133,13 @@ def main() -> None:
         f"\nBanking77, {split_name} accuracy ({len(test) if test else args.dev_shots} {'rows' if test else 'per intent'})"
         f", STS-B dev sample {len(general)} pairs, dev {args.dev_shots} per intent, delta {args.delta}, alphas {alphas}"
     )
+    print_table(results)
+    draw(results, args.png)
+    print(f"curve: {args.png}")
+
+
+def print_table(results: list[dict]) -> None:
+    """Mean±spread over seeds per (tuning, shots); the alphas chosen per seed; seeds with the WiSE shape."""
     print(
         f"{'lr':>6} {'pairs':>5} {'shots':>5} {'base acc':>11} {'tuned acc':>11} {'mix acc':>11} {'base sts':>11} "
         f"{'tuned sts':>11} {'mix sts':>11} {'alpha':>14} {'WiSE shape':>10}"
@@ -141,8 +158,6 @@ def main() -> None:
             f"{','.join(format(r['chosen_alpha'], 'g') for r in group):>14} "
             f"{sum(r['wise_shape'] for r in group)}/{len(group)}"
         )
-    draw(results, args.png)
-    print(f"curve: {args.png}")
 
 
 def one_run(
