@@ -18,7 +18,8 @@ from taskladder.models.config import ModelConfig
 from taskladder.runner import evaluate, execute
 from taskladder.store import Store
 from taskladder.task import Example, PackedExamples, Task, load_task, split_examples
-from taskladder.task.tables import _lines, read_table
+from taskladder.task.decoding import split_lines
+from taskladder.task.tables import read_table
 from taskladder.testing import LoopbackServer, mapping_responder
 
 
@@ -86,8 +87,8 @@ def test_duplicate_ids_still_refused(tmp_path: Path) -> None:
 
 def test_lines_split_as_stringio_does() -> None:
     text = 'id,text\r\n1,"two\nlines"\r2,plain\n3,"a\r\nb"\n4,last'
-    assert list(_lines(text)) == io.StringIO(text, newline="").readlines()
-    assert list(csv.reader(_lines(text))) == list(csv.reader(io.StringIO(text, newline="")))
+    assert list(split_lines(text)) == io.StringIO(text, newline="").readlines()
+    assert list(csv.reader(split_lines(text))) == list(csv.reader(io.StringIO(text, newline="")))
 
 
 RESPONDER = mapping_responder(

@@ -22,7 +22,7 @@ from ..yamlfile import format_validation_error, load_yaml  # noqa: F401  (load_y
 from .duplicates import DuplicateLog
 from .example import Example
 from .overlap import SplitOverlap, drop_leaked, measure_overlap
-from .packed import PackedExamples, PackedTable
+from .packed import PackedExamples, PackedTable, repeated_values
 from .sources import locate
 from .spec import TaskSpec
 from .tables import iter_table, read_table
@@ -86,8 +86,9 @@ def load_task(path: str | Path, data_dir: str | Path | None = None, dedupe: bool
     ``dedupe`` (``--dedupe-splits``) overrides the YAML's ``dedupe``."""
     path = Path(path)
     if path.is_dir():
-        raise ConfigError(f"{path} is a folder, not a task YAML; pass the YAML file itself "
-                          "(`taskladder init DATA.csv` writes one)")
+        raise ConfigError(
+            f"{path} is a folder, not a task YAML; pass the YAML file itself (`taskladder init DATA.csv` writes one)"
+        )
     raw = load_yaml(path)
     try:
         spec = TaskSpec.model_validate(raw)
@@ -122,8 +123,11 @@ def task_from_spec(spec: TaskSpec, base: Path, source: Path | None = None, data_
         removed, train = len(train) - len(kept), kept
     overlap = measure_overlap(train, dev, test, removed_from_train=removed)
     if overlap.total:
-        notes.append(overlap.describe() + "; set `dedupe: true` in task.yaml or pass --dedupe-splits to drop them from train"
-                     if overlap.dev_in_train + overlap.test_in_train else overlap.describe())
+        notes.append(
+            overlap.describe() + "; set `dedupe: true` in task.yaml or pass --dedupe-splits to drop them from train"
+            if overlap.dev_in_train + overlap.test_in_train
+            else overlap.describe()
+        )
     if removed:
         notes.append(f"dedupe: removed {removed} train example(s) whose input also appears in dev or test")
     for note in notes:
@@ -136,8 +140,9 @@ def task_from_spec(spec: TaskSpec, base: Path, source: Path | None = None, data_
     return task
 
 
-def _examples(spec: TaskSpec, file: Path, rows: Iterable[dict[str, Any]],
-              notes: list[str] | None = None) -> PackedExamples:
+def _examples(
+    spec: TaskSpec, file: Path, rows: Iterable[dict[str, Any]], notes: list[str] | None = None
+) -> PackedExamples:
     """The file's rows, checked and packed as they are read (``PackedTable``): no row dicts or
     ``Example`` objects are held, and duplicates are found afterwards on 8-byte hashes."""
     rows = iter(rows)
@@ -149,9 +154,7 @@ def _examples(spec: TaskSpec, file: Path, rows: Iterable[dict[str, Any]],
     needed = list(spec.inputs) + list(spec.outputs) + ([id_col] if id_col else [])
     for col in needed:
         if col not in columns:
-            raise DataError(
-                str(file), f"missing column; the file has {sorted(columns)}", row=1, field=col
-            )
+            raise DataError(str(file), f"missing column; the file has {sorted(columns)}", row=1, field=col)
     first_row = 2 if file.suffix.lower() in (".csv", ".tsv") else 1
     table = PackedTable(list(spec.inputs), list(spec.outputs))
     lines = array("q")
@@ -179,8 +182,12 @@ def _examples(spec: TaskSpec, file: Path, rows: Iterable[dict[str, Any]],
     repeats = every.later_duplicates()
     if len(repeats) and id_col:
         at, first_at = repeats[0].tolist()
-        raise DataError(str(file), f"duplicate id '{table.row(at)[0]}', first seen at row {line_of[first_at]}; "
-                        "ids must be unique", row=int(line_of[at]), field=id_col)
+        raise DataError(
+            str(file),
+            f"duplicate id '{table.row(at)[0]}', first seen at row {line_of[first_at]}; ids must be unique",
+            row=int(line_of[at]),
+            field=id_col,
+        )
     # Without an id column an id is the row's content: a repeat is the same example twice, kept once.
     duplicates.identical = len(repeats)
     kept = np.delete(np.arange(len(table), dtype=np.int64), repeats[:, 0])
@@ -207,7 +214,9 @@ def _unlabeled(spec: TaskSpec, file: Path, rows: list[dict[str, Any]]) -> list[E
     out: dict[str, Example] = {}
     for row in rows:
         inputs = {k: _clean(row.get(k)) for k in spec.inputs}
-        ex_id = "u-" + (str(row[id_col]) if id_col else hashlib.sha256(repr(sorted(inputs.items())).encode()).hexdigest()[:12])
+        ex_id = "u-" + (
+            str(row[id_col]) if id_col else hashlib.sha256(repr(sorted(inputs.items())).encode()).hexdigest()[:12]
+        )
         out.setdefault(ex_id, Example(id=ex_id, inputs=inputs))
     return list(out.values())
 
@@ -236,16 +245,15 @@ def _coerce(value: Any, kind: str) -> Any:
 def _check_unique_across(spec: TaskSpec, parts: list[Sequence[Example]]) -> None:
     if not spec.data.id_column:
         return
-    # Ids are compared by hash first (8 bytes a row), then as strings where hashes meet.
-    hashes = [_id_hashes(part) for part in parts]
-    counts = Counter(h for part in hashes for h in set(part.tolist()))
-    shared = {h for h, n in counts.items() if n > 1}
-    if not shared:
+    # Ids are compared by hash first (8 bytes a row; a set and a Counter of a million hashes held
+    # ~100 bytes a row), then as strings where hashes meet. Ids are unique within a part, so a
+    # hash seen twice is shared by two parts (or, rarely, two ids of one part: told apart below).
+    wanted = repeated_values(np.concatenate([_id_hashes(part) for part in parts]))
+    if not len(wanted):
         return
-    wanted = np.array(sorted(shared), dtype=np.int64)
     seen: set[str] = set()
-    for part, part_hashes in zip(parts, hashes):
-        ids = [part[at].id for at in np.flatnonzero(np.isin(part_hashes, wanted)).tolist()]
+    for part in parts:
+        ids = [part[at].id for at in np.flatnonzero(np.isin(_id_hashes(part), wanted)).tolist()]
         for ex_id in ids:
             if ex_id in seen:
                 raise DataError("data", f"id '{ex_id}' appears in more than one split", field=spec.data.id_column)
@@ -267,24 +275,27 @@ def _check_labels(task: Task) -> None:
             for e in task.split(part):
                 if str(e.outputs[name]) not in allowed:
                     raise DataError(
-                        "data", f"label '{e.outputs[name]}' of example '{e.id}' is not in the task's listed labels",
+                        "data",
+                        f"label '{e.outputs[name]}' of example '{e.id}' is not in the task's listed labels",
                         field=name,
                     )
 
 
-def split_examples(examples: Sequence[Example], dev: float, test: float,
-                   seed: int) -> tuple[Sequence[Example], Sequence[Example], Sequence[Example]]:
+def split_examples(
+    examples: Sequence[Example], dev: float, test: float, seed: int
+) -> tuple[Sequence[Example], Sequence[Example], Sequence[Example]]:
     """Seeded shuffle then cut: the same file and seed always give the same split.
 
     A shuffle's order depends only on the length, so packed rows are split by shuffling their
     positions (the same order as shuffling the examples) and each split is a view of the rows."""
-    order = list(range(len(examples)))
+    # An array, not a list: ``shuffle`` only swaps items, and a list of a million ints held ~36 MB.
+    order = array("q", range(len(examples)))
     random.Random(seed).shuffle(order)
     n = len(order)
     n_test = round(n * test)
     n_dev = round(n * dev)
     cuts = (order[n_test + n_dev :], order[n_test : n_test + n_dev], order[:n_test])
     if isinstance(examples, PackedExamples):
-        train_part, dev_part, test_part = (examples.take(np.array(c, dtype=np.int64)) for c in cuts)
+        train_part, dev_part, test_part = (examples.take(np.frombuffer(c, dtype=np.int64)) for c in cuts)
         return train_part, dev_part, test_part
     return [examples[i] for i in cuts[0]], [examples[i] for i in cuts[1]], [examples[i] for i in cuts[2]]

@@ -6,15 +6,21 @@ their dicts): over a gigabyte before the first call. Packed, a row costs its pic
 it: a run reads a batch at a time. A split is a view (an index array into one table), so
 splitting, slicing and dropping rows copy no rows.
 
+Past ``SPILL_BYTES`` the pickled rows go to an unnamed temporary file and a row is read back
+with one ``pread``: the rows then cost no memory (a million short rows were ~70 MB in RAM), and
+page-cache pages are the kernel's to drop, not this process's. A small table stays in memory.
+
 ``PackedExamples`` is a read-only ``Sequence[Example]``: code that iterates, indexes, slices or
 takes ``len`` of a split works unchanged; ``+`` gives a plain list (small splits only).
 """
 
 from __future__ import annotations
 
+import os
 import pickle
+import tempfile
 from array import array
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, overload
 
 import numpy as np
@@ -22,6 +28,7 @@ import numpy as np
 from .example import Example
 
 _PROTOCOL = pickle.HIGHEST_PROTOCOL
+SPILL_BYTES = 4 << 20  # rows past this many bytes go to a temporary file
 
 
 class PackedTable:
@@ -30,10 +37,12 @@ class PackedTable:
     def __init__(self, input_names: Sequence[str] = (), output_names: Sequence[str] = ()):
         self.input_names = tuple(input_names)
         self.output_names = tuple(output_names)
-        self._buf = bytearray()
+        self._buf = bytearray()  # the rows while they fit in SPILL_BYTES
+        self._file: Any = None  # else the rows, in this unnamed temporary file (``_buf`` empty)
+        self._size = 0  # bytes of rows so far
         self._ends = array("q")
         self._hashes = array("q")  # hash(id): in-process only (str hashes are salted per process)
-        self._frozen: tuple[bytearray, np.ndarray, np.ndarray] | None = None
+        self._frozen: tuple[np.ndarray, np.ndarray] | None = None
 
     def __len__(self) -> int:
         return len(self._ends)
@@ -45,24 +54,46 @@ class PackedTable:
         # names would otherwise be a third of a short row.
         ins = tuple(inputs.values()) if tuple(inputs) == self.input_names else inputs
         outs = tuple(outputs.values()) if tuple(outputs) == self.output_names else outputs
-        self._buf += pickle.dumps((ex_id, ins, outs, extra or None), protocol=_PROTOCOL)
-        self._ends.append(len(self._buf))
+        data = pickle.dumps((ex_id, ins, outs, extra or None), protocol=_PROTOCOL)
+        if self._file is not None:
+            self._file.write(data)
+        else:
+            self._buf += data
+            if len(self._buf) > SPILL_BYTES:
+                self._spill()
+        self._size += len(data)
+        self._ends.append(self._size)
         self._hashes.append(hash(ex_id))
 
-    def _parts(self) -> tuple[bytearray, np.ndarray, np.ndarray]:
+    def _spill(self) -> None:
+        self._file = tempfile.TemporaryFile(prefix="taskladder-rows-")
+        self._file.write(self._buf)
+        self._buf = bytearray()
+
+    def _parts(self) -> tuple[np.ndarray, np.ndarray]:
         if self._frozen is None:
-            # Views of the buffers, not copies: a copy would double the table for a moment.
-            self._frozen = (
-                self._buf,
-                np.frombuffer(self._ends, dtype=np.int64),
-                np.frombuffer(self._hashes, dtype=np.int64),
-            )
+            if self._file is not None:
+                self._file.flush()  # rows are read back with pread, past the writer's buffer
+            # Views of the arrays, not copies: a copy would double them for a moment.
+            self._frozen = (np.frombuffer(self._ends, dtype=np.int64), np.frombuffer(self._hashes, dtype=np.int64))
         return self._frozen
 
     def row(self, at: int) -> tuple[Any, ...]:
-        buf, ends, _ = self._parts()
+        ends, _ = self._parts()
         start = int(ends[at - 1]) if at else 0
-        return pickle.loads(buf[start : int(ends[at])])
+        end = int(ends[at])
+        if self._file is None:
+            return pickle.loads(self._buf[start:end])
+        return pickle.loads(self._read(start, end - start))
+
+    def _read(self, start: int, size: int) -> bytes:
+        data = os.pread(self._file.fileno(), size, start)
+        while len(data) < size:  # one read returns at most ~2 GB (Linux)
+            more = os.pread(self._file.fileno(), size - len(data), start + len(data))
+            if not more:
+                raise OSError(f"the packed rows' temporary file ended at byte {start + len(data)}")
+            data += more
+        return data
 
     def example(self, at: int) -> Example:
         ex_id, ins, outs, extra = self.row(at)
@@ -74,7 +105,20 @@ class PackedTable:
         )
 
     def id_hashes(self) -> np.ndarray:
-        return self._parts()[2]
+        return self._parts()[1]
+
+    def __getstate__(self) -> dict[str, Any]:
+        # A copy for another process (pickle): the rows themselves, not the temporary file.
+        self._parts()
+        state = {k: v for k, v in self.__dict__.items() if k not in ("_file", "_frozen")}
+        if self._file is not None:
+            state["_buf"] = bytearray(self._read(0, self._size))
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state, _file=None, _frozen=None)
+        if len(self._buf) > SPILL_BYTES:
+            self._spill()
 
     def view(self, index: np.ndarray | None = None) -> "PackedExamples":
         return PackedExamples(self, np.arange(len(self), dtype=np.int64) if index is None else index)
@@ -133,19 +177,10 @@ class PackedExamples(Sequence[Example]):
 
     def later_duplicates(self) -> np.ndarray:
         """Positions whose id an earlier position already has, each with the first position of
-        that id: an (n, 2) array in position order. Found by sorting the id hashes (8 bytes a
-        row, not a dict of a million ids); equal hashes are told apart by the ids themselves."""
-        hashes = self.id_hashes()
-        order = np.argsort(hashes, kind="stable")  # stable: equal ids stay in position order
-        _, starts, counts = np.unique(hashes[order], return_index=True, return_counts=True)
-        found: list[tuple[int, int]] = []
-        for s, c in zip(starts[counts > 1].tolist(), counts[counts > 1].tolist()):
-            firsts: dict[str, int] = {}
-            for at in order[s : s + c].tolist():
-                first = firsts.setdefault(self.table.row(int(self.rows[at]))[0], at)
-                if first != at:
-                    found.append((at, first))
-        return np.array(sorted(found), dtype=np.int64).reshape(-1, 2)
+        that id: an (n, 2) array in position order. Found on the id hashes (8 bytes a row, not a
+        dict of a million ids): a sorted copy says which hashes repeat, and only the rows with
+        those are read; equal hashes are told apart by the ids themselves."""
+        return _later_repeats(self.id_hashes(), lambda at: self.table.row(int(self.rows[at]))[0])
 
     def __add__(self, other: Iterable[Example]) -> list[Example]:
         return [*self, *other]
@@ -162,3 +197,27 @@ class PackedExamples(Sequence[Example]):
 
     def __repr__(self) -> str:
         return f"PackedExamples({len(self)} examples)"
+
+
+def repeated_values(values: np.ndarray) -> np.ndarray:
+    """The values that occur more than once in ``values``. A sorted copy and a mask (~9 bytes a
+    value); ``np.unique`` with counts also argsorts (~30 bytes a value at a million)."""
+    ordered = np.sort(values)
+    same = ordered[1:] == ordered[:-1]
+    return np.unique(ordered[1:][same])
+
+
+def _later_repeats(keys: np.ndarray, identity: Callable[[int], Any]) -> np.ndarray:
+    """Positions whose ``identity`` an earlier position has (positions with equal ``keys`` are
+    compared), each with that first position: an (n, 2) array in position order."""
+    repeated = repeated_values(keys)
+    if not len(repeated):
+        return np.empty((0, 2), dtype=np.int64)
+    candidates = np.flatnonzero(np.isin(keys, repeated))  # in position order: the first comes first
+    firsts: dict[tuple[int, Any], int] = {}
+    found = []
+    for at, key in zip(candidates.tolist(), keys[candidates].tolist()):
+        first = firsts.setdefault((key, identity(at)), at)
+        if first != at:
+            found.append((at, first))
+    return np.array(found, dtype=np.int64).reshape(-1, 2)

@@ -8,13 +8,13 @@ import csv
 import io
 
 CANDIDATES = (",", ";", "\t", "|")
-_SAMPLE_CHARS = 64 * 1024
+SAMPLE_CHARS = 64 * 1024  # a file longer than this is sampled
 _SAMPLE_LINES = 50
 
 
 def detect_separator(text: str, default: str = ",") -> str:
-    sample = text[:_SAMPLE_CHARS]
-    cut = len(text) > _SAMPLE_CHARS
+    sample = text[:SAMPLE_CHARS]
+    cut = len(text) > SAMPLE_CHARS
     best, best_width = default, 1
     for sep in (default, *[c for c in CANDIDATES if c != default]):
         width = _consistent_width(sample, sep, drop_last=cut)

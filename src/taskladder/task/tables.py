@@ -1,34 +1,25 @@
 """Read a table file (CSV, JSONL, Parquet, XLSX) as row dicts, one at a time or as a list.
 
 Errors name the file (and the row where there is one) and say how to fix them. ``iter_table``
-yields rows as it parses them, so a loader that keeps rows compactly never holds them all as
-dicts (at a million rows the dicts alone were ~350 MB).
+yields rows as it parses them, and reads a CSV or JSONL file a line at a time, so a loader that
+keeps rows compactly never holds them all as dicts (at a million rows the dicts alone were
+~350 MB) nor the file's bytes or text (~50 MB each).
 """
 
 from __future__ import annotations
 
 import csv
+import itertools
 import json
-import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from ..errors import DataError
-from .decoding import decode_text
-from .separator import detect_separator
+from .decoding import decode_text, decoded_lines, split_lines
+from .separator import SAMPLE_CHARS, detect_separator
 
 SUPPORTED = (".csv", ".tsv", ".jsonl", ".json", ".parquet", ".xlsx")
-
-
-# One line with its ending, split as ``io.StringIO(text, newline="")`` splits it (\n, \r\n or \r).
-# A generator of these instead of a StringIO: StringIO keeps 4 bytes a character, 240 MB for a
-# 60 MB file.
-_LINE = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+\Z")
-
-
-def _lines(text: str) -> Iterator[str]:
-    return (m.group() for m in _LINE.finditer(text))
 
 
 def read_table(path: Path, encoding: str | None = None, separator: str | None = None) -> list[dict[str, Any]]:
@@ -38,18 +29,24 @@ def read_table(path: Path, encoding: str | None = None, separator: str | None = 
 
 
 def iter_table(path: Path, encoding: str | None = None, separator: str | None = None) -> Iterator[dict[str, Any]]:
-    """``read_table``'s rows, one at a time (the file's text is held, its rows are not)."""
+    """``read_table``'s rows, one at a time (a CSV or JSONL file is read a line at a time)."""
     if path.is_dir():
         raise DataError(str(path), "is a folder, not a data file; point the task at a CSV, JSONL, Parquet or XLSX file")
     if not path.exists():
         raise DataError(str(path), "file not found; check the path (relative paths resolve from the task YAML)")
     suffix = path.suffix.lower()
     if suffix in (".csv", ".tsv"):
+        lines = decoded_lines(path, encoding)
+        if separator:
+            return _read_csv(path, lines, separator)
+        head = _head(lines, SAMPLE_CHARS)
+        sep = detect_separator("".join(head), "\t" if suffix == ".tsv" else ",")
+        return _read_csv(path, itertools.chain(head, lines), sep)
+    if suffix == ".jsonl":
+        return _read_jsonl(path, decoded_lines(path, encoding))
+    if suffix == ".json":  # maybe one JSON array, parsed whole; else JSON lines
         text = decode_text(path, encoding)
-        sep = separator or detect_separator(text, "\t" if suffix == ".tsv" else ",")
-        return _read_csv(path, text, sep)
-    if suffix in (".jsonl", ".json"):
-        return _read_jsonl(path, decode_text(path, encoding))
+        return _read_json_array(path, text) if text.lstrip().startswith("[") else _read_jsonl(path, split_lines(text))
     if suffix == ".parquet":
         return iter(_read_with_pandas(path, "parquet"))
     if suffix == ".xlsx":
@@ -57,16 +54,31 @@ def iter_table(path: Path, encoding: str | None = None, separator: str | None = 
     raise DataError(str(path), f"unsupported file type '{suffix}'; use one of {', '.join(SUPPORTED)}")
 
 
-def _read_csv(path: Path, text: str, sep: str) -> Iterator[dict[str, Any]]:
-    reader = csv.DictReader(_lines(text), delimiter=sep)
+def _head(lines: Iterator[str], chars: int) -> list[str]:
+    """The first lines of ``lines`` up to more than ``chars`` characters in all (fewer: the whole
+    file): as much as ``detect_separator`` reads of a whole text, and whether there is more."""
+    head: list[str] = []
+    size = 0
+    for line in lines:
+        head.append(line)
+        size += len(line)
+        if size > chars:
+            break
+    return head
+
+
+def _read_csv(path: Path, lines: Iterable[str], sep: str) -> Iterator[dict[str, Any]]:
+    reader = csv.DictReader(lines, delimiter=sep)
     try:
         if not reader.fieldnames:
             raise DataError(str(path), "the file is empty; it needs a header row and at least one data row")
         for row in reader:
             if None in row:
                 raise DataError(
-                    str(path), f"more values than header columns (separator {sep!r}); quote fields that contain "
-                    "the separator, or set `separator:` under `data:` in task.yaml", row=reader.line_num,
+                    str(path),
+                    f"more values than header columns (separator {sep!r}); quote fields that contain "
+                    "the separator, or set `separator:` under `data:` in task.yaml",
+                    row=reader.line_num,
                 )
             yield {k: ("" if v is None else v) for k, v in row.items()}
     except csv.Error as exc:
@@ -74,21 +86,24 @@ def _read_csv(path: Path, text: str, sep: str) -> Iterator[dict[str, Any]]:
         if "field larger" in str(exc):
             limit_kb = csv.field_size_limit() // 1024
             raise DataError(
-                str(path), f"a cell is larger than {limit_kb} KB, the CSV reader's limit; store long texts "
-                "in a JSONL file (one JSON object per line) instead", row=row_no,
+                str(path),
+                f"a cell is larger than {limit_kb} KB, the CSV reader's limit; store long texts "
+                "in a JSONL file (one JSON object per line) instead",
+                row=row_no,
             ) from None
         raise DataError(str(path), f"not valid CSV ({exc}); check the quoting", row=row_no) from None
 
 
-def _read_jsonl(path: Path, text: str) -> Iterator[dict[str, Any]]:
-    if path.suffix.lower() == ".json" and text.lstrip().startswith("["):
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise DataError(str(path), f"invalid JSON ({exc.msg}) at line {exc.lineno}") from None
-        yield from (dict(r) for r in data)
-        return
-    for i, line in enumerate(_lines(text), start=1):
+def _read_json_array(path: Path, text: str) -> Iterator[dict[str, Any]]:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DataError(str(path), f"invalid JSON ({exc.msg}) at line {exc.lineno}") from None
+    return (dict(r) for r in data)
+
+
+def _read_jsonl(path: Path, lines: Iterable[str]) -> Iterator[dict[str, Any]]:
+    for i, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
