@@ -13,8 +13,8 @@ import pytest
 from typer.testing import CliRunner
 
 from taskladder.cli import app
-from taskladder.cli.cmd_runs import example_order
 from taskladder.store import SCHEMA_VERSION, Store
+from taskladder.store.order import example_order
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "store_v1"
 runner = CliRunner()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-import re
 import sys
 from pathlib import Path
 from typing import Optional, TextIO
@@ -64,7 +63,7 @@ def export_records(
     store = store_of(ctx)
     run = get_run_or_fail(store, run_id)
     # Streamed: a million-record run is written a page at a time, never held whole.
-    records = store.iter_records_ordered(run.run_id, example_order)
+    records = store.iter_records_ordered(run.run_id)  # by example id (``store.order``)
     written = 0
     if output is not None and output.suffix.lower() == ".csv":
         fields = [*Record.model_fields, "schema_version"]
@@ -87,14 +86,6 @@ def export_records(
             stream.close()
     if output:
         typer.echo(f"wrote {written} records of run {run.run_id} to {output}", err=True)
-
-
-def example_order(example_id: str) -> tuple[tuple[str | int, ...], str]:
-    """Rows of an export in example-id order, numbers within ids compared as numbers (q2 before
-    q10): stable from run to run, whatever order the records were written in."""
-
-    parts = re.split(r"(\d+)", example_id)  # text at even places, digits at odd ones
-    return tuple(int(p) if i % 2 else p for i, p in enumerate(parts)), example_id
 
 
 @app.command("compare")

@@ -14,16 +14,16 @@ a one-line ``StoreError`` before anything in it is changed.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import socket
 import sqlite3
 import threading
 import time
-from array import array
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Iterable, Iterator
 
 from ..errors import StoreError
 from ..redaction import redact_value
@@ -31,6 +31,8 @@ from ..settings import Settings
 from .human import HumanLabels
 from .keys import answer_key, expected_key
 from .migrations import check_usable, migrate
+from .order import SQL_EXAMPLE_ORDER
+from .order import register as register_order
 from .records import Record, RunInfo
 
 # Record fields mirrored into their own columns of `records` (schema 2) so they can be queried
@@ -112,6 +114,7 @@ class Store(HumanLabels):  # HumanLabels: gold patches, votes, review queues (st
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL survives a process kill
             migrate(self._db, self.path)
+            register_order(self._db)  # for export's ORDER BY
         except sqlite3.DatabaseError as exc:
             if getattr(exc, "sqlite_errorname", "") == "SQLITE_NOTADB" or "not a database" in str(exc):
                 raise StoreError(f"{self.path} is not a SQLite file, so it cannot be the taskladder store: "
@@ -356,16 +359,14 @@ class Store(HumanLabels):  # HumanLabels: gold patches, votes, review queues (st
         finally:
             cursor.close()
 
-    def iter_records_ordered(self, run_id: str, key: Callable[[str], Any], page: int = 500) -> Iterator[Record]:
-        """A run's records sorted by ``key(example_id)``, read a page at a time: only the ids and
-        row numbers are sorted in memory, never the records."""
-        ids = [(key(example_id), rowid) for rowid, example_id in
-               self._pages("SELECT rowid, example_id FROM records WHERE run_id = ?", (run_id,))]
-        ids.sort()
-        rowids = array("q", (rowid for _, rowid in ids))
-        del ids
-        for start in range(0, len(rowids), page):
-            chunk = rowids[start : start + page].tolist()
+    def iter_records_ordered(self, run_id: str, page: int = 500) -> Iterator[Record]:
+        """A run's records in export order (``order.example_order``: ids, numbers as numbers),
+        read a page at a time. SQLite sorts the ids by their order bytes (its sorter spills to
+        a temporary file), so no key per record is held here; each page is then read by rowid."""
+        rowids = self._pages(
+            f"SELECT rowid FROM records WHERE run_id = ? ORDER BY {SQL_EXAMPLE_ORDER}(example_id)", (run_id,), page
+        )
+        while chunk := [rowid for (rowid,) in itertools.islice(rowids, page)]:
             with self._lock:
                 rows = dict(self._db.execute(
                     f"SELECT rowid, data FROM records WHERE rowid IN ({','.join('?' * len(chunk))})", chunk).fetchall())
