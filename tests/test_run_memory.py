@@ -93,8 +93,28 @@ def _peak_bytes(tmp_path: Path, n: int) -> tuple[int, int]:
 
 def test_memory_does_not_grow_with_run_length(tmp_path: Path) -> None:
     (small, n_small), (large, n_large) = _peak_bytes(tmp_path, 3_000), _peak_bytes(tmp_path, 12_000)
-    # The old kernel held every Record (~3 KB each here). The tally holds five floats and a flag per
-    # example (41 bytes); allow 200. Both runs are past 2,000 examples, where the bootstrap's index
+    # The old kernel held every Record (~3 KB each here). The tally holds a flag per example (its
+    # five floats in a temporary file); allow 200. Both runs are past 2,000 examples, where the bootstrap's index
     # blocks stop growing (2M cells each, metrics._bootstrap).
     per_example = (large - small) / (n_large - n_small)
     assert per_example < 200, f"{per_example:.0f} bytes per extra example (peaks {small} and {large})"
+
+
+def test_the_tally_keeps_its_floats_out_of_memory(tmp_path: Path) -> None:
+    # Five floats an example went to a temporary file: a million-example tally holds its flags
+    # (1 MB) and counters, not 41 MB of columns; the summary still reads every value back.
+    task = big_task(tmp_path / "t", 60)
+    scorer = get_metric(task.spec.default_metric(), task.spec)
+    records = list(execute(_plan(task, scorer), Scripted(), store=Store(tmp_path / "s.sqlite"), progress=False).records)
+    tracemalloc.start()
+    try:
+        tally = RunTally(1_000_000, scorer, task.spec.volume.calls_per_day)
+        positions = (999_999, 0, 500_000)  # far apart: the gaps read back as nothing tallied
+        for at, r in zip(positions, records):
+            tally.add(at, r)
+        at_peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert at_peak < 1_500_000, at_peak
+    in_order = [records[1], records[2], records[0]]  # position order: 0, 500,000, 999,999
+    assert tally.summary().model_dump() == summarise(in_order, scorer, task.spec.volume.calls_per_day).model_dump()

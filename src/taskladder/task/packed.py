@@ -6,8 +6,8 @@ their dicts): over a gigabyte before the first call. Packed, a row costs its pic
 it: a run reads a batch at a time. A split is a view (an index array into one table), so
 splitting, slicing and dropping rows copy no rows.
 
-Past ``SPILL_BYTES`` the pickled rows go to an unnamed temporary file and a row is read back
-with one ``pread``: the rows then cost no memory (a million short rows were ~70 MB in RAM), and
+Past ``SPILL_BYTES`` the pickled rows go to an unnamed temporary file (``ScratchFile``) and a
+row is read back with one ``pread``: the rows then cost no memory (a million short rows were ~70 MB in RAM), and
 page-cache pages are the kernel's to drop, not this process's. A small table stays in memory.
 
 ``PackedExamples`` is a read-only ``Sequence[Example]``: code that iterates, indexes, slices or
@@ -16,9 +16,7 @@ takes ``len`` of a split works unchanged; ``+`` gives a plain list (small splits
 
 from __future__ import annotations
 
-import os
 import pickle
-import tempfile
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, overload
@@ -26,6 +24,7 @@ from typing import Any, overload
 import numpy as np
 
 from .example import Example
+from .scratch import ScratchFile
 
 _PROTOCOL = pickle.HIGHEST_PROTOCOL
 SPILL_BYTES = 4 << 20  # rows past this many bytes go to a temporary file
@@ -38,7 +37,7 @@ class PackedTable:
         self.input_names = tuple(input_names)
         self.output_names = tuple(output_names)
         self._buf = bytearray()  # the rows while they fit in SPILL_BYTES
-        self._file: Any = None  # else the rows, in this unnamed temporary file (``_buf`` empty)
+        self._file: ScratchFile | None = None  # else the rows, in this file (``_buf`` empty)
         self._size = 0  # bytes of rows so far
         self._ends = array("q")
         self._hashes = array("q")  # hash(id): in-process only (str hashes are salted per process)
@@ -56,7 +55,7 @@ class PackedTable:
         outs = tuple(outputs.values()) if tuple(outputs) == self.output_names else outputs
         data = pickle.dumps((ex_id, ins, outs, extra or None), protocol=_PROTOCOL)
         if self._file is not None:
-            self._file.write(data)
+            self._file.append(data)
         else:
             self._buf += data
             if len(self._buf) > SPILL_BYTES:
@@ -66,14 +65,12 @@ class PackedTable:
         self._hashes.append(hash(ex_id))
 
     def _spill(self) -> None:
-        self._file = tempfile.TemporaryFile(prefix="taskladder-rows-")
-        self._file.write(self._buf)
+        self._file = ScratchFile(prefix="taskladder-rows-")
+        self._file.append(self._buf)
         self._buf = bytearray()
 
     def _parts(self) -> tuple[np.ndarray, np.ndarray]:
         if self._frozen is None:
-            if self._file is not None:
-                self._file.flush()  # rows are read back with pread, past the writer's buffer
             # Views of the arrays, not copies: a copy would double them for a moment.
             self._frozen = (np.frombuffer(self._ends, dtype=np.int64), np.frombuffer(self._hashes, dtype=np.int64))
         return self._frozen
@@ -84,16 +81,7 @@ class PackedTable:
         end = int(ends[at])
         if self._file is None:
             return pickle.loads(self._buf[start:end])
-        return pickle.loads(self._read(start, end - start))
-
-    def _read(self, start: int, size: int) -> bytes:
-        data = os.pread(self._file.fileno(), size, start)
-        while len(data) < size:  # one read returns at most ~2 GB (Linux)
-            more = os.pread(self._file.fileno(), size - len(data), start + len(data))
-            if not more:
-                raise OSError(f"the packed rows' temporary file ended at byte {start + len(data)}")
-            data += more
-        return data
+        return pickle.loads(self._file.read(start, end - start))
 
     def example(self, at: int) -> Example:
         ex_id, ins, outs, extra = self.row(at)
@@ -112,7 +100,7 @@ class PackedTable:
         self._parts()
         state = {k: v for k, v in self.__dict__.items() if k not in ("_file", "_frozen")}
         if self._file is not None:
-            state["_buf"] = bytearray(self._read(0, self._size))
+            state["_buf"] = bytearray(self._file.read(0, self._size))
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
