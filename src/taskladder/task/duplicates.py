@@ -11,7 +11,7 @@ from __future__ import annotations
 from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -21,6 +21,12 @@ _LISTED = 5
 
 # (inputs, outputs) of a row, by its position in the file's rows.
 RowValues = Callable[[int], tuple[dict[str, Any], dict[str, Any]]]
+
+
+class Lines(Protocol):
+    """A position's line in the file: ``lines[position]``."""
+
+    def __getitem__(self, position: int, /) -> int: ...
 
 
 @dataclass
@@ -41,7 +47,7 @@ class DuplicateLog:
         self._inputs.append(hash(_input_key(inputs)))
         self._outputs.append(hash(repr(outputs)))
 
-    def settle(self, kept: np.ndarray, lines: np.ndarray, values: RowValues) -> None:
+    def settle(self, kept: np.ndarray, lines: Lines, values: RowValues) -> None:
         """Find the conflicts among the ``kept`` rows (positions in ``see`` order; ``lines``: each
         position's line in the file; ``values``: a position's inputs and outputs)."""
         keys = np.frombuffer(self._inputs, dtype=np.int64)[kept]

@@ -157,7 +157,6 @@ def _examples(
             raise DataError(str(file), f"missing column; the file has {sorted(columns)}", row=1, field=col)
     first_row = 2 if file.suffix.lower() in (".csv", ".tsv") else 1
     table = PackedTable(list(spec.inputs), list(spec.outputs))
-    lines = array("q")
     duplicates = DuplicateLog(str(file))
     for i, row in enumerate(itertools.chain([first], rows)):
         line = i + first_row
@@ -176,9 +175,8 @@ def _examples(
         duplicates.see(inputs, outputs)
         extra = {k: v for k, v in row.items() if k not in inputs and k not in outputs and k != id_col}
         table.append(ex_id, inputs, outputs, extra)
-        lines.append(line)
     every = table.view()
-    line_of = np.frombuffer(lines, dtype=np.int64)
+    line_of = _LineOf(first_row)  # a row's line is its position past the header: computed, not stored
     repeats = every.later_duplicates()
     if len(repeats) and id_col:
         at, first_at = repeats[0].tolist()
@@ -200,6 +198,16 @@ def _examples(
     if notes is not None:
         notes.extend(duplicates.notes())
     return every.take(kept) if len(repeats) else every
+
+
+class _LineOf:
+    """The line (the row number the errors name) of each row position: ``position + first``."""
+
+    def __init__(self, first: int):
+        self.first = first
+
+    def __getitem__(self, position: int) -> int:
+        return int(position) + self.first
 
 
 def _unlabeled(spec: TaskSpec, file: Path, rows: list[dict[str, Any]]) -> list[Example]:
