@@ -50,8 +50,10 @@ class DuplicateLog:
     def settle(self, kept: np.ndarray, lines: Lines, values: RowValues) -> None:
         """Find the conflicts among the ``kept`` rows (positions in ``see`` order; ``lines``: each
         position's line in the file; ``values``: a position's inputs and outputs)."""
-        keys = np.frombuffer(self._inputs, dtype=np.int64)[kept]
-        outs = np.frombuffer(self._outputs, dtype=np.int64)[kept]
+        keys = np.frombuffer(self._inputs, dtype=np.int64)
+        outs = np.frombuffer(self._outputs, dtype=np.int64)
+        if len(kept) < len(keys):  # else every row is kept: the arrays themselves, not copies
+            keys, outs = keys[kept], outs[kept]
         # Only the rows whose input hash repeats are grouped (a sorted copy finds those hashes;
         # an argsort of every row cost ~30 bytes a row more at a million).
         candidates = np.flatnonzero(np.isin(keys, repeated_values(keys)))

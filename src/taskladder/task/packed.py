@@ -28,6 +28,7 @@ from .scratch import ScratchFile
 
 _PROTOCOL = pickle.HIGHEST_PROTOCOL
 SPILL_BYTES = 4 << 20  # rows past this many bytes go to a temporary file
+_ITER_CHUNK = 4096
 
 
 class PackedTable:
@@ -134,8 +135,10 @@ class PackedExamples(Sequence[Example]):
 
     def __iter__(self) -> Iterator[Example]:
         example = self.table.example
-        for at in self.rows.tolist():
-            yield example(at)
+        # A chunk of positions at a time: ``tolist`` of a million positions is ~36 MB of ints.
+        for start in range(0, len(self.rows), _ITER_CHUNK):
+            for at in self.rows[start : start + _ITER_CHUNK].tolist():
+                yield example(at)
 
     def take(self, positions: np.ndarray) -> "PackedExamples":
         """These rows (positions, or a boolean mask, over this view)."""
