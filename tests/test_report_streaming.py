@@ -4,6 +4,7 @@ as numbers), the same as sorting the whole run in memory gave, however they were
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 
 from scale_helpers import Scripted, big_task
@@ -12,13 +13,14 @@ from typer.testing import CliRunner
 from taskladder.cli.app import app
 from taskladder.metrics import get_metric
 from taskladder.runner import RunPlan, execute
-from taskladder.store import Record, Store
+from taskladder.store import Record, RunInfo, Store
 from taskladder.store.order import example_order, example_order_bytes
+from taskladder.task import Task
 
 
-def test_export_streams_in_example_order(tmp_path: Path, monkeypatch) -> None:
+def _scripted_run(tmp_path: Path, monkeypatch, n: int) -> tuple[Task, Store, RunInfo]:
     monkeypatch.setenv("TASKLADDER_HOME", str(tmp_path / "home"))
-    task = big_task(tmp_path / "t", 1_500)
+    task = big_task(tmp_path / "t", n)
     store = Store.default()
     plan = RunPlan.for_task(
         task,
@@ -30,7 +32,11 @@ def test_export_streams_in_example_order(tmp_path: Path, monkeypatch) -> None:
         pipeline={"kind": "scripted"},
     )
     # Many workers: records are written in the order answers arrive, not in example order.
-    run = execute(plan, Scripted(batch_size=3, concurrency=16), store=store, progress=False).run
+    return task, store, execute(plan, Scripted(batch_size=3, concurrency=16), store=store, progress=False).run
+
+
+def test_export_streams_in_example_order(tmp_path: Path, monkeypatch) -> None:
+    task, store, run = _scripted_run(tmp_path, monkeypatch, 1_500)
     whole = sorted(store.get_records(run.run_id), key=lambda r: example_order(r.example_id))
     streamed = list(store.iter_records_ordered(run.run_id, page=100))
     assert streamed == whole and len(whole) == len(task.dev)
@@ -51,25 +57,11 @@ def _sorted_in_memory(store: Store, run_id: str) -> list[Record]:
 
 
 def test_sqlite_sorts_ids_as_the_python_key_did(tmp_path: Path, monkeypatch) -> None:
-    import random
-
     rng = random.Random(0)
     parts = ["q", "Q", "a-", "_", "0", "7", "007", "10", "9", "é", "\x00", "\u0663", "\U0001f600", " ", ""]
     ids = sorted({"".join(rng.choice(parts) for _ in range(rng.randint(0, 5))) for _ in range(3_000)})
     assert sorted(ids, key=example_order_bytes) == sorted(ids, key=example_order)
-    monkeypatch.setenv("TASKLADDER_HOME", str(tmp_path / "home"))
-    task = big_task(tmp_path / "t", 300)
-    store = Store.default()
-    plan = RunPlan.for_task(
-        task,
-        "dev",
-        None,
-        scorer=get_metric(task.spec.default_metric(), task.spec),
-        model="scripted",
-        identity={},
-        pipeline={"kind": "scripted"},
-    )
-    run = execute(plan, Scripted(batch_size=3, concurrency=8), store=store, progress=False).run
+    _, store, run = _scripted_run(tmp_path, monkeypatch, 300)
     # The run's records again under the awkward ids, written in shuffled order.
     records = list(store.get_records(run.run_id))
     rng.shuffle(ids)
