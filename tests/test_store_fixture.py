@@ -32,8 +32,9 @@ def read_plain(path: Path) -> dict:
         return {
             "runs": con.execute("SELECT run_id, task, model, split, status, info FROM runs ORDER BY run_id").fetchall(),
             "records": con.execute("SELECT run_id, example_id, data FROM records ORDER BY rowid").fetchall(),
-            "calls": con.execute("SELECT key, model, text, input_tokens, output_tokens, cost_usd FROM calls "
-                                 "ORDER BY key").fetchall(),
+            "calls": con.execute(
+                "SELECT key, model, text, input_tokens, output_tokens, cost_usd FROM calls ORDER BY key"
+            ).fetchall(),
             "user_version": con.execute("PRAGMA user_version").fetchone()[0],
             "tables": {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")},
         }
@@ -60,17 +61,30 @@ def test_opening_adopts_and_migrates_keeping_every_row(old_home):
     store = Store()
     assert store.schema_version() == SCHEMA_VERSION
     after = store._db
-    assert after.execute("SELECT run_id, task, model, split, status, info FROM runs ORDER BY run_id").fetchall() \
+    assert (
+        after.execute("SELECT run_id, task, model, split, status, info FROM runs ORDER BY run_id").fetchall()
         == before["runs"]
+    )
     assert after.execute("SELECT run_id, example_id, data FROM records ORDER BY rowid").fetchall() == before["records"]
-    assert after.execute("SELECT key, model, text, input_tokens, output_tokens, cost_usd FROM calls ORDER BY key"
-                         ).fetchall() == before["calls"]
+    assert (
+        after.execute(
+            "SELECT key, model, text, input_tokens, output_tokens, cost_usd FROM calls ORDER BY key"
+        ).fetchall()
+        == before["calls"]
+    )
     # The new columns are backfilled from each record's JSON, so old runs answer SQL too.
     for data, split, score, status, cost, latency, error in after.execute(
-            "SELECT data, split, score, parse_status, cost_usd, latency_ms, error FROM records"):
+        "SELECT data, split, score, parse_status, cost_usd, latency_ms, error FROM records"
+    ):
         rec = json.loads(data)
         assert (split, score, status, cost, latency, error) == (
-            rec["split"], rec["score"], rec["parse_status"], rec["cost_usd"], rec["latency_ms"], rec["error"])
+            rec["split"],
+            rec["score"],
+            rec["parse_status"],
+            rec["cost_usd"],
+            rec["latency_ms"],
+            rec["error"],
+        )
     assert after.execute("SELECT COUNT(*) FROM runs WHERE updated_at = created_at").fetchone()[0] == 3
     # Python objects read back as before: every run, its records and their scores.
     for run_id, *_ in before["runs"]:
@@ -99,8 +113,17 @@ def test_rerunning_the_old_llm_eval_replays_from_the_migrated_cache(old_home, tm
     spec.loader.exec_module(make_store)
     make_store.write_task(tmp_path / "films")  # the very task and models.yaml the fixture was written with
     calls_before = read_plain(old_home / "taskladder.sqlite")["calls"]
-    out = json.loads(invoke("eval", tmp_path / "films" / "task.yaml", "-m", "bot", "--models",
-                            tmp_path / "films" / "models.yaml", "--json").stdout)
+    out = json.loads(
+        invoke(
+            "eval",
+            tmp_path / "films" / "task.yaml",
+            "-m",
+            "bot",
+            "--models",
+            tmp_path / "films" / "models.yaml",
+            "--json",
+        ).stdout
+    )
     assert out["calls"] == 0 and out["cached_calls"] == out["n"] == 4 and out["score"] == 1.0
     with sqlite3.connect(old_home / "taskladder.sqlite") as con:
         assert con.execute("SELECT COUNT(*) FROM calls").fetchone()[0] == len(calls_before)

@@ -43,6 +43,7 @@ KEY_COLUMNS = ("answer_key", "expected_key")
 # An example the predictor could not answer (``runner.health.is_failure``), on those columns.
 FAILED_RECORD_SQL = "coalesce(error, '') != '' AND instr(error, 'blocked by guard:') = 0"
 
+
 def _dead(pid: int, host: str) -> bool:
     """True when ``pid`` on this host no longer runs (its claims are stale)."""
     if host != socket.gethostname():
@@ -75,8 +76,9 @@ class StoredRecords:
         """The smallest example id, in SQL: no record is read. (SQLite compares text as UTF-8
         bytes, which orders as Python orders the strings.)"""
         with self.store._lock:
-            row = self.store._db.execute("SELECT min(example_id) FROM records WHERE run_id = ?",
-                                         (self.run_id,)).fetchone()
+            row = self.store._db.execute(
+                "SELECT min(example_id) FROM records WHERE run_id = ?", (self.run_id,)
+            ).fetchone()
         return row[0] if row else None
 
 
@@ -87,15 +89,19 @@ class Store(HumanLabels):  # HumanLabels: gold patches, votes, review queues (st
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:  # e.g. a file where the home folder should be
-            raise StoreError(f"cannot create the folder of the taskladder store {self.path} ({exc.strerror}); "
-                             "set TASKLADDER_HOME to a folder you can write") from None
+            raise StoreError(
+                f"cannot create the folder of the taskladder store {self.path} ({exc.strerror}); "
+                "set TASKLADDER_HOME to a folder you can write"
+            ) from None
         # One connection shared by the event loop thread; a lock guards rare use from others.
         self._lock = threading.RLock()
         try:
             self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         except sqlite3.Error as exc:
-            raise StoreError(f"cannot open the taskladder store {self.path}: {exc}; "
-                             "check the path or set TASKLADDER_HOME to another folder") from None
+            raise StoreError(
+                f"cannot open the taskladder store {self.path}: {exc}; "
+                "check the path or set TASKLADDER_HOME to another folder"
+            ) from None
         try:
             self._open()
         except BaseException:
@@ -117,10 +123,14 @@ class Store(HumanLabels):  # HumanLabels: gold patches, votes, review queues (st
             register_order(self._db)  # for export's ORDER BY
         except sqlite3.DatabaseError as exc:
             if getattr(exc, "sqlite_errorname", "") == "SQLITE_NOTADB" or "not a database" in str(exc):
-                raise StoreError(f"{self.path} is not a SQLite file, so it cannot be the taskladder store: "
-                                 "move it away or set TASKLADDER_HOME to another folder") from None
-            raise StoreError(f"cannot open the taskladder store {self.path}: {exc}; "
-                             "check the file or set TASKLADDER_HOME to another folder") from None
+                raise StoreError(
+                    f"{self.path} is not a SQLite file, so it cannot be the taskladder store: "
+                    "move it away or set TASKLADDER_HOME to another folder"
+                ) from None
+            raise StoreError(
+                f"cannot open the taskladder store {self.path}: {exc}; "
+                "check the file or set TASKLADDER_HOME to another folder"
+            ) from None
 
     def schema_version(self) -> int:
         """The schema version recorded in the file (``PRAGMA user_version``)."""
@@ -165,15 +175,28 @@ class Store(HumanLabels):  # HumanLabels: gold patches, votes, review queues (st
                 ).fetchall()
                 for k, text, tin, tout, cost, lat, extra, created, run_id in rows:
                     out[k] = CachedCall(
-                        text=text, input_tokens=tin, output_tokens=tout, cost_usd=cost,
-                        latency_ms=lat, extra=json.loads(extra) if extra else {}, created_at=created,
+                        text=text,
+                        input_tokens=tin,
+                        output_tokens=tout,
+                        cost_usd=cost,
+                        latency_ms=lat,
+                        extra=json.loads(extra) if extra else {},
+                        created_at=created,
                         run_id=run_id,
                     )
         return out
 
     def put_call(
-        self, key: str, model: str, request: dict[str, Any] | str, text: str, input_tokens: int,
-        output_tokens: int, cost_usd: float | None, latency_ms: float, extra: dict | None = None,
+        self,
+        key: str,
+        model: str,
+        request: dict[str, Any] | str,
+        text: str,
+        input_tokens: int,
+        output_tokens: int,
+        cost_usd: float | None,
+        latency_ms: float,
+        extra: dict | None = None,
         run_id: str | None = None,
     ) -> None:
         """Cache a call, tagged with the run that paid for it, and release its claim (if any).
@@ -187,15 +210,32 @@ class Store(HumanLabels):  # HumanLabels: gold patches, votes, review queues (st
         One commit for the calls that finished together: at hundreds of calls a second a
         commit per call was a large share of a run's CPU (runner.group_commit)."""
         now = time.time()
-        rows = [redact_value((key, model, request if isinstance(request, str) else json.dumps(request, sort_keys=True),
-                              text, tin, tout, cost, latency, json.dumps(extra) if extra else None, now, run_id))
-                for key, model, request, text, tin, tout, cost, latency, extra, run_id in calls]
+        rows = [
+            redact_value(
+                (
+                    key,
+                    model,
+                    request if isinstance(request, str) else json.dumps(request, sort_keys=True),
+                    text,
+                    tin,
+                    tout,
+                    cost,
+                    latency,
+                    json.dumps(extra) if extra else None,
+                    now,
+                    run_id,
+                )
+            )
+            for key, model, request, text, tin, tout, cost, latency, extra, run_id in calls
+        ]
         if not rows:
             return
         with self._transaction():
             self._db.executemany(
                 "INSERT OR REPLACE INTO calls (key, model, request, text, input_tokens, output_tokens, cost_usd, "
-                "latency_ms, extra, created_at, run_id) VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
+                "latency_ms, extra, created_at, run_id) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                rows,
+            )
             self._db.executemany("DELETE FROM call_claims WHERE key = ?", [(row[0],) for row in rows])
 
     def spent_by_runs(self, run_ids: Iterable[str]) -> float:
@@ -232,13 +272,16 @@ class Store(HumanLabels):  # HumanLabels: gold patches, votes, review queues (st
                 chunk = keys[i : i + 500]
                 rows = self._db.execute(
                     f"SELECT key, owner, pid, host, expires_at FROM call_claims WHERE key IN ({','.join('?' * len(chunk))})",
-                    chunk).fetchall()
+                    chunk,
+                ).fetchall()
                 for key, holder, pid, host, expires in rows:
                     if holder != owner and expires > now and not _dead(pid, host):
                         held[key] = str(holder)
             pid, host = os.getpid(), socket.gethostname()
-            self._db.executemany("INSERT OR REPLACE INTO call_claims (key, owner, pid, host, expires_at) "
-                                 "VALUES (?,?,?,?,?)", [(k, owner, pid, host, now + ttl_s) for k in keys if k not in held])
+            self._db.executemany(
+                "INSERT OR REPLACE INTO call_claims (key, owner, pid, host, expires_at) VALUES (?,?,?,?,?)",
+                [(k, owner, pid, host, now + ttl_s) for k in keys if k not in held],
+            )
         return held
 
     def release_call(self, key: str, owner: str) -> None:
@@ -260,8 +303,14 @@ class Store(HumanLabels):  # HumanLabels: gold patches, votes, review queues (st
                 "SUM(cost_usd IS NULL) FROM calls GROUP BY model ORDER BY model"
             ).fetchall()
         models = [
-            {"model": m, "calls": n, "input_tokens": tin or 0, "output_tokens": tout or 0,
-             "cost_usd": cost or 0.0, "unknown_cost_calls": unknown or 0}
+            {
+                "model": m,
+                "calls": n,
+                "input_tokens": tin or 0,
+                "output_tokens": tout or 0,
+                "cost_usd": cost or 0.0,
+                "unknown_cost_calls": unknown or 0,
+            }
             for m, n, tin, tout, cost, unknown in rows
         ]
         size = self.path.stat().st_size if self.path.exists() else 0
@@ -281,15 +330,25 @@ class Store(HumanLabels):  # HumanLabels: gold patches, votes, review queues (st
             self._db.execute(
                 "INSERT OR REPLACE INTO runs (run_id, run_key, task, model, split, status, created_at, info, "
                 "updated_at) VALUES (?,?,?,?,?,?,?,?,?)",
-                redact_value((info.run_id, run_key, info.task, info.model, info.split, info.status,
-                              info.created_at, info.model_dump_json(), time.time())),
+                redact_value(
+                    (
+                        info.run_id,
+                        run_key,
+                        info.task,
+                        info.model,
+                        info.split,
+                        info.status,
+                        info.created_at,
+                        info.model_dump_json(),
+                        time.time(),
+                    )
+                ),
             )
 
     def find_unfinished_run(self, run_key: str) -> RunInfo | None:
         with self._lock:
             row = self._db.execute(
-                "SELECT info FROM runs WHERE run_key = ? AND status != 'finished' "
-                "ORDER BY created_at DESC LIMIT 1",
+                "SELECT info FROM runs WHERE run_key = ? AND status != 'finished' ORDER BY created_at DESC LIMIT 1",
                 (run_key,),
             ).fetchone()
         return RunInfo.model_validate_json(row[0]) if row else None
@@ -312,15 +371,23 @@ class Store(HumanLabels):  # HumanLabels: gold patches, votes, review queues (st
                     "SELECT info FROM runs WHERE task = ? ORDER BY created_at DESC LIMIT ?", (task, limit)
                 ).fetchall()
             else:
-                rows = self._db.execute(
-                    "SELECT info FROM runs ORDER BY created_at DESC LIMIT ?", (limit,)
-                ).fetchall()
+                rows = self._db.execute("SELECT info FROM runs ORDER BY created_at DESC LIMIT ?", (limit,)).fetchall()
         return [RunInfo.model_validate_json(r[0]) for r in rows]
 
     def put_records(self, records: Iterable[Record]) -> None:
-        rows = [redact_value((r.run_id, r.example_id, r.model_dump_json(), *(getattr(r, c) for c in RECORD_COLUMNS),
-                              answer_key(r.prediction, r.raw_text), expected_key(r.expected)))
-                for r in records]
+        rows = [
+            redact_value(
+                (
+                    r.run_id,
+                    r.example_id,
+                    r.model_dump_json(),
+                    *(getattr(r, c) for c in RECORD_COLUMNS),
+                    answer_key(r.prediction, r.raw_text),
+                    expected_key(r.expected),
+                )
+            )
+            for r in records
+        ]
         if not rows:
             return
         columns = ", ".join(("run_id", "example_id", "data", *RECORD_COLUMNS, *KEY_COLUMNS))
@@ -368,8 +435,11 @@ class Store(HumanLabels):  # HumanLabels: gold patches, votes, review queues (st
         )
         while chunk := [rowid for (rowid,) in itertools.islice(rowids, page)]:
             with self._lock:
-                rows = dict(self._db.execute(
-                    f"SELECT rowid, data FROM records WHERE rowid IN ({','.join('?' * len(chunk))})", chunk).fetchall())
+                rows = dict(
+                    self._db.execute(
+                        f"SELECT rowid, data FROM records WHERE rowid IN ({','.join('?' * len(chunk))})", chunk
+                    ).fetchall()
+                )
             for rowid in chunk:
                 yield Record.model_validate_json(rows[rowid])
 
@@ -384,12 +454,25 @@ class Store(HumanLabels):  # HumanLabels: gold patches, votes, review queues (st
 
     # ---- self-generated rationales (kept only when they led to the right answer) --------
     def put_rationales(self, task_fingerprint: str, model: str, rows: Iterable[dict[str, Any]]) -> None:
-        data = [redact_value((task_fingerprint, model, r["example_id"], r["rationale"], json.dumps(r["answer"]),
-                              json.dumps(r["lineage"]))) for r in rows]
+        data = [
+            redact_value(
+                (
+                    task_fingerprint,
+                    model,
+                    r["example_id"],
+                    r["rationale"],
+                    json.dumps(r["answer"]),
+                    json.dumps(r["lineage"]),
+                )
+            )
+            for r in rows
+        ]
         with self._transaction():
             self._db.executemany(
                 "INSERT OR REPLACE INTO rationales (task_fingerprint, model, example_id, rationale, answer, lineage) "
-                "VALUES (?,?,?,?,?,?)", data)
+                "VALUES (?,?,?,?,?,?)",
+                data,
+            )
 
     def get_rationales(self, task_fingerprint: str | None = None, model: str | None = None) -> list[dict[str, Any]]:
         query, args = "SELECT task_fingerprint, model, example_id, rationale, answer, lineage FROM rationales", []
@@ -404,8 +487,17 @@ class Store(HumanLabels):  # HumanLabels: gold patches, votes, review queues (st
             query += " WHERE " + " AND ".join(conds)
         with self._lock:
             rows = self._db.execute(query + " ORDER BY rowid", args).fetchall()
-        return [{"task_fingerprint": t, "model": m, "example_id": e, "rationale": r, "answer": json.loads(a),
-                 "lineage": json.loads(lin)} for t, m, e, r, a, lin in rows]
+        return [
+            {
+                "task_fingerprint": t,
+                "model": m,
+                "example_id": e,
+                "rationale": r,
+                "answer": json.loads(a),
+                "lineage": json.loads(lin),
+            }
+            for t, m, e, r, a, lin in rows
+        ]
 
     # ---- provider fine-tuning jobs (taskladder.finetune.jobs) --------------------------------
     def put_finetune_job(self, row: dict[str, Any]) -> None:
@@ -417,22 +509,46 @@ class Store(HumanLabels):  # HumanLabels: gold patches, votes, review queues (st
                 "created_at, updated_at, info) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(submission_key) DO UPDATE SET "
                 "job_id = excluded.job_id, status = excluded.status, fine_tuned_model = excluded.fine_tuned_model, "
                 "updated_at = excluded.updated_at, info = excluded.info",
-                redact_value((row["submission_key"], row.get("job_id"), row["provider"], row["base_model"],
-                              row["status"], row.get("fine_tuned_model"), row.get("created_at", now), now,
-                              json.dumps(row.get("info", {})))))
+                redact_value(
+                    (
+                        row["submission_key"],
+                        row.get("job_id"),
+                        row["provider"],
+                        row["base_model"],
+                        row["status"],
+                        row.get("fine_tuned_model"),
+                        row.get("created_at", now),
+                        now,
+                        json.dumps(row.get("info", {})),
+                    )
+                ),
+            )
 
     def finetune_jobs(self, submission_key: str | None = None, job_id: str | None = None) -> list[dict[str, Any]]:
         """Stored fine-tuning jobs, newest first; filtered by submission or provider job id."""
-        query, args = ("SELECT submission_key, job_id, provider, base_model, status, fine_tuned_model, created_at, "
-                       "updated_at, info FROM finetune_jobs"), []
+        query, args = (
+            (
+                "SELECT submission_key, job_id, provider, base_model, status, fine_tuned_model, created_at, "
+                "updated_at, info FROM finetune_jobs"
+            ),
+            [],
+        )
         if submission_key is not None:
             query, args = query + " WHERE submission_key = ?", [submission_key]
         elif job_id is not None:
             query, args = query + " WHERE job_id = ?", [job_id]
         with self._lock:
             rows = self._db.execute(query + " ORDER BY created_at DESC", args).fetchall()
-        keys = ("submission_key", "job_id", "provider", "base_model", "status", "fine_tuned_model", "created_at",
-                "updated_at")
+        keys = (
+            "submission_key",
+            "job_id",
+            "provider",
+            "base_model",
+            "status",
+            "fine_tuned_model",
+            "created_at",
+            "updated_at",
+        )
         return [{**dict(zip(keys, r[:8])), "info": json.loads(r[8])} for r in rows]
 
     # ---- served requests: guard decisions per request (never the request text or a token) --
@@ -441,16 +557,36 @@ class Store(HumanLabels):  # HumanLabels: gold patches, votes, review queues (st
             self._db.execute(
                 "INSERT INTO served (model, time, status, decisions, input_tokens, output_tokens, cached) "
                 "VALUES (?,?,?,?,?,?,?)",
-                redact_value((model, entry.get("time", time.time()), entry["status"],
-                              json.dumps(entry.get("decisions", {})), entry.get("usage_in", 0),
-                              entry.get("usage_out", 0), int(bool(entry.get("cached"))))),
+                redact_value(
+                    (
+                        model,
+                        entry.get("time", time.time()),
+                        entry["status"],
+                        json.dumps(entry.get("decisions", {})),
+                        entry.get("usage_in", 0),
+                        entry.get("usage_out", 0),
+                        int(bool(entry.get("cached"))),
+                    )
+                ),
             )
 
     def served_log(self, model: str | None = None) -> list[dict[str, Any]]:
         with self._lock:
             rows = self._db.execute(
                 "SELECT model, time, status, decisions, input_tokens, output_tokens, cached FROM served"
-                + (" WHERE model = ?" if model else "") + " ORDER BY id", (model,) if model else (),
+                + (" WHERE model = ?" if model else "")
+                + " ORDER BY id",
+                (model,) if model else (),
             ).fetchall()
-        return [{"model": m, "time": t, "status": s, "decisions": json.loads(d), "usage_in": i, "usage_out": o,
-                 "cached": bool(c)} for m, t, s, d, i, o, c in rows]
+        return [
+            {
+                "model": m,
+                "time": t,
+                "status": s,
+                "decisions": json.loads(d),
+                "usage_in": i,
+                "usage_out": o,
+                "cached": bool(c),
+            }
+            for m, t, s, d, i, o, c in rows
+        ]
