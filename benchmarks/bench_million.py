@@ -66,16 +66,17 @@ export-records' ids (``store.order``):
     n         phase             before: wall s / peak RSS MB    after: wall s / peak RSS MB
     20,000    eval              35.9 / 120  (load 2.17 *)       19.3 / 118  (load 1.58)
               export-records     5.2 /  65                       1.5 /  62
-    100,000   eval             225.4 / 132  (load 3.75 *)       see below
-              export-records    20.7 /  92
+    100,000   eval             225.4 / 132  (load 3.75 *)      127.2 / 121  (load 3.44 *)
+              export-records    20.7 /  92                       5.9 /  63
     300,000   eval             290.2 / 165  (load 1.20)        270.4 / 128  (load 1.19)
               export-records    15.1 / 157                      15.2 /  63
 
-(* another helper's unlocked tests were running: those wall times are not comparable; peak RSS
-does not depend on load.) Eval peak RSS from 20k to 300k rows: before +45 MB (~160 bytes a row),
+(* load average at the end above 3: other helpers' unlocked jobs were running, so those wall
+times are not comparable; peak RSS does not depend on load.) Eval peak RSS at 20k / 100k / 300k:
+before 120 / 132 / 165 MB, after 118 / 121 / 128. From 20k to 300k rows: before +45 MB (~160 bytes a row),
 after +10 MB (~37 bytes a row; by the arrays' sizes: the packed rows' offsets and id hashes, 16 bytes, the duplicate
 log's two hashes a row while loading, 16, and the split's index, 8). export-records is flat
-(62 / 63 MB; it held ~330 bytes a row) at the same speed (15.2 s at 300k). Eval calls/s at 300k:
+(62 / 63 / 63 MB at 20k / 100k / 300k; it held ~330 bytes a row) at the same speed (15.2 s at 300k). Eval calls/s at 300k:
 1,034 before, 1,110 after (the bare loop 3,233 / 4,111 calls/s over 20,000 calls in the same
 runs: 0.32x / 0.27x). Not run at 1M (about 20 min a run); at ~37 bytes a row the eval's peak
 would be ~150 MB there, by extrapolation only.
