@@ -107,9 +107,15 @@ confirmation; 101 s for its 112 fresh calls). optimize - knn-shots: +9.8 points,
 +16.8], McNemar p=0.013, n=112: outside the CI. Caveat: this is the second confirmation on the
 same test split in this session, run because the first (search on 64 dev rows, above) missed;
 the larger search set was chosen from dev evidence only, but the test split is no longer
-untouched, so read the CI as optimistic. The saved pipeline reran to 79.5%, 0 fresh calls. DSPy MIPROv2 was not rerun on these splits:
-see the s29 report (its ~300 calls at the 3.6 s/call measured above do not fit one locked job,
-and calls through ``serve --model`` are not cached, so it cannot be split).
+untouched, so read the CI as optimistic. The saved pipeline reran to 79.5%, 0 fresh calls.
+
+The peer in the same run, on the same splits (the hand and optimize stages replayed from the
+store, 0 fresh calls; MIPROv2 fresh, unlocked at nice 15 beside a CI run, load 2.4-3.5, 28 min 46 s):
+``--stages hand,optimize,peer --search-limit 112 --test-limit 0 --rounds 1 --max-calls 700
+--peer mipro`` with the default peer size (4 trials, 2 candidates, 16 train rows). DSPy MIPROv2
+(via taskladder serve) test 17.9%, 278 calls (0.56x optimize's 498; its best full-dev score
+26.8%); optimize - MIPROv2 +61.6 points, 95% CI [+52.3, +70.9]; MIPROv2 - knn-shots -51.8 points.
+Both cost $0 (a local model); the budget is in calls, and MIPROv2 stayed under optimize's.
 """
 
 from __future__ import annotations
