@@ -11,7 +11,7 @@ from __future__ import annotations
 from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
@@ -21,12 +21,6 @@ _LISTED = 5
 
 # (inputs, outputs) of a row, by its position in the file's rows.
 RowValues = Callable[[int], tuple[dict[str, Any], dict[str, Any]]]
-
-
-class Lines(Protocol):
-    """A position's line in the file: ``lines[position]``."""
-
-    def __getitem__(self, position: int, /) -> int: ...
 
 
 @dataclass
@@ -47,9 +41,9 @@ class DuplicateLog:
         self._inputs.append(hash(_input_key(inputs)))
         self._outputs.append(hash(repr(outputs)))
 
-    def settle(self, kept: np.ndarray, lines: Lines, values: RowValues) -> None:
-        """Find the conflicts among the ``kept`` rows (positions in ``see`` order; ``lines``: each
-        position's line in the file; ``values``: a position's inputs and outputs)."""
+    def settle(self, kept: np.ndarray, first_line: int, values: RowValues) -> None:
+        """Find the conflicts among the ``kept`` rows (positions in ``see`` order; position p is
+        line ``first_line + p`` of the file; ``values``: a position's inputs and outputs)."""
         keys = np.frombuffer(self._inputs, dtype=np.int64)
         outs = np.frombuffer(self._outputs, dtype=np.int64)
         if len(kept) < len(keys):  # else every row is kept: the arrays themselves, not copies
@@ -73,7 +67,7 @@ class DuplicateLog:
                     found.append((k, first_k, inputs, first_outputs, outputs))
         for k, first_k, inputs, first_outputs, outputs in sorted(found, key=lambda f: f[0]):
             self.conflicts.append(
-                (int(lines[kept[first_k]]), int(lines[kept[k]]), _preview(inputs), first_outputs, outputs)
+                (first_line + int(kept[first_k]), first_line + int(kept[k]), _preview(inputs), first_outputs, outputs)
             )
         self._inputs, self._outputs = array("q"), array("q")
 

@@ -176,14 +176,13 @@ def _examples(
         extra = {k: v for k, v in row.items() if k not in inputs and k not in outputs and k != id_col}
         table.append(ex_id, inputs, outputs, extra)
     every = table.view()
-    line_of = _LineOf(first_row)  # a row's line is its position past the header: computed, not stored
     repeats = every.later_duplicates()
     if len(repeats) and id_col:
         at, first_at = repeats[0].tolist()
         raise DataError(
             str(file),
-            f"duplicate id '{table.row(at)[0]}', first seen at row {line_of[first_at]}; ids must be unique",
-            row=int(line_of[at]),
+            f"duplicate id '{table.row(at)[0]}', first seen at row {first_row + first_at}; ids must be unique",
+            row=first_row + at,
             field=id_col,
         )
     # Without an id column an id is the row's content: a repeat is the same example twice, kept once.
@@ -194,20 +193,11 @@ def _examples(
         e = table.example(at)
         return e.inputs, e.outputs
 
-    duplicates.settle(kept, line_of, values)
+    # A row's line is its position past the header: computed, not stored.
+    duplicates.settle(kept, first_row, values)
     if notes is not None:
         notes.extend(duplicates.notes())
     return every.take(kept) if len(repeats) else every
-
-
-class _LineOf:
-    """The line (the row number the errors name) of each row position: ``position + first``."""
-
-    def __init__(self, first: int):
-        self.first = first
-
-    def __getitem__(self, position: int) -> int:
-        return int(position) + self.first
 
 
 def _unlabeled(spec: TaskSpec, file: Path, rows: list[dict[str, Any]]) -> list[Example]:
