@@ -11,31 +11,29 @@ closest one's.
 
 from __future__ import annotations
 
-import json
 from typing import Literal
 
+from ..store.keys import expected_key
 from ..task import Example
 
 DemoOrder = Literal["vote-last"]
 ORDERS: tuple[str, ...] = ("vote-last",)
 
 
-def _answer(e: Example) -> str:
-    return json.dumps(e.outputs, sort_keys=True, ensure_ascii=False)
-
-
 def vote_last(demos: list[Example]) -> list[Example]:
     """``demos`` (most similar last) regrouped by answer: groups by ascending rank-weighted vote,
     each group in its own similarity order, so the winning answer's most similar demo is last.
     Ties between groups go to the group holding the more similar demo."""
+    keys = [expected_key(e.outputs) for e in demos]
     weight: dict[str, float] = {}
     closest: dict[str, int] = {}
     n = len(demos)
-    for pos, e in enumerate(demos):
-        key = _answer(e)
+    for pos, key in enumerate(keys):
         weight[key] = weight.get(key, 0.0) + 1.0 / (n - pos)  # the last demo has rank 1
         closest[key] = pos
-    return sorted(demos, key=lambda e: (weight[_answer(e)], closest[_answer(e)]))  # stable: keeps positions
+    # Stable: within a group the demos keep their similarity order.
+    order = sorted(range(n), key=lambda pos: (weight[keys[pos]], closest[keys[pos]]))
+    return [demos[pos] for pos in order]
 
 
 def ordered(demos: list[Example], order: str | None) -> list[Example]:
