@@ -1,4 +1,4 @@
-"""The direct aiohttp path for OpenAI-compatible servers: same answers, same failures, as asked.
+"""The direct path for OpenAI-compatible servers (models.http1; aiohttp behind a proxy): same answers, same failures, as asked.
 
 Each test drives real sockets against a LoopbackServer: the direct client
 (``openai_http.OpenAICompatibleClient``) against the old paths (LiteLLM, the openai SDK).
@@ -145,7 +145,8 @@ def test_one_session_per_event_loop_closed_with_it(tmp_path):
         with warnings.catch_warnings():
             warnings.simplefilter("error")  # an unclosed session or socket would warn here
             first = asyncio.run(client.complete(messages, {}))
-            assert client._session.closed  # asyncio.run closed it with its loop
+            pool = client._pool
+            assert not pool._idle  # asyncio.run closed its connections with its loop
             second = asyncio.run(client.complete(messages, {}))  # a new run, a new loop: a new session
             gc.collect()
     assert first.texts == second.texts == ["pos"] and first.input_tokens == second.input_tokens > 0
@@ -158,8 +159,22 @@ def test_proxy_from_the_environment_is_looked_up_once_and_honours_no_proxy(monke
     assert proxy_for("https://internal.example/v1/chat/completions") is None
 
 
+def test_a_server_behind_a_proxy_is_called_through_it(monkeypatch):
+    # The direct path speaks to the server itself; a proxy named by the environment is honoured
+    # through aiohttp (the loopback server answers absolute-form proxy requests).
+    with LoopbackServer(RESPONDER) as srv:
+        monkeypatch.setenv("HTTP_PROXY", srv.base_url.rsplit("/v1", 1)[0])
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        client = OpenAICompatibleClient(model(srv, api_base="http://upstream.invalid/v1"))
+        result = asyncio.run(client.complete([{"role": "user", "content": "great"}], {}))
+        sent = srv.requests
+    assert result.texts == ["pos"]
+    assert [r.path for r in sent] == ["http://upstream.invalid/v1/chat/completions"]
+
+
 def test_an_eval_on_the_direct_path_imports_neither_litellm_nor_the_openai_sdk(tmp_path):
-    # Priced from LiteLLM's bundled JSON, key checked without LiteLLM, called over aiohttp: the ~4 s
+    # Priced from LiteLLM's bundled JSON, key checked without LiteLLM, called directly: the ~4 s
     # LiteLLM import (and the SDK's) is paid only by a model that needs them.
     task_path = write_task(tmp_path / "t", sentiment_rows(20))
     code = f"""

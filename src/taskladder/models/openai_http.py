@@ -1,19 +1,18 @@
-"""``openai/...`` models and any OpenAI-compatible server, straight over aiohttp.
+"""``openai/...`` models and any OpenAI-compatible server, over lean keep-alive HTTP.
 
 OpenAI, vLLM, Ollama, llama.cpp, Together, Fireworks... all speak the same chat-completions
-JSON, so this client posts it with one pooled aiohttp session per model and reads the answer
-with ``json.loads``: no SDK request transformation, no pydantic response objects, no httpx
-pool bookkeeping. That is ~0.3 ms of client CPU per call where the openai SDK took ~3 ms and
-LiteLLM on top of it more (benchmarks/bench_throughput.py), which on two cores decides how many
-calls per second a run can make at all.
+JSON, so this client posts it over its own keep-alive connections (``http1.Endpoint``; aiohttp
+when a proxy is set) and reads the answer with ``json.loads``: no SDK request transformation,
+no pydantic response objects, no httpx pool bookkeeping. That is ~0.14 ms of client CPU per
+call, where aiohttp took ~0.36 ms, the openai SDK ~3 ms and LiteLLM on top of it more
+(benchmarks/bench_throughput.py), which on two cores decides how many calls per second a run
+can make at all.
 
 Failures are raised as exceptions named and worded like the openai SDK's
 (``AuthenticationError``: "Error code: 401 - ...", ``APIConnectionError``: "Connection error.",
 ``APITimeoutError``: "Request timed out.") carrying ``status_code`` and ``headers``, so
 ``errors.classify`` treats them exactly as it treated the SDK's: the same retryable set, the
 same ``Retry-After``, the same redacted one-line messages in records.
-
-aiohttp (~0.3 s to import) is imported when the first such client is built.
 """
 
 from __future__ import annotations
@@ -21,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import sys
 import time
 import urllib.request
 from collections.abc import AsyncIterator
@@ -32,6 +32,7 @@ from ..redaction import remember_credential
 from .client import CallResult
 from .config import ModelConfig
 from .errors import ProviderError, classify
+from .http1 import Endpoint
 
 OPENAI_BASE = "https://api.openai.com/v1"
 
@@ -130,19 +131,17 @@ def _mean_logprob(choice: Any) -> float | None:
 # --- the client -------------------------------------------------------------------------------
 
 class OpenAICompatibleClient:
-    """One model's chat completions over one pooled aiohttp session (per event loop).
+    """One model's chat completions, over keep-alive connections of its own (per event loop).
 
-    The pool holds at most ``cfg.concurrency`` connections (the runner's own limit decides
-    how many calls are in flight; the pool only never opens more than that).
+    Directly (``http1.Endpoint``: a request written as bytes, the answer parsed by llhttp), or
+    through aiohttp when the environment names a proxy for the server. The runner's own limit
+    decides how many calls are in flight; either pool only opens a connection per call in flight.
     """
 
     # Every request carries cfg.timeout_s as its total timeout, so the runner needs no deadline of its own.
     enforces_timeout = True
 
     def __init__(self, cfg: ModelConfig):
-        import aiohttp
-
-        self._aiohttp = aiohttp
         self.cfg = cfg
         key = cfg.api_key() or os.environ.get("OPENAI_API_KEY") or ("not-needed" if api_base(cfg) else None)
         if key is None:
@@ -152,49 +151,68 @@ class OpenAICompatibleClient:
         remember_credential(key)  # whatever its shape or source, it never reaches a file
         self._url = (api_base(cfg) or OPENAI_BASE).rstrip("/") + "/chat/completions"
         self._headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json",
-                         "Accept": "application/json"}
+                         "Accept": "application/json", "User-Agent": "taskladder"}
         self._model = cfg.model.split("/", 1)[-1]
         self._proxy = proxy_for(self._url)
-        self._timeout = aiohttp.ClientTimeout(total=cfg.timeout_s)
-        self._session: Any = None
+        self._pool: Any = None  # this loop's http1.Endpoint or aiohttp session
         self._loop: asyncio.AbstractEventLoop | None = None
         self._closer: AsyncIterator[None] | None = None
 
-    async def _session_here(self) -> Any:
-        """This loop's session: each ``asyncio.run`` (one per run) gets its own, closed with the loop."""
+    async def _pool_here(self) -> Any:
+        """This loop's pool: each ``asyncio.run`` (one per run) gets its own, closed with the loop."""
         loop = asyncio.get_running_loop()
-        if self._session is None or self._loop is not loop or self._session.closed:
-            connector = self._aiohttp.TCPConnector(limit=max(1, self.cfg.concurrency), ttl_dns_cache=300)
-            # trust_env would look the proxy and ~/.netrc up in a thread on every request (two thread
-            # hops per call); the proxy is looked up once instead (proxy_for), and no cookies are kept.
-            session = self._aiohttp.ClientSession(connector=connector, timeout=self._timeout,
-                                                  cookie_jar=self._aiohttp.DummyCookieJar())
-            self._session, self._loop = session, loop
+        if self._pool is None or self._loop is not loop:
+            self._pool = self._aiohttp_session() if self._proxy else Endpoint(
+                self._url, self._headers, max_idle=max(1, self.cfg.concurrency))
+            self._loop = loop
             # asyncio.run finalises every live async generator before it closes the loop: this
-            # one's finally then closes the session inside its own loop, so no socket (and no
+            # one's finally then closes the pool inside its own loop, so no socket (and no
             # "Unclosed client session" warning) outlives the run.
-            self._closer = _close_with_loop(session)
+            self._closer = _close_with_loop(self._pool)
             await self._closer.__anext__()
-        return self._session
+        return self._pool
+
+    def _aiohttp_session(self) -> Any:
+        import aiohttp  # ~0.3 s to import: only for a server behind a proxy
+
+        connector = aiohttp.TCPConnector(limit=max(1, self.cfg.concurrency), ttl_dns_cache=300)
+        # trust_env would look the proxy and ~/.netrc up in a thread on every request (two thread
+        # hops per call); the proxy is looked up once instead (proxy_for), and no cookies are kept.
+        return aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=self.cfg.timeout_s),
+                                     cookie_jar=aiohttp.DummyCookieJar())
 
     async def complete(self, messages: list[dict[str, str]], params: dict[str, Any]) -> CallResult:
         body = json.dumps({"model": self._model, "messages": messages, **params}, ensure_ascii=False).encode()
-        session = await self._session_here()
+        pool = await self._pool_here()
         start = time.perf_counter()
         try:
-            async with session.post(self._url, data=body, headers=self._headers, proxy=self._proxy) as resp:
-                raw = await resp.read()
-                status = resp.status
-                if status >= 400:
-                    raise status_error(status, raw, dict(resp.headers))
+            if isinstance(pool, Endpoint):
+                answer = await pool.post(body, self.cfg.timeout_s)
+                status, raw, headers = answer.status, answer.body, answer.headers
+            else:
+                status, raw, headers = await _post_aiohttp(pool, self._url, body, self._headers, self._proxy)
+            if status >= 400:
+                raise status_error(status, raw, headers)
             data = json.loads(raw)
-        except asyncio.TimeoutError:  # aiohttp's own timeouts are TimeoutError subclasses
+        except asyncio.TimeoutError:  # ours and aiohttp's timeouts alike
             raise classify(APITimeoutError()) from None
-        except self._aiohttp.ClientError as exc:  # refused, reset, cut short: the SDK's "Connection error."
+        except _connection_errors() as exc:  # refused, reset, cut short: the SDK's "Connection error."
             raise classify(APIConnectionError(_connection_message(exc))) from None
         except Exception as exc:  # a status error, malformed JSON: classified, none escapes raw
             raise classify(exc) from None
         return result_from_json(data, (time.perf_counter() - start) * 1000)
+
+
+async def _post_aiohttp(session: Any, url: str, body: bytes, headers: dict[str, str],
+                        proxy: str | None) -> tuple[int, bytes, dict[str, str]]:
+    async with session.post(url, data=body, headers=headers, proxy=proxy) as resp:
+        return resp.status, await resp.read(), dict(resp.headers)
+
+
+def _connection_errors() -> tuple[type[Exception], ...]:
+    """A failed connection: an OSError, or aiohttp's ClientError once a proxied call has imported it."""
+    aiohttp = sys.modules.get("aiohttp")
+    return (OSError, aiohttp.ClientError) if aiohttp is not None else (OSError,)
 
 
 def proxy_for(url: str) -> str | None:
@@ -211,8 +229,8 @@ def _connection_message(exc: BaseException) -> str:
     return f"Connection error. ({type(exc).__name__}{': ' + detail if detail else ''})"
 
 
-async def _close_with_loop(session: Any) -> AsyncIterator[None]:
+async def _close_with_loop(pool: Any) -> AsyncIterator[None]:
     try:
         yield
     finally:
-        await session.close()
+        await pool.close()

@@ -208,6 +208,8 @@ class LoopbackServer:
     async def _serve(self, http: HttpConnection, request: HttpRequest) -> bool:
         """Answer one request; False when the connection must close afterwards."""
         path = request.target.split("?", 1)[0].rstrip("/")
+        if "://" in path:  # absolute form: the server is being used as a client's HTTP proxy
+            path = "/" + path.split("://", 1)[1].partition("/")[2]
         if path.startswith("/v1"):
             path = path[3:]
         body: Any = None
