@@ -271,12 +271,15 @@ async def _predict_all(plan: RunPlan, predictor: Predictor, run: RunInfo, todo: 
         pending.clear()
         last_flush = time.monotonic()
 
+    answered = asyncio.Event()  # the first answer is back: the start-up is over (_run_workers)
+
     async def worker() -> None:
         # A fixed pool of workers pulling from one iterator keeps the predictor busy without a
         # task (and a wake-up) per example; a million-row run holds one batch per worker, and
         # a record only until its flush (the tally keeps what the summary needs).
         for positions, batch in batches:
             predictions = await predictor.apredict(batch)
+            answered.set()
             if len(predictions) != len(batch):
                 raise RuntimeError(f"{predictor.name} answered {len(predictions)} of {len(batch)} examples")
             for at, example, prediction in zip(positions, batch, predictions):
@@ -289,29 +292,44 @@ async def _predict_all(plan: RunPlan, predictor: Predictor, run: RunInfo, todo: 
                 flush()
 
     workers = max(1, min(predictor.concurrency, -(-len(todo) // max(1, predictor.batch_size))))
+    first = min(workers, getattr(predictor, "calls_in_flight", workers))
     with progress_bar(plan.label or plan.model, len(todo), stats, enabled=progress) as bar:
         try:
-            await _run_workers(worker, workers)
+            await _run_workers(worker, workers, first, answered)
         finally:
             flush()
 
 
-async def _run_workers(worker: Callable[[], Awaitable[None]], count: int) -> None:
-    """``count`` workers: ``WORKERS_PER_TURN`` in the first event-loop turn, twice as many in each next.
+async def _run_workers(worker: Callable[[], Awaitable[None]], count: int, first: int,
+                       answered: asyncio.Event) -> None:
+    """``count`` workers: ``first`` of them at once, the rest once ``answered`` is set.
 
-    Started all at once, every worker would prepare its first example (render, cache lookup,
-    claim) before the first of them could send anything: at concurrency 512 that held the
-    first request back by ~0.5 s. Started a few first, the first calls leave within
-    milliseconds; doubling, all are running a handful of turns later, even when a busy CPU
-    makes each turn slow."""
+    The first ``first`` (one per call the predictor can have in flight) start ``WORKERS_PER_TURN``
+    in the first event-loop turn and twice as many in each next: started all at once, every worker
+    would prepare its first example (render, cache lookup, claim) before the first request could
+    connect and leave, and at concurrency 512 that held it back by ~0.5 s. The rest only keep the
+    predictor's slots full while answers are parsed and recorded, so they wait for the first
+    answer: before it, they would only queue for a slot, taking turns the first connections need."""
     tasks: list[asyncio.Task[None]] = []
-    try:
+
+    async def start(upto: int) -> None:
         step = WORKERS_PER_TURN
-        while len(tasks) < count:
-            tasks.extend(asyncio.ensure_future(worker()) for _ in range(min(step, count - len(tasks))))
-            if len(tasks) < count:
+        while len(tasks) < upto:
+            tasks.extend(asyncio.ensure_future(worker()) for _ in range(min(step, upto - len(tasks))))
+            if len(tasks) < upto:
                 await asyncio.sleep(0)
             step *= 2
+
+    try:
+        await start(first)
+        if count > first:
+            # Every first worker may finish (a short split) before an answer sets the event.
+            done = asyncio.ensure_future(asyncio.wait(tasks))
+            waiting = asyncio.ensure_future(answered.wait())
+            await asyncio.wait([done, waiting], return_when=asyncio.FIRST_COMPLETED)
+            for pending in (done, waiting):
+                pending.cancel()
+            await start(count)
         await asyncio.gather(*tasks)
     except BaseException:
         for task in tasks:

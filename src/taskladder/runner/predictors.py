@@ -32,6 +32,7 @@ class PipelinePredictor:
         self.caller = caller
         self.name = pipeline.name
         self.concurrency = max(caller.concurrency * EXAMPLES_PER_SLOT, MIN_EXAMPLES_IN_FLIGHT)
+        self.calls_in_flight = caller.concurrency  # the kernel starts this many workers first
         self._check = check
 
     async def aprepare(self, task: Task) -> None:
