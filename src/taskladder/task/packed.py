@@ -19,6 +19,7 @@ takes ``len`` of a split works unchanged; ``+`` gives a plain list (small splits
 from __future__ import annotations
 
 import pickle
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, overload
 
@@ -30,6 +31,7 @@ from .scratch import Int64Column, ScratchFile
 _PROTOCOL = pickle.HIGHEST_PROTOCOL
 SPILL_BYTES = 4 << 20  # rows past this many bytes go to a temporary file
 _ITER_CHUNK = 4096
+_SEALING = threading.Lock()
 
 
 class PackedTable:
@@ -86,10 +88,12 @@ class PackedTable:
             self._hashes.spill()
 
     def _seal(self) -> None:
-        self._sealed = True
-        self._ends.seal()
-        if self._hashes is not None:
-            self._hashes.seal()
+        with _SEALING:  # two threads' first reads must not both flush the columns' tails
+            if not self._sealed:
+                self._ends.seal()
+                if self._hashes is not None:
+                    self._hashes.seal()
+                self._sealed = True
 
     def row(self, at: int) -> tuple[Any, ...]:
         if not self._sealed:
