@@ -80,6 +80,35 @@ log's two hashes a row while loading, 16, and the split's index, 8). export-reco
 1,034 before, 1,110 after (the bare loop 3,233 / 4,111 calls/s over 20,000 calls in the same
 runs: 0.32x / 0.27x). Not run at 1M (about 20 min a run); at ~37 bytes a row the eval's peak
 would be ~150 MB there, by extrapolation only.
+
+Measured 2026-12-07, ``--phases eval,export --bare-n 20000``, 2 cores, locked, the same script in
+one session before and after moving a spilled table's row offsets and id hashes and the duplicate
+log's hashes into temporary files (``task.scratch.Int64Column``), indexing splits with 4-byte
+positions, sorting load's hash copies in place and testing membership by chunked binary search
+(``np.isin`` sorted both sides, ~40 bytes a key), and building an ``Example`` without validating
+it again (load average at each command's end; * other sessions' unlocked jobs were running, so
+wall times are not comparable; peak RSS does not depend on load):
+
+    n         phase             before: wall s / peak RSS MB / CPU s    after: wall s / peak RSS MB / CPU s
+    20,000    eval               25.1 / 118 /  20.9  (load 2.08 *)       14.9 / 117 /  13.9  (load 1.52)
+              export-records      2.7 /  62                               2.1 /  62
+    100,000   eval              132.2 / 121 / 103.4  (load 2.12 *)      137.1 / 119 /  92.4  (load 2.53 *)
+              export-records      7.0 /  63                               6.9 /  63
+    300,000   eval              333.4 / 129 / 296.8  (load 1.30)        361.1 / 123 / 322.5  (load 1.13)
+              export-records     17.8 /  63                              19.1 /  63
+
+Eval peak RSS from 20k to 300k rows: before +11 MB (~39 bytes a row), after +6 MB (~21 bytes a
+row). What still grows, by the arrays' sizes: the split's positions (4 bytes a row) and, in the
+runner, the positions still to answer (8, int64) and the tally's flags (1), then at the end the
+tally's score and latency columns (each 8 bytes a row, built from a list of chunks: 16 for a
+moment) and the percentile's copy (8). Loading alone (``load_task`` of the 300k table, in-process,
+the high-water mark reset per step, unlocked): 77 MB before, 65 MB after, from 56 MB after
+imports. Rerun back to back on 100,000 rows (locked, load 2.5 at both ends: contended): before
+128.0 s / 121 MB / 102.1 s CPU, after 134.0 s / 119 MB / 103.2 s CPU: the eval's CPU 1% apart
+(the 300k pair is 9% apart, the after run started at load 2.5; not rerun). A packed row read
+(``benchmarks/bench_packed_read.py --n 300000 --repeat 5``, locked, load 1.41): 9.28 µs after vs
+9.86 µs as before (0.94x: no validation, no flush per read); reading its offsets from the file
+instead of memory costs 0.6 µs of it there, 2.2 µs in another run (8.56 vs 6.32 µs, load 1.43).
 """
 
 from __future__ import annotations

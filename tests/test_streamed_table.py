@@ -109,7 +109,7 @@ def test_a_big_table_spills_to_a_file_and_reads_back_the_same(monkeypatch) -> No
 def test_overlap_counts_are_isins(monkeypatch) -> None:
     from taskladder.task import overlap
 
-    monkeypatch.setattr(overlap, "_CHUNK", 7)  # several chunks
+    monkeypatch.setattr(packed, "_MEMBER_CHUNK", 7)  # several chunks
     rng = np.random.default_rng(0)
     for n_keys, n_among in [(0, 5), (5, 0), (50, 3), (300, 40), (1, 1)]:
         keys, among = rng.integers(0, 60, n_keys), rng.integers(0, 60, n_among)

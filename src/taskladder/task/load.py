@@ -9,7 +9,7 @@ import logging
 import random
 from array import array
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,8 +21,8 @@ from ..errors import ConfigError, DataError
 from ..yamlfile import format_validation_error, load_yaml  # noqa: F401  (load_yaml's old home; kept for importers)
 from .duplicates import DuplicateLog
 from .example import Example
-from .overlap import SplitOverlap, drop_leaked, measure_overlap
-from .packed import PackedExamples, PackedTable, repeated_values
+from .overlap import SplitOverlap, dedupe_and_measure
+from .packed import PackedExamples, PackedTable, in_sorted, index_dtype, repeated_values
 from .sources import locate
 from .spec import TaskSpec
 from .tables import iter_table, read_table
@@ -48,6 +48,13 @@ class Task:
     notes: list[str] = field(default_factory=list)
     # Inputs without gold outputs (task.yaml `unlabeled:`), for distillation; in no split.
     unlabeled: list[Example] = field(default_factory=list)
+    # What reading every example gives (the fingerprint, a label field's values), computed once
+    # per task, not once per run or pipeline: only over packed splits (read-only views; a list
+    # may be changed in place), and only while the splits are the same objects.
+    # ``dataclasses.replace`` (gold patches) starts with an empty one.
+    _cache: dict[Any, tuple[tuple[Sequence[Example], ...], Any]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @property
     def name(self) -> str:
@@ -62,8 +69,22 @@ class Task:
         out = self.spec.outputs[field_name]
         if out.labels:
             return list(out.labels)
-        seen = Counter(str(e.outputs[field_name]) for e in self.all_examples())
-        return sorted(seen)
+        return list(
+            self._cached(
+                ("labels", field_name), lambda: sorted(Counter(str(e.outputs[field_name]) for e in self.all_examples()))
+            )
+        )
+
+    def _cached(self, key: Any, compute: Callable[[], Any]) -> Any:
+        parts = (self.train, self.dev, self.test)
+        if not all(isinstance(part, PackedExamples) for part in parts):
+            return compute()
+        hit = self._cache.get(key)
+        if hit is not None and all(a is b for a, b in zip(hit[0], parts)):
+            return hit[1]
+        value = compute()
+        self._cache[key] = (parts, value)
+        return value
 
     def all_examples(self) -> Iterator[Example]:
         """Train, dev and test, one example at a time."""
@@ -74,11 +95,16 @@ class Task:
         # Data options added later are hashed only when set, so tasks written before them keep
         # their fingerprint (and their interrupted runs stay resumable).
         unset = {k for k, default in _LATER_DATA_OPTIONS.items() if getattr(self.spec.data, k) == default}
-        h = hashlib.sha256(self.spec.model_dump_json(exclude={"data": unset} if unset else None).encode())
-        for part in (self.train, self.dev, self.test):
-            for e in part:
-                h.update(e.model_dump_json().encode())
-        return h.hexdigest()[:16]
+        spec = self.spec.model_dump_json(exclude={"data": unset} if unset else None).encode()
+
+        def compute() -> str:
+            h = hashlib.sha256(spec)
+            for part in (self.train, self.dev, self.test):
+                for e in part:
+                    h.update(e.model_dump_json().encode())
+            return h.hexdigest()[:16]
+
+        return str(self._cached(("fingerprint", spec), compute))
 
 
 def load_task(path: str | Path, data_dir: str | Path | None = None, dedupe: bool | None = None) -> Task:
@@ -117,11 +143,8 @@ def task_from_spec(spec: TaskSpec, base: Path, source: Path | None = None, data_
             # No dev file: carve a seeded dev split out of train, so tuning never touches test.
             train, dev, _ = split_examples(train, d.split.dev, 0.0, d.split.seed)
         _check_unique_across(spec, [train, dev, test])
-    removed = 0
-    if d.dedupe:
-        kept = drop_leaked(train, dev, test)
-        removed, train = len(train) - len(kept), kept
-    overlap = measure_overlap(train, dev, test, removed_from_train=removed)
+    train, overlap = dedupe_and_measure(train, dev, test, d.dedupe)
+    removed = overlap.removed_from_train
     if overlap.total:
         notes.append(
             overlap.describe() + "; set `dedupe: true` in task.yaml or pass --dedupe-splits to drop them from train"
@@ -187,7 +210,7 @@ def _examples(
         )
     # Without an id column an id is the row's content: a repeat is the same example twice, kept once.
     duplicates.identical = len(repeats)
-    kept = np.delete(np.arange(len(table), dtype=np.int64), repeats[:, 0])
+    kept = np.delete(np.arange(len(table), dtype=index_dtype(len(table))), repeats[:, 0]) if len(repeats) else None
 
     def values(at: int) -> tuple[dict[str, Any], dict[str, Any]]:
         e = table.example(at)
@@ -197,7 +220,7 @@ def _examples(
     duplicates.settle(kept, first_row, values)
     if notes is not None:
         notes.extend(duplicates.notes())
-    return every.take(kept) if len(repeats) else every
+    return every if kept is None else every.take(kept)
 
 
 def _unlabeled(spec: TaskSpec, file: Path, rows: list[dict[str, Any]]) -> list[Example]:
@@ -243,15 +266,20 @@ def _coerce(value: Any, kind: str) -> Any:
 def _check_unique_across(spec: TaskSpec, parts: list[Sequence[Example]]) -> None:
     if not spec.data.id_column:
         return
+    tables = {id(part.table) for part in parts if isinstance(part, PackedExamples)}
+    if len(tables) == 1 and all(isinstance(part, PackedExamples) or not part for part in parts):
+        # Views of one table (one file split here): its ids were found unique when it loaded,
+        # and its splits are cuts of one shuffle, so they share no row.
+        return
     # Ids are compared by hash first (8 bytes a row; a set and a Counter of a million hashes held
     # ~100 bytes a row), then as strings where hashes meet. Ids are unique within a part, so a
     # hash seen twice is shared by two parts (or, rarely, two ids of one part: told apart below).
-    wanted = repeated_values(np.concatenate([_id_hashes(part) for part in parts]))
+    wanted = repeated_values(np.concatenate([_id_hashes(part) for part in parts]), in_place=True)
     if not len(wanted):
         return
     seen: set[str] = set()
     for part in parts:
-        ids = [part[at].id for at in np.flatnonzero(np.isin(_id_hashes(part), wanted)).tolist()]
+        ids = [part[at].id for at in np.flatnonzero(in_sorted(_id_hashes(part), wanted)).tolist()]
         for ex_id in ids:
             if ex_id in seen:
                 raise DataError("data", f"id '{ex_id}' appears in more than one split", field=spec.data.id_column)
@@ -287,13 +315,16 @@ def split_examples(
     A shuffle's order depends only on the length, so packed rows are split by shuffling their
     positions (the same order as shuffling the examples) and each split is a view of the rows."""
     # An array, not a list: ``shuffle`` only swaps items, and a list of a million ints held ~36 MB.
-    order = array("q", range(len(examples)))
+    # Its order depends only on the length, not on the item type: 4-byte positions below 2**31.
+    wide = index_dtype(len(examples)) is np.int64
+    order = array("q" if wide else "i", range(len(examples)))
     random.Random(seed).shuffle(order)
     n = len(order)
     n_test = round(n * test)
     n_dev = round(n * dev)
     cuts = (order[n_test + n_dev :], order[n_test : n_test + n_dev], order[:n_test])
     if isinstance(examples, PackedExamples):
-        train_part, dev_part, test_part = (examples.take(np.frombuffer(c, dtype=np.int64)) for c in cuts)
+        dtype = np.int64 if wide else np.int32
+        train_part, dev_part, test_part = (examples.take(np.frombuffer(c, dtype=dtype)) for c in cuts)
         return train_part, dev_part, test_part
     return [examples[i] for i in cuts[0]], [examples[i] for i in cuts[1]], [examples[i] for i in cuts[2]]

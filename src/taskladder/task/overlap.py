@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .example import Example
-from .packed import PackedExamples
+from .packed import PackedExamples, in_sorted
 
 
 def normalised_input(example: Example) -> str:
@@ -70,7 +70,26 @@ def _keys(part: Sequence[Example]) -> np.ndarray:
 def measure_overlap(
     train: Sequence[Example], dev: Sequence[Example], test: Sequence[Example], removed_from_train: int = 0
 ) -> SplitOverlap:
+    return _overlap(_keys(train), _keys(dev), _keys(test), removed_from_train)
+
+
+def dedupe_and_measure(
+    train: Sequence[Example], dev: Sequence[Example], test: Sequence[Example], dedupe: bool
+) -> tuple[Sequence[Example], SplitOverlap]:
+    """Train (without its leaked examples when ``dedupe``) and the splits' overlap after that:
+    ``drop_leaked`` then ``measure_overlap``, with each example's input normalised and hashed
+    once, not once for each (every row read, hashed and its ``Example`` made twice)."""
     train_keys, dev_keys, test_keys = _keys(train), _keys(dev), _keys(test)
+    removed = 0
+    if dedupe:
+        leaked = _leaked(train_keys, dev_keys, test_keys)
+        removed = int(leaked.sum())
+        if removed:
+            train, train_keys = _without(train, leaked), train_keys[~leaked]
+    return train, _overlap(train_keys, dev_keys, test_keys, removed)
+
+
+def _overlap(train_keys: np.ndarray, dev_keys: np.ndarray, test_keys: np.ndarray, removed: int) -> SplitOverlap:
     # Counts do not depend on order: each side searched in is sorted once, in place.
     train_keys.sort()
     dev_keys.sort()
@@ -78,30 +97,28 @@ def measure_overlap(
         dev_in_train=_found(dev_keys, train_keys),
         test_in_train=_found(test_keys, train_keys),
         test_in_dev=_found(test_keys, dev_keys),
-        removed_from_train=removed_from_train,
+        removed_from_train=removed,
     )
 
 
-_CHUNK = 1 << 16
-
-
 def _found(keys: np.ndarray, sorted_among: np.ndarray) -> int:
-    """How many of ``keys`` are in ``sorted_among`` (``np.isin(keys, sorted_among).sum()``): a
-    binary search, ``keys`` a chunk at a time. ``np.isin`` sorts both together, with ~40 bytes a
-    key of temporaries (12 MB for 300,000 dev keys)."""
-    if not len(keys) or not len(sorted_among):
-        return 0
-    found = 0
-    for start in range(0, len(keys), _CHUNK):
-        chunk = keys[start : start + _CHUNK]
-        at = np.minimum(np.searchsorted(sorted_among, chunk), len(sorted_among) - 1)
-        found += int((sorted_among[at] == chunk).sum())
-    return found
+    """How many of ``keys`` are in ``sorted_among`` (``np.isin(keys, sorted_among).sum()``)."""
+    return int(in_sorted(keys, sorted_among).sum())
+
+
+def _leaked(train_keys: np.ndarray, dev_keys: np.ndarray, test_keys: np.ndarray) -> np.ndarray:
+    """Whether each train key is among the dev or test keys (``np.isin``)."""
+    held_out = np.concatenate([dev_keys, test_keys])
+    held_out.sort()
+    return in_sorted(train_keys, held_out)
+
+
+def _without(train: Sequence[Example], leaked: np.ndarray) -> Sequence[Example]:
+    if isinstance(train, PackedExamples):
+        return train.take(~leaked)
+    return [e for e, out in zip(train, leaked.tolist()) if not out]
 
 
 def drop_leaked(train: Sequence[Example], dev: Sequence[Example], test: Sequence[Example]) -> Sequence[Example]:
     """Train without the examples whose normalised input appears in dev or test."""
-    leaked = np.isin(_keys(train), np.concatenate([_keys(dev), _keys(test)]))
-    if isinstance(train, PackedExamples):
-        return train.take(~leaked)
-    return [e for e, out in zip(train, leaked.tolist()) if not out]
+    return _without(train, _leaked(_keys(train), _keys(dev), _keys(test)))
