@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from ..models.base import Prediction
 from ..models.caller import Caller
 from ..models.config import ModelConfig
+from ..prompt import system_text
 from ..task import Example, Task
 from .plan import PipelinePlan, PlannedCall
 from .spec import PipelineSpec
@@ -53,6 +54,7 @@ class LLMPipeline:
         self._context_tokens: int | None = None
         self._model = spec.model
         self._caller: Caller | None = None
+        self._system: str | None = None  # the system message: the same for every example (system_text)
 
     async def aprepare(self, caller: Caller, pool: list[Example] | None = None) -> None:
         """Build the demo index; for rationale demos, bootstrap the rationales first (model calls).
@@ -87,9 +89,18 @@ class LLMPipeline:
         messages, demos = render(self.task.spec, example, demos, model=self._model,
                                  packing_budget=self._context_tokens, max_tokens=self.spec.params.get("max_tokens"),
                                  context=context, reasoning=self.spec.reasoning,
-                                 instructions=self.spec.instructions, labels=self.labels)
+                                 instructions=self.spec.instructions, labels=self.labels, system=self.system_text())
         trace["demo_ids"] = [d.id for d in demos]
         return messages, trace
+
+    def system_text(self) -> str:
+        """The system message of every prompt: a function of the task's spec, its labels (read
+        once, in ``__init__``) and the pipeline's reasoning and instructions, so it is made once,
+        not once per example."""
+        if self._system is None:
+            self._system = system_text(self.task.spec, reasoning=self.spec.reasoning,
+                                       instructions=self.spec.instructions, labels=self.labels)
+        return self._system
 
     def plan(self, example: Example, caller: Caller | None = None) -> PipelinePlan:
         """Exactly what ``apredict(example, caller)`` would send, without calling anything.
