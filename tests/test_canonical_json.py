@@ -20,8 +20,19 @@ from taskladder.store.keys import answer_key, canonical_json, expected_key, json
 
 CANONICAL = {"sort_keys": True, "ensure_ascii": False, "separators": (",", ":")}
 
-TEXTS = ["", "plain", "é ñ ü", "日本語のテキスト", "emoji 🙂👍🏽", 'quote " and \\ backslash', "tab\tnew\nline\r",
-         "\x00\x1f control", "\u2028\u2029 separators", "</script>", "a" * 300]
+TEXTS = [
+    "",
+    "plain",
+    "é ñ ü",
+    "日本語のテキスト",
+    "emoji 🙂👍🏽",
+    'quote " and \\ backslash',
+    "tab\tnew\nline\r",
+    "\x00\x1f control",
+    "\u2028\u2029 separators",
+    "</script>",
+    "a" * 300,
+]
 NUMBERS = [0, 1, -7, 2**70, 0.0, -0.0, 0.1, 1e-300, 1.5e300, 3.0, float("inf"), float("-inf"), True, False]
 SCALARS = [*TEXTS, *NUMBERS, None]
 
@@ -54,7 +65,14 @@ def _params(rng: random.Random) -> dict:
 
 def test_canonical_json_is_json_dumps_for_every_kind_of_value():
     rng = random.Random(0)
-    values = [*SCALARS, "\ud800 lone surrogate", [], {}, {"b": 1, "a": 2, "B": 3, "é": 4, "": 5}, *(_value(rng) for _ in range(2000))]
+    values = [
+        *SCALARS,
+        "\ud800 lone surrogate",
+        [],
+        {},
+        {"b": 1, "a": 2, "B": 3, "é": 4, "": 5},
+        *(_value(rng) for _ in range(2000)),
+    ]
     for value in values:
         assert canonical_json(value) == json.dumps(value, **CANONICAL)
 
@@ -63,8 +81,10 @@ def test_nan_is_written_as_json_dumps_writes_it():
     assert canonical_json([math.nan, {"x": math.nan}]) == json.dumps([math.nan, {"x": math.nan}], **CANONICAL)
 
 
-@pytest.mark.parametrize("options", [{}, {"ensure_ascii": False}, CANONICAL, {"sort_keys": True},
-                                     {"separators": (",", ":"), "allow_nan": False}])
+@pytest.mark.parametrize(
+    "options",
+    [{}, {"ensure_ascii": False}, CANONICAL, {"sort_keys": True}, {"separators": (",", ":"), "allow_nan": False}],
+)
 def test_json_encoder_is_json_dumps_with_the_same_options(options):
     rng = random.Random(1)
     encode = json_encoder(**options)
@@ -95,8 +115,7 @@ def test_a_request_from_its_parts_is_the_whole_request_as_canonical_json():
     for _ in range(1000):
         identity = {"model": rng.choice(TEXTS), "api_base": rng.choice([None, "http://x/v1"]), "extra": _value(rng, 1)}
         messages, params, sample = _messages(rng), _params(rng), rng.randint(0, 10)
-        whole = json.dumps({"model": identity, "messages": messages, "params": params, "sample": sample},
-                           **CANONICAL)
+        whole = json.dumps({"model": identity, "messages": messages, "params": params, "sample": sample}, **CANONICAL)
         assert canonical_request(identity, messages, params, sample) == whole
         assert request_json(json.dumps(identity, **CANONICAL), messages, params, sample) == whole
         assert exact_call_key(identity, messages, params, sample) == hashlib.sha256(whole.encode()).hexdigest()
@@ -113,8 +132,9 @@ def test_a_caller_keys_and_stores_its_requests_as_before(tmp_path):
         messages, params = _messages(rng), caller.params(_params(rng))
         sample = rng.randint(0, 3)
         uncapped = {k: v for k, v in params.items() if k != "max_tokens"}
-        whole = json.dumps({"model": cfg.identity(), "messages": messages, "params": uncapped, "sample": sample},
-                           **CANONICAL)
+        whole = json.dumps(
+            {"model": cfg.identity(), "messages": messages, "params": uncapped, "sample": sample}, **CANONICAL
+        )
         assert caller.key(messages, params, sample) == hashlib.sha256(whole.encode()).hexdigest()
         assert caller.key(messages, params, sample) == call_key(cfg.identity(), messages, params, sample)
 
@@ -143,8 +163,7 @@ def test_a_paid_call_stores_the_request_json_dumps_would_write(tmp_path):
     stored = dict(store._db.execute("SELECT key, request FROM calls").fetchall())
     for messages, params in sent:
         full = caller.params(params)
-        whole = json.dumps({"model": cfg.identity(), "messages": messages, "params": full, "sample": 0},
-                           **CANONICAL)
+        whole = json.dumps({"model": cfg.identity(), "messages": messages, "params": full, "sample": 0}, **CANONICAL)
         key = caller.key(messages, full)
         # Capped calls (max_tokens) are stored under the key without the cap, or under their exact key.
         assert stored.get(key, stored.get(hashlib.sha256(whole.encode()).hexdigest())) == whole

@@ -17,8 +17,16 @@ def test_one_call_gives_the_prediction_the_general_sums_give():
         [0.0, 12.5],  # latency_ms
     )
     for texts, cost, cached, error, latency in shapes:
-        outcome = CallOutcome.model_construct(texts=texts, input_tokens=7, output_tokens=2, cost_usd=cost,
-                                              latency_ms=latency, cached=cached, error=error, logprob=None)
+        outcome = CallOutcome.model_construct(
+            texts=texts,
+            input_tokens=7,
+            output_tokens=2,
+            cost_usd=cost,
+            latency_ms=latency,
+            cached=cached,
+            error=error,
+            logprob=None,
+        )
         one = prediction_from([outcome], {"demo_ids": ["d1"]})
         general = _many([outcome], {"demo_ids": ["d1"]})
         assert one.model_dump_json() == general.model_dump_json(), (texts, cost, cached, error)

@@ -23,8 +23,15 @@ def test_every_prompt_is_the_one_rendered_from_scratch(tmp_path, instructions):
         for example in task.dev[:5]:
             messages, trace = pipeline.messages(example)
             demos = [next(d for d in task.train if d.id == i) for i in trace["demo_ids"]]
-            fresh = render_messages(task.spec, example, demos, reasoning=spec.reasoning, instructions=instructions,
-                                    labels=pipeline.labels, context=None)
+            fresh = render_messages(
+                task.spec,
+                example,
+                demos,
+                reasoning=spec.reasoning,
+                instructions=instructions,
+                labels=pipeline.labels,
+                context=None,
+            )
             if spec.retrieval:  # the retrieved context sits in the last turn; the rest must match
                 assert messages[:-1] == fresh[:-1], name
             else:

@@ -12,7 +12,19 @@ from .render import render_demo, render_input, render_messages, render_output, r
 from .tokens import context_window, count_message_tokens, count_text_tokens
 
 __all__ = [
-    "render_messages", "render_demo", "render_input", "render_output", "render_query",
-    "parse_output", "ParseResult", "pack_demos", "context_window", "count_message_tokens",
-    "count_text_tokens", "answer_mode", "label_set", "REASONING_KEY", "system_text",
+    "render_messages",
+    "render_demo",
+    "render_input",
+    "render_output",
+    "render_query",
+    "parse_output",
+    "ParseResult",
+    "pack_demos",
+    "context_window",
+    "count_message_tokens",
+    "count_text_tokens",
+    "answer_mode",
+    "label_set",
+    "REASONING_KEY",
+    "system_text",
 ]

@@ -35,8 +35,17 @@ def json_encoder(**options: Any) -> Callable[[Any], str]:
     if make is None:
         return lambda value: json.dumps(value, **options)
     strings = _json_encoder.encode_basestring_ascii if settings.ensure_ascii else _json_encoder.encode_basestring
-    encode = make(None, settings.default, strings, settings.indent, settings.key_separator,
-                  settings.item_separator, settings.sort_keys, settings.skipkeys, settings.allow_nan)
+    encode = make(
+        None,
+        settings.default,
+        strings,
+        settings.indent,
+        settings.key_separator,
+        settings.item_separator,
+        settings.sort_keys,
+        settings.skipkeys,
+        settings.allow_nan,
+    )
     return lambda value: "".join(encode(value, 0))
 
 

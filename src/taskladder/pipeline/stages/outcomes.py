@@ -20,8 +20,9 @@ def _many(outcomes: list[CallOutcome], trace: dict[str, Any]) -> Prediction:
     errors = [o.error for o in outcomes if o.error]
     return Prediction(
         raw_text=outcomes[0].text,
-        usage=Usage(input_tokens=sum(o.input_tokens for o in outcomes),
-                    output_tokens=sum(o.output_tokens for o in outcomes)),
+        usage=Usage(
+            input_tokens=sum(o.input_tokens for o in outcomes), output_tokens=sum(o.output_tokens for o in outcomes)
+        ),
         cost_usd=None if any(c is None for c in costs) else sum(c for c in costs if c is not None),
         spent_usd=sum(o.cost_usd or 0.0 for o in outcomes if not o.cached),
         latency_ms=max(o.latency_ms for o in outcomes),
