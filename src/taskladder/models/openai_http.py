@@ -29,11 +29,13 @@ from urllib.parse import urlparse
 
 from ..errors import ModelAccessError
 from ..redaction import remember_credential
+from ..store.keys import json_encoder
 from .client import CallResult
 from .config import ModelConfig
 from .errors import ProviderError, classify
 
 OPENAI_BASE = "https://api.openai.com/v1"
+_body = json_encoder(ensure_ascii=False)  # a request body: json.dumps(body, ensure_ascii=False), made once
 
 
 def api_base(cfg: ModelConfig) -> str | None:
@@ -43,6 +45,7 @@ def api_base(cfg: ModelConfig) -> str | None:
 
 
 # --- failures, named as the openai SDK names them (classify reads the name and status) -----------
+
 
 class APIConnectionError(Exception):
     def __init__(self, message: str = "Connection error."):
@@ -62,18 +65,37 @@ class APIStatusError(Exception):
 
 
 class BadRequestError(APIStatusError): ...
+
+
 class AuthenticationError(APIStatusError): ...
+
+
 class PermissionDeniedError(APIStatusError): ...
+
+
 class NotFoundError(APIStatusError): ...
+
+
 class ConflictError(APIStatusError): ...
+
+
 class UnprocessableEntityError(APIStatusError): ...
+
+
 class RateLimitError(APIStatusError): ...
+
+
 class InternalServerError(APIStatusError): ...
 
 
 _STATUS_ERRORS: dict[int, type[APIStatusError]] = {
-    400: BadRequestError, 401: AuthenticationError, 403: PermissionDeniedError, 404: NotFoundError,
-    409: ConflictError, 422: UnprocessableEntityError, 429: RateLimitError,
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    422: UnprocessableEntityError,
+    429: RateLimitError,
 }
 
 
@@ -93,6 +115,7 @@ def status_error(status: int, body: bytes, headers: dict[str, str]) -> APIStatus
 
 
 # --- the answer -------------------------------------------------------------------------------
+
 
 def result_from_json(data: Any, latency_ms: float) -> CallResult:
     """A chat-completions JSON answer as a ``CallResult`` (what ``client.result_from_response``
@@ -129,6 +152,7 @@ def _mean_logprob(choice: Any) -> float | None:
 
 # --- the client -------------------------------------------------------------------------------
 
+
 class OpenAICompatibleClient:
     """One model's chat completions over one pooled aiohttp session (per event loop).
 
@@ -146,13 +170,14 @@ class OpenAICompatibleClient:
         self.cfg = cfg
         key = cfg.api_key() or os.environ.get("OPENAI_API_KEY") or ("not-needed" if api_base(cfg) else None)
         if key is None:
-            raise ModelAccessError(
-                f"model '{cfg.name}': no API key; set OPENAI_API_KEY or api_key_env in models.yaml"
-            )
+            raise ModelAccessError(f"model '{cfg.name}': no API key; set OPENAI_API_KEY or api_key_env in models.yaml")
         remember_credential(key)  # whatever its shape or source, it never reaches a file
         self._url = (api_base(cfg) or OPENAI_BASE).rstrip("/") + "/chat/completions"
-        self._headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json",
-                         "Accept": "application/json"}
+        self._headers = {
+            "Authorization": f"Bearer {key}",
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+        }
         self._model = cfg.model.split("/", 1)[-1]
         self._proxy = proxy_for(self._url)
         self._timeout = aiohttp.ClientTimeout(total=cfg.timeout_s)
@@ -167,8 +192,9 @@ class OpenAICompatibleClient:
             connector = self._aiohttp.TCPConnector(limit=max(1, self.cfg.concurrency), ttl_dns_cache=300)
             # trust_env would look the proxy and ~/.netrc up in a thread on every request (two thread
             # hops per call); the proxy is looked up once instead (proxy_for), and no cookies are kept.
-            session = self._aiohttp.ClientSession(connector=connector, timeout=self._timeout,
-                                                  cookie_jar=self._aiohttp.DummyCookieJar())
+            session = self._aiohttp.ClientSession(
+                connector=connector, timeout=self._timeout, cookie_jar=self._aiohttp.DummyCookieJar()
+            )
             self._session, self._loop = session, loop
             # asyncio.run finalises every live async generator before it closes the loop: this
             # one's finally then closes the session inside its own loop, so no socket (and no
@@ -178,8 +204,10 @@ class OpenAICompatibleClient:
         return self._session
 
     async def complete(self, messages: list[dict[str, str]], params: dict[str, Any]) -> CallResult:
-        body = json.dumps({"model": self._model, "messages": messages, **params}, ensure_ascii=False).encode()
-        session = await self._session_here()
+        body = _body({"model": self._model, "messages": messages, **params}).encode()
+        session = self._session
+        if session is None or self._loop is not asyncio.get_running_loop() or session.closed:
+            session = await self._session_here()
         start = time.perf_counter()
         try:
             async with session.post(self._url, data=body, headers=self._headers, proxy=self._proxy) as resp:

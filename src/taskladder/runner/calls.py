@@ -190,8 +190,11 @@ class ModelCaller:
 
     def params(self, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         """Evaluation defaults (temperature 0) < model config < rung overrides."""
-        merged = {**DEFAULT_PARAMS, **self.cfg.params, **(overrides or {})}
-        return {k: v for k, v in merged.items() if v is not None}
+        merged = (
+            {**DEFAULT_PARAMS, **self.cfg.params, **overrides} if overrides else {**DEFAULT_PARAMS, **self.cfg.params}
+        )
+        # A None unsets a default; without one (the usual case) the merged dict is the answer.
+        return {k: v for k, v in merged.items() if v is not None} if None in merged.values() else merged
 
     def for_model(self, cfg: ModelConfig) -> ModelCaller:
         """A caller for another model (a judge) on this one's store, budget and run; its own counters."""
@@ -436,7 +439,10 @@ class ModelCaller:
                 future.set_result(found.get(key))
 
     async def _call_with_retries(self, messages, params):
-        estimate = sum(len(str(m.get("content", ""))) for m in messages) // 4 + int(params.get("max_tokens") or 256)
+        # Tokens the rate limiter counts for this call (only a limiter with a TPM budget reads them).
+        estimate = 0
+        if self.limiter.active:
+            estimate = sum(len(str(m.get("content", ""))) for m in messages) // 4 + int(params.get("max_tokens") or 256)
         attempt = 0
         while True:
             await self.limiter.acquire(estimate)
