@@ -31,7 +31,7 @@ def json_encoder(**options: Any) -> Callable[[Any], str]:
     circular value fails differently (``RecursionError``, not ``ValueError``). Without the C
     module (another Python), it is ``json.dumps`` itself."""
     settings = json.JSONEncoder(check_circular=False, **options)
-    make = _json_encoder.c_make_encoder
+    make = getattr(_json_encoder, "c_make_encoder", None)  # private to json, absent from its stubs
     if make is None:
         return lambda value: json.dumps(value, **options)
     strings = _json_encoder.encode_basestring_ascii if settings.ensure_ascii else _json_encoder.encode_basestring
