@@ -118,3 +118,30 @@ def test_the_tally_keeps_its_floats_out_of_memory(tmp_path: Path) -> None:
     assert at_peak < 1_500_000, at_peak
     in_order = [records[1], records[2], records[0]]  # position order: 0, 500,000, 999,999
     assert tally.summary().model_dump() == summarise(in_order, scorer, task.spec.volume.calls_per_day).model_dump()
+
+
+def test_floats_written_a_buffer_at_a_time_read_back_as_added(tmp_path: Path, monkeypatch) -> None:
+    # The tally writes its floats a buffer at a time, consecutive positions together: with a
+    # small buffer, answers arriving out of order and gaps between positions, the summary is
+    # still the one of the records in position order.
+    import taskladder.runner.tally as tally_module
+
+    monkeypatch.setattr(tally_module, "_BUFFERED", 7)
+    task = big_task(tmp_path / "t", 300)
+    scorer = get_metric(task.spec.default_metric(), task.spec)
+    records = list(
+        execute(
+            _plan(task, scorer), Scripted(error_every=5), store=Store(tmp_path / "s.sqlite"), progress=False
+        ).records
+    )
+    positions = [i * 3 // 2 for i in range(len(records))]  # runs of two, then a gap
+    arrival = list(range(len(records)))
+    rng = random.Random(2)
+    for start in range(0, len(arrival), 20):  # nearly in order: shuffled within windows
+        window = arrival[start : start + 20]
+        rng.shuffle(window)
+        arrival[start : start + 20] = window
+    tally = RunTally(positions[-1] + 1, scorer, task.spec.volume.calls_per_day)
+    for i in arrival:
+        tally.add(positions[i], records[i])
+    assert tally.summary().model_dump() == summarise(records, scorer, task.spec.volume.calls_per_day).model_dump()

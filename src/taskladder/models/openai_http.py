@@ -29,12 +29,14 @@ from urllib.parse import urlparse
 
 from ..errors import ModelAccessError
 from ..redaction import remember_credential
+from ..store.keys import json_encoder
 from .client import CallResult
 from .config import ModelConfig
 from .errors import ProviderError, classify
 from .http1 import Endpoint
 
 OPENAI_BASE = "https://api.openai.com/v1"
+_body = json_encoder(ensure_ascii=False)  # a request body: json.dumps(body, ensure_ascii=False), made once
 
 
 def api_base(cfg: ModelConfig) -> str | None:
@@ -182,8 +184,10 @@ class OpenAICompatibleClient:
                                      cookie_jar=aiohttp.DummyCookieJar())
 
     async def complete(self, messages: list[dict[str, str]], params: dict[str, Any]) -> CallResult:
-        body = json.dumps({"model": self._model, "messages": messages, **params}, ensure_ascii=False).encode()
-        pool = await self._pool_here()
+        body = _body({"model": self._model, "messages": messages, **params}).encode()
+        pool = self._pool
+        if pool is None or self._loop is not asyncio.get_running_loop():
+            pool = await self._pool_here()
         start = time.perf_counter()
         try:
             if isinstance(pool, Endpoint):

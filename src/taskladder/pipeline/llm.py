@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from ..models.base import Prediction
 from ..models.caller import Caller
 from ..models.config import ModelConfig
+from ..prompt import system_text
 from ..task import Example, Task
 from .plan import PipelinePlan, PlannedCall
 from .spec import PipelineSpec
@@ -41,9 +42,7 @@ class LLMPipeline:
         self.task = task
         self.models = models or {}
         self.name = spec.label()
-        self.labels = {
-            name: task.labels(name) for name, out in task.spec.outputs.items() if out.type == "label"
-        }
+        self.labels = {name: task.labels(name) for name, out in task.spec.outputs.items() if out.type == "label"}
         self.parser = OutputParser(task.spec, spec.reasoning, self.labels)
         # Prepared state, filled by aprepare (ladder/estimate.py also sets _selector and _model).
         self._judge: Callable[[], LLMJudge] | None = None
@@ -53,6 +52,7 @@ class LLMPipeline:
         self._context_tokens: int | None = None
         self._model = spec.model
         self._caller: Caller | None = None
+        self._system: str | None = None  # the system message: the same for every example (system_text)
 
     async def aprepare(self, caller: Caller, pool: list[Example] | None = None) -> None:
         """Build the demo index; for rationale demos, bootstrap the rationales first (model calls).
@@ -84,12 +84,31 @@ class LLMPipeline:
         if self._retriever is not None:
             context, found = retrieve(self._retriever, example, int(self.spec.retrieval.get("k", 4)))
             trace.update(found)
-        messages, demos = render(self.task.spec, example, demos, model=self._model,
-                                 packing_budget=self._context_tokens, max_tokens=self.spec.params.get("max_tokens"),
-                                 context=context, reasoning=self.spec.reasoning,
-                                 instructions=self.spec.instructions, labels=self.labels)
+        messages, demos = render(
+            self.task.spec,
+            example,
+            demos,
+            model=self._model,
+            packing_budget=self._context_tokens,
+            max_tokens=self.spec.params.get("max_tokens"),
+            context=context,
+            reasoning=self.spec.reasoning,
+            instructions=self.spec.instructions,
+            labels=self.labels,
+            system=self.system_text(),
+        )
         trace["demo_ids"] = [d.id for d in demos]
         return messages, trace
+
+    def system_text(self) -> str:
+        """The system message of every prompt: a function of the task's spec, its labels (read
+        once, in ``__init__``) and the pipeline's reasoning and instructions, so it is made once,
+        not once per example."""
+        if self._system is None:
+            self._system = system_text(
+                self.task.spec, reasoning=self.spec.reasoning, instructions=self.spec.instructions, labels=self.labels
+            )
+        return self._system
 
     def plan(self, example: Example, caller: Caller | None = None) -> PipelinePlan:
         """Exactly what ``apredict(example, caller)`` would send, without calling anything.
@@ -106,21 +125,33 @@ class LLMPipeline:
             raise RuntimeError("LLMPipeline.plan needs the prepared pipeline: await pipeline.aprepare(caller) first")
         sampling = self.spec.sampling
         judged = bool(sampling and sampling.select == "judge")
-        out = PipelinePlan(example_id=example.id, pipeline=self.name, model=self.spec.model,
-                           judge_calls_follow=judged, judge=sampling.judge if judged and sampling else None)
+        out = PipelinePlan(
+            example_id=example.id,
+            pipeline=self.name,
+            model=self.spec.model,
+            judge_calls_follow=judged,
+            judge=sampling.judge if judged and sampling else None,
+        )
         guard_trace = None
         if self._guard is not None:
             screened = screen_input(self._guard, example)
             guard_trace = screened.decisions
             if screened.blocked:
-                return out.model_copy(update={"blocked": screened.blocked, "trace": {"guard": guard_trace},
-                                              "judge_calls_follow": False})
+                return out.model_copy(
+                    update={"blocked": screened.blocked, "trace": {"guard": guard_trace}, "judge_calls_follow": False}
+                )
             example = screened.example
         draws = draw(self.spec, example, self.messages)
         for d in draws.calls:
             params = caller.params(d.params)
-            out.calls.append(PlannedCall(sample_index=d.sample_index, messages=d.messages, params=params,
-                                         cache_key=caller.key(d.messages, params, d.sample_index)))
+            out.calls.append(
+                PlannedCall(
+                    sample_index=d.sample_index,
+                    messages=d.messages,
+                    params=params,
+                    cache_key=caller.key(d.messages, params, d.sample_index),
+                )
+            )
         out.trace = draws.trace if guard_trace is None else {**draws.trace, "guard": guard_trace}
         return out
 
@@ -147,8 +178,9 @@ class LLMPipeline:
 
     async def _consensus(self, example: Example, draws: Draws, caller: Caller) -> Prediction:
         """n samples, parsed, then judged or voted; the vote margin is kept as the confidence."""
-        outcomes = await asyncio.gather(*(caller.call(c.messages, c.params, sample_index=c.sample_index)
-                                          for c in draws.calls))
+        outcomes = await asyncio.gather(
+            *(caller.call(c.messages, c.params, sample_index=c.sample_index) for c in draws.calls)
+        )
         pred = prediction_from(list(outcomes), draws.trace)
         trace = pred.trace  # pydantic copied the dict: record into the prediction's own
         ok = [o for o in outcomes if not o.error]

@@ -72,14 +72,16 @@ def render_messages(
     context: Sequence[dict] | None = None,
     instructions: str | None = None,
     labels: dict[str, list[str]] | None = None,
+    system: str | None = None,
 ) -> list[Message]:
-    """OpenAI-style chat messages for ``example``, with ``demos`` shown in the given order."""
-    messages: list[Message] = [
-        {
-            "role": "system",
-            "content": system_text(spec, reasoning=reasoning, instructions=instructions, labels=labels),
-        }
-    ]
+    """OpenAI-style chat messages for ``example``, with ``demos`` shown in the given order.
+
+    ``system``: the system message's text when the caller has it already, i.e. ``system_text``
+    of these same ``spec``, ``reasoning``, ``instructions`` and ``labels`` (a pipeline renders
+    the same one for every example, so it makes it once)."""
+    if system is None:
+        system = system_text(spec, reasoning=reasoning, instructions=instructions, labels=labels)
+    messages: list[Message] = [{"role": "system", "content": system}]
     for demo in demos:
         messages.extend(render_demo(spec, demo, reasoning=reasoning))
     messages.append(render_query(spec, example, context))

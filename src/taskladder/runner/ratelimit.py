@@ -74,7 +74,10 @@ class ConcurrencyLimit:
         self._waiters: deque[asyncio.Future[None]] = deque()
 
     async def __aenter__(self) -> ConcurrencyLimit:
-        await self.acquire()
+        if self.in_flight < self.limit and not self._waiters:  # a free slot: taken without another coroutine
+            self._take()
+        else:
+            await self.acquire()
         return self
 
     async def __aexit__(self, *exc: object) -> None:

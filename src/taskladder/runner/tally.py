@@ -10,9 +10,10 @@ plan, so the values come out in example order whatever order the answers arrived
 summary is the one ``summarise`` and ``assess`` give for the same records, to the last bit (a
 test compares both).
 
-The floats live in a temporary file (``task.scratch``), written with one ``pwrite`` a record,
-not in this process's memory (40 bytes an example: 40 MB at a million). The summary reads them
-back a column at a time; only the scores and the latencies are ever whole in memory, at the
+The floats live in a temporary file (``task.scratch``), not in this process's memory (40 bytes
+an example: 40 MB at a million). They are written ``_BUFFERED`` records at a time, positions
+that follow one another in one ``pwrite`` (a ``pwrite`` a record was a few percent of a run's
+CPU at thousands of calls a second). The summary reads them back a column at a time; only the scores and the latencies are ever whole in memory, at the
 end, one after the other; the sums are added up chunk by chunk, in the same order.
 
 A metric that is not a mean of per-example scores (macro-F1) needs every prediction; the
@@ -36,6 +37,7 @@ from .summary import _mean, _num
 _ROW = struct.Struct("<5d")  # one example's floats, at position x _ROW.size in the file
 _SCORE, _LATENCY, _COST, _SPENT, _RECALL = range(5)
 _CHUNK = 1 << 16  # examples read back at a time (2.5 MB)
+_BUFFERED = 1024  # records whose floats are held (40 KB) before they are written out together
 
 
 class RunTally:
@@ -46,6 +48,7 @@ class RunTally:
         self.calls_per_day = calls_per_day
         self.filled = np.zeros(size, dtype=bool)
         self._floats = ScratchFile(prefix="taskladder-tally-")
+        self._unwritten: list[tuple[int, bytes]] = []  # (position, floats) not in the file yet
         self.n = self.parse_failures = self.errors = self.errored = self.recalls = 0
         self.calls = self.cached_calls = self.input_tokens = self.output_tokens = self.shots = 0
         self.cost_unknown = self.score_missing = 0
@@ -67,7 +70,9 @@ class RunTally:
             r.spent_usd,
             np.nan if recall is None else recall,  # NaN: the record carries no retrieval recall
         )
-        self._floats.write_at(position * _ROW.size, floats)
+        self._unwritten.append((position, floats))
+        if len(self._unwritten) >= _BUFFERED:
+            self._write_out()
         self.parse_failures += r.parse_status == "failed"
         self.errors += r.parse_status == "error"
         self.calls += r.calls
@@ -80,6 +85,16 @@ class RunTally:
             if self.first_error is None or position < self.first_error[0]:
                 self.first_error = (position, r.error)
 
+    def _write_out(self) -> None:
+        """The buffered floats into the file: each run of consecutive positions in one write (the
+        answers of a run arrive nearly in order, so a buffer is a few runs)."""
+        rows, self._unwritten = sorted(self._unwritten), []
+        start = 0
+        for i in range(1, len(rows) + 1):
+            if i == len(rows) or rows[i][0] != rows[i - 1][0] + 1:
+                self._floats.write_at(rows[start][0] * _ROW.size, b"".join(row for _, row in rows[start:i]))
+                start = i
+
     @property
     def needs_records(self) -> bool:
         """The score needs every prediction (not a mean of stored scores): read the records back."""
@@ -87,6 +102,8 @@ class RunTally:
 
     def _chunks(self, field: int) -> Iterator[np.ndarray]:
         """One float of every tallied example, in position order, a chunk of examples at a time."""
+        if self._unwritten:
+            self._write_out()
         for start in range(0, len(self.filled), _CHUNK):
             mask = self.filled[start : start + _CHUNK]
             if mask.any():

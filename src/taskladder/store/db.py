@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import operator
 import os
 import socket
 import sqlite3
@@ -29,7 +30,7 @@ from ..errors import StoreError
 from ..redaction import redact_value
 from ..settings import Settings
 from .human import HumanLabels
-from .keys import answer_key, expected_key
+from .keys import answer_key, expected_key, json_encoder
 from .migrations import check_usable, migrate
 from .order import SQL_EXAMPLE_ORDER
 from .order import register as register_order
@@ -38,8 +39,10 @@ from .records import Record, RunInfo
 # Record fields mirrored into their own columns of `records` (schema 2) so they can be queried
 # in plain SQL; `data` keeps the whole record and stays the source of truth.
 RECORD_COLUMNS = ("split", "score", "parse_status", "cost_usd", "latency_ms", "error")
+_record_columns = operator.attrgetter(*RECORD_COLUMNS)  # a record's values of them, as one tuple
 # ...and the keys a comparison of runs filters on (schema 6, store/keys.py).
 KEY_COLUMNS = ("answer_key", "expected_key")
+_dumps = json_encoder()  # json.dumps with its defaults, made once
 # An example the predictor could not answer (``runner.health.is_failure``), on those columns.
 FAILED_RECORD_SQL = "coalesce(error, '') != '' AND instr(error, 'blocked by guard:') = 0"
 
@@ -221,7 +224,7 @@ class Store(HumanLabels):  # HumanLabels: gold patches, votes, review queues (st
                     tout,
                     cost,
                     latency,
-                    json.dumps(extra) if extra else None,
+                    _dumps(extra) if extra else None,
                     now,
                     run_id,
                 )
@@ -381,7 +384,7 @@ class Store(HumanLabels):  # HumanLabels: gold patches, votes, review queues (st
                     r.run_id,
                     r.example_id,
                     r.model_dump_json(),
-                    *(getattr(r, c) for c in RECORD_COLUMNS),
+                    *_record_columns(r),
                     answer_key(r.prediction, r.raw_text),
                     expected_key(r.expected),
                 )
