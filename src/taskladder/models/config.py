@@ -114,7 +114,7 @@ class ModelConfig(BaseModel):
     max_retries: int = Field(default=6, ge=0)
     params: dict[str, Any] = Field(default_factory=dict)  # e.g. temperature, max_tokens
     context_window: int | None = None
-    # auto: the direct OpenAI-compatible client (aiohttp) for openai/... models, LiteLLM for every
+    # auto: the direct OpenAI-compatible client (models/http1.py) for openai/... models, LiteLLM for every
     # other provider; openai: that direct client for any model string (an OpenAI-compatible server
     # under another prefix); openai-sdk: the openai SDK; litellm: LiteLLM.
     transport: Literal["auto", "litellm", "openai", "openai-sdk"] = "auto"

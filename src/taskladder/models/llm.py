@@ -2,7 +2,7 @@
 
 The one place callers import provider clients from: ``CallResult`` (client.py),
 ``OpenAICompatibleClient`` (openai_http.py: ``openai/...`` models and any OpenAI-compatible
-server, straight over aiohttp), ``OpenAISDKClient`` (openai_sdk.py, ``transport: openai-sdk``),
+server, over lean keep-alive HTTP: http1.py), ``OpenAISDKClient`` (openai_sdk.py, ``transport: openai-sdk``),
 ``LiteLLMClient`` (litellm_client.py, the fallback that routes any other model string) and
 ``make_client`` (providers.py, which picks the client). The openai SDK and LiteLLM are imported
 only when such a client is built: they cost seconds, which ``taskladder --help`` and

@@ -17,7 +17,7 @@ from .openai_http import api_base
 class OpenAISDKClient:
     """``transport: openai-sdk``: the official SDK, on one pooled connection set.
 
-    It was the direct path for ``openai/...`` models until the aiohttp client
+    It was the direct path for ``openai/...`` models until the direct client
     (``openai_http.OpenAICompatibleClient``) replaced it: the SDK's per-call request
     transformation and httpx pool cost ~3 ms of CPU per call (benchmarks/bench_throughput.py).
     Kept for whoever needs the SDK's exact behaviour.
