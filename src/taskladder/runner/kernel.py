@@ -43,6 +43,7 @@ from .backend import BackendSpec, use_backend
 from .calls import RunStats
 from .health import DEFAULT_MAX_ERROR_RATE
 from .progress import progress_bar, status_line
+from .record_writer import RecordWriter
 from .summary import summarise
 from .tally import RunTally
 
@@ -264,11 +265,12 @@ async def _predict_all(plan: RunPlan, predictor: Predictor, run: RunInfo, todo: 
     batches = _batches(plan.examples, todo, max(1, predictor.batch_size))
     pending: list[Record] = []
     last_flush = time.monotonic()
+    writer = RecordWriter(store)
 
     def flush() -> None:
-        nonlocal last_flush
-        store.put_records(pending[:])
-        pending.clear()
+        nonlocal pending, last_flush
+        writer.put(pending)
+        pending = []
         last_flush = time.monotonic()
 
     answered = asyncio.Event()  # the first answer is back: the start-up is over (_run_workers)
@@ -297,7 +299,10 @@ async def _predict_all(plan: RunPlan, predictor: Predictor, run: RunInfo, todo: 
         try:
             await _run_workers(worker, workers, first, answered)
         finally:
-            flush()
+            try:
+                flush()
+            finally:
+                writer.close()  # every record is stored before the run is read back or left
 
 
 async def _run_workers(worker: Callable[[], Awaitable[None]], count: int, first: int,
