@@ -109,6 +109,21 @@ imports. Rerun back to back on 100,000 rows (locked, load 2.5 at both ends: cont
 (``benchmarks/bench_packed_read.py --n 300000 --repeat 5``, locked, load 1.41): 9.28 µs after vs
 9.86 µs as before (0.94x: no validation, no flush per read); reading its offsets from the file
 instead of memory costs 0.6 µs of it there, 2.2 µs in another run (8.56 vs 6.32 µs, load 1.43).
+
+Measured 2026-12-07 on another, unshared 2-core machine (faster: the bare loop 6,272-6,946 calls/s
+here, 2,468 on the first), with resume placing 1,000 stored records at a time (10,000 held ~60 MB:
+at 200,000 rows, kill after 45 s, the resumed eval peaked at 147 MB before, 118 MB after).
+``--n 1000000 --phases eval,runs --kill-after 150 --bare-n 50000`` (load 1.0 at the start, 1.6 at
+the end): the eval SIGKILLed at 150 s / 89 MB peak RSS with 485,000 records stored, the rerun
+resumed that run and finished in 183.4 s / 144 MB, n = 1,000,000; 1,000,081 calls (81 in flight at
+the kill asked again) in 333.4 s: 3,000 calls/s over both whole commands, the bare loop 6,515 calls/s
+(0.46x; at zero latency both are bound by CPU, and the eval's process also stores every call and
+record). ``--n 1000000 --kill-after 300 --bare-n 50000`` (load 1.2 at both ends; the kill came after
+the last call, while the run was being summarised): eval 300.0 s / 130 MB, resumed 55.5 s / 139 MB
+(no call made again), runs 0.6 s / 59 MB, export-records 31.4 s / 64 MB, report 12.7 s / 239 MB,
+baseline/majority 154.5 s / 132 MB (was 269.5 s / 333 MB); store 2,038 MB (2,137 bytes a row, as at
+100k: linear). Eval peak RSS 118 MB at 200k (resumed; 117-118 MB at 20k in the runs above), 139-144
+MB at 1M: ~25 bytes a row more, the rest flat.
 """
 
 from __future__ import annotations

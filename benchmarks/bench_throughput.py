@@ -26,6 +26,22 @@ from starting ``python -m taskladder eval ...`` (an OpenAI-compatible model on t
 to its first request reaching the server; medians of ``--repeats``. Targets: <= 0.3 s, <= 1.5 s.
 
     python benchmarks/bench_throughput.py [--n 2000] [--latency-ms 100] [--concurrency 32,128,512] [--repeats 3]
+
+Measured 2026-12-07, ``--dspy-python <venv with dspy==3.4.1> --repeats 5`` (2 cores, nothing else
+running: load 0.5 at the start, 1.5 at the end; taskladder on its direct transport,
+``models/http1.py``, records written on their own thread):
+
+    concurrency   bare aiohttp   taskladder          DSPy Evaluate     client CPU/call (bare / taskladder / DSPy)
+    32            6.55 s         6.54 s  (1.00x)     7.67 s (0.85x)    0.21 / 0.41 / 3.27 ms
+    128           1.79 s         1.83 s  (0.98x)     6.50 s (0.28x)    0.18 / 0.34 / 3.27 ms
+    512           0.69 s         0.76 s  (0.90x)     6.02 s (0.11x)    0.19 / 0.26 / 3.05 ms
+
+Peak in flight: 32 / 128 / 512 for taskladder, at most 100 for DSPy. ``taskladder --help`` 0.17 s,
+``taskladder eval`` start to its first request 0.65 s, LiteLLM not imported: every target met.
+With a busy loop on one of the two cores (``--concurrency 128 --repeats 3``) taskladder stayed at
+0.99x. On a machine shared with other sessions' jobs (load 1.6-1.7, the day before, without the
+record thread) the same command gave 0.98x / 0.87x / 0.88x, ``--help`` 0.32 s and the first
+request at 1.56 s: the start-up figures and the ratio at 128 depend on load.
 """
 
 from __future__ import annotations
