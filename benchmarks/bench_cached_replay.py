@@ -7,6 +7,9 @@ Target (issue 20): <= 1 s. Peer in the same run: the first (uncached) run of the
 a zero-latency model, i.e. the runner's own overhead without any cache.
 
     python benchmarks/bench_cached_replay.py [--n 10000]
+
+Measured 2026-12-07 (2 cores, load 0.5, two runs): the replay 0.83 s and 0.81 s (target met), the
+uncached first run 1.75 s and 1.71 s.
 """
 
 from __future__ import annotations
